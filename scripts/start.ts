@@ -1,0 +1,110 @@
+/**
+ * @module
+ * `npm start`: the whole system on one machine with no cloud. Every upstream setting that is
+ * absent gets an embedded default — Azurite for storage, the Flyte Admin emulator for
+ * FLYTE_ENDPOINT — and a setting that is present replaces it. The app then runs under
+ * `func start` where Azure Functions Core Tools works, else under the local host, which
+ * serves the same route table. Prints what it serves; Ctrl-C stops everything.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { startAzurite } from '../sandbox/azurite.js';
+import { startFlyteAdminEmulator } from '../sandbox/flyte-admin/index.js';
+import { loadSettings } from '../src/config.js';
+import { withPrefix } from '../src/http/host-json.js';
+import { packageVersion } from '../src/http/health.js';
+import { routeTable } from '../src/http/routes.js';
+import { startLocalHost } from '../src/local-host/server.js';
+import { ConfigError } from '../src/problems/errors.js';
+
+type Stopper = () => Promise<void>;
+const stoppers: Stopper[] = [];
+const env = process.env;
+
+async function main(): Promise<void> {
+  const port = Number(env.PORT ?? 7071);
+  const lines: string[] = [];
+
+  if (!env.AzureWebJobsStorage) {
+    const azurite = await startAzurite();
+    stoppers.push(azurite.stop);
+    env.AzureWebJobsStorage = azurite.connectionString;
+    lines.push(`  storage      ${azurite.blobUrl} (embedded Azurite; queue ${azurite.queueUrl})`);
+  } else {
+    lines.push('  storage      from AzureWebJobsStorage');
+  }
+
+  if (!env.FLYTE_ENDPOINT) {
+    const emulator = await startFlyteAdminEmulator({ port: Number(env.FLYTE_EMULATOR_PORT ?? 0) });
+    stoppers.push(() => emulator.close());
+    env.FLYTE_ENDPOINT = emulator.url;
+    env.FLYTE_AUTH ??= 'none';
+    env.FLYTE_PROJECTS ??= 'flytesnacks';
+    lines.push(`  Flyte Admin  ${emulator.url} (embedded emulator; projects: ${env.FLYTE_PROJECTS})`);
+  } else {
+    lines.push(`  Flyte Admin  ${new URL(env.FLYTE_ENDPOINT).origin} (FLYTE_ENDPOINT)`);
+  }
+
+  loadSettings(env); // fail fast, naming every bad setting
+
+  const mode = chooseHost(env.GATEWAY_LOCAL_HOST ?? 'auto');
+  let url = `http://127.0.0.1:${port}`;
+  if (mode === 'func') {
+    const func = spawn('func', ['start', '--port', String(port)], { stdio: 'inherit', env });
+    stoppers.push(() => stopChild(func));
+    func.once('exit', (code) => void shutdown(code ?? 1));
+  } else {
+    const host = await startLocalHost({ port, host: env.HOST ?? '127.0.0.1' });
+    stoppers.push(host.close);
+    url = host.url;
+  }
+
+  const routes = routeTable()
+    .filter((r) => !r.fallback)
+    .map((r) => `  ${r.methods.join(',').padEnd(6)} /${withPrefix(r.route).padEnd(62)} ${r.name}`);
+  console.log(
+    [
+      `Execution Gateway ${packageVersion()} — ${mode === 'func' ? 'Azure Functions Core Tools' : 'local host (node)'}`,
+      `  app          ${url}`,
+      `  health       ${url}/v1/health`,
+      ...lines,
+      'Routes:',
+      ...routes,
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
+}
+
+/** `func` when asked for, or on `auto` when Core Tools is installed and runs. */
+function chooseHost(wanted: string): 'func' | 'node' {
+  if (wanted === 'node') return 'node';
+  const probe = spawnSync('func', ['--version'], { stdio: 'ignore', timeout: 15_000, env });
+  const available = probe.status === 0;
+  if (wanted === 'func' && !available) {
+    throw new Error('GATEWAY_LOCAL_HOST=func, but Azure Functions Core Tools (func) is not installed or does not run.');
+  }
+  return available ? 'func' : 'node';
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+  process.exit(code);
+}
+
+process.once('SIGINT', () => void shutdown(0));
+process.once('SIGTERM', () => void shutdown(0));
+
+main().catch(async (error: unknown) => {
+  console.error(error instanceof ConfigError ? error.detail : `npm start failed: ${(error as Error).message}`);
+  await shutdown(1);
+});

@@ -1,0 +1,128 @@
+/**
+ * @module
+ * All settings, read once from the environment through one zod schema. A bad or missing
+ * setting stops start-up with a message naming every offending variable. Each setting
+ * carries its description and default here; the README table and
+ * `local.settings.sample.json` are kept in step with this schema by a test.
+ */
+import { z } from 'zod';
+import { ConfigError } from './problems/errors.js';
+
+const MiB = 1024 * 1024;
+
+const intSetting = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .transform((v) => v.replace(/\/+$/, ''));
+
+/** Comma-separated allow-list; `*` allows everything. */
+const allowList = z
+  .string()
+  .trim()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  );
+
+/** The settings schema: name → rule, description and default. */
+export const settingsSchema = z.object({
+  FLYTE_ENDPOINT: httpUrl
+    .optional()
+    .describe(
+      'Base URL of Flyte Admin (e.g. https://flyte.example.com). Unset: Flyte operations answer 503.',
+    ),
+  FLYTE_AUTH: z
+    .enum(['none', 'api-key', 'client-credentials', 'managed-identity'])
+    .default('none')
+    .describe('How the gateway authenticates to Flyte Admin.'),
+  FLYTE_API_KEY: optionalText.describe('Bearer token sent to Flyte when FLYTE_AUTH=api-key. Secret.'),
+  FLYTE_TOKEN_URL: httpUrl.optional().describe('OAuth2 token endpoint for FLYTE_AUTH=client-credentials.'),
+  FLYTE_CLIENT_ID: optionalText.describe('OAuth2 client id for FLYTE_AUTH=client-credentials.'),
+  FLYTE_CLIENT_SECRET: optionalText.describe(
+    'OAuth2 client secret for FLYTE_AUTH=client-credentials. Secret.',
+  ),
+  FLYTE_SCOPE: optionalText.describe(
+    'Token scope: OAuth2 scope for client-credentials, Entra scope (e.g. api://flyte/.default) for managed-identity.',
+  ),
+  FLYTE_PROJECTS: allowList
+    .default([])
+    .describe(
+      'Comma-separated Flyte projects the gateway may touch; * allows all. Required with FLYTE_ENDPOINT.',
+    ),
+  FLYTE_MAX_LIST_LIMIT: intSetting(1, 10_000, 1000).describe('Largest `limit` accepted on list executions.'),
+  AZURE_CLIENT_ID: optionalText.describe('Client id of the user-assigned managed identity, if one is used.'),
+  AzureWebJobsStorage: optionalText.describe(
+    'Storage connection for the Functions host (Azurite locally). Identity-based in Azure (AzureWebJobsStorage__*).',
+  ),
+  MAX_JSON_BODY_BYTES: intSetting(1024, 64 * MiB, 4 * MiB).describe(
+    'Cap on JSON request bodies, counted while they stream in (413 above it).',
+  ),
+  UPSTREAM_TIMEOUT_MS: intSetting(100, 230_000, 30_000).describe(
+    'Per-attempt timeout for an upstream call (504 when it passes).',
+  ),
+  UPSTREAM_MAX_RETRIES: intSetting(0, 10, 2).describe(
+    'Retries after the first attempt, for idempotent operations and Retry-After answers.',
+  ),
+  UPSTREAM_MAX_RETRY_AFTER_MS: intSetting(0, 120_000, 10_000).describe(
+    'Longest upstream Retry-After the gateway waits out itself; longer ones go back to the caller as 429.',
+  ),
+  UPSTREAM_CONNECTIONS: intSetting(1, 1024, 64).describe('Keep-alive connections per upstream origin.'),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Cross-field rules: each names the setting that is missing. */
+const refinedSettings = settingsSchema.superRefine((s, ctx) => {
+  const need = (name: keyof Settings, why: string) => {
+    if (s[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `required ${why}` });
+  };
+  if (s.FLYTE_AUTH === 'api-key') need('FLYTE_API_KEY', 'when FLYTE_AUTH=api-key');
+  if (s.FLYTE_AUTH === 'client-credentials') {
+    need('FLYTE_TOKEN_URL', 'when FLYTE_AUTH=client-credentials');
+    need('FLYTE_CLIENT_ID', 'when FLYTE_AUTH=client-credentials');
+    need('FLYTE_CLIENT_SECRET', 'when FLYTE_AUTH=client-credentials');
+  }
+  if (s.FLYTE_AUTH === 'managed-identity') need('FLYTE_SCOPE', 'when FLYTE_AUTH=managed-identity');
+  if (s.FLYTE_ENDPOINT !== undefined && s.FLYTE_PROJECTS.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['FLYTE_PROJECTS'],
+      message: 'required when FLYTE_ENDPOINT is set (comma-separated projects, or * for all)',
+    });
+  }
+});
+
+/**
+ * Parses settings from an environment. Throws `ConfigError` naming every bad variable.
+ * @example
+ * const settings = loadSettings({ FLYTE_ENDPOINT: 'http://127.0.0.1:8089', FLYTE_PROJECTS: 'flytesnacks' });
+ */
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  // Only the schema's own keys, so unrelated variables never reach an error message; an
+  // empty value counts as unset (local.settings.sample.json lists every key, most empty).
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(settingsSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') picked[key] = value;
+  }
+  const parsed = refinedSettings.safeParse(picked);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    );
+  }
+  return parsed.data;
+}
+
+/** Names of settings whose values are secrets: never logged, never echoed. */
+export const SECRET_SETTINGS = ['FLYTE_API_KEY', 'FLYTE_CLIENT_SECRET', 'AzureWebJobsStorage'] as const;

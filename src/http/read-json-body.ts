@@ -1,0 +1,44 @@
+/**
+ * @module
+ * Reads a JSON request body under a byte cap. Bytes are counted as they stream in and the
+ * read stops at the cap with 413, whatever `Content-Length` claims (a hint only). Malformed
+ * JSON is its own 400, before any schema runs.
+ */
+
+import { MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../problems/errors.js';
+import { readCapped } from './read-capped.js';
+
+/**
+ * Returns the parsed body, or `undefined` when there is none.
+ * @example
+ * const body = await readJsonBody(request.body, request.headers, 4 * 1024 * 1024);
+ */
+export async function readJsonBody(
+  body: ReadableStream<Uint8Array> | null,
+  headers: Headers,
+  limit: number,
+): Promise<unknown> {
+  const declared = Number(headers.get('content-length') ?? Number.NaN);
+  if (!headers.has('transfer-encoding') && Number.isFinite(declared) && declared > limit) {
+    await body?.cancel().catch(() => undefined);
+    throw new PayloadTooLargeError(limit);
+  }
+  if (!body) return undefined;
+  const { bytes, truncated } = await readCapped(body, limit);
+  if (truncated) throw new PayloadTooLargeError(limit);
+  const text = bytes.toString('utf8');
+  if (text.trim() === '') return undefined;
+  const type = headers.get('content-type');
+  if (type && !isJsonMediaType(type)) throw new UnsupportedMediaTypeError(type);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new MalformedJsonError(`The request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** `application/json` or any `+json` type, with or without parameters. */
+export function isJsonMediaType(contentType: string): boolean {
+  const essence = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return essence === 'application/json' || /^application\/[a-z0-9.+-]*\+json$/.test(essence);
+}

@@ -1,0 +1,68 @@
+/**
+ * @module
+ * Route templates as the Functions host reads them (`v1/api/{id-project}/{*rest}`): literal
+ * segments, `{name}` parameters that take one whole segment, and a trailing `{*name}`
+ * catch-all. Matching works on raw path segments and decodes each one afterwards, so an
+ * encoded slash (`..%2F`) stays inside its segment and is judged by the parameter's schema.
+ */
+
+type Segment =
+  | { kind: 'literal'; value: string }
+  | { kind: 'param'; name: string }
+  | { kind: 'rest'; name: string };
+
+export interface RouteTemplate {
+  template: string;
+  segments: Segment[];
+  /** Higher wins when several templates match: more literals, then no catch-all. */
+  precedence: number;
+}
+
+/** Parses `a/{b}/{*c}` (no leading slash). */
+export function parseTemplate(template: string): RouteTemplate {
+  const segments: Segment[] = template
+    .split('/')
+    .filter((s) => s !== '')
+    .map((part) => {
+      const rest = /^\{\*([^{}]+)\}$/.exec(part);
+      if (rest?.[1]) return { kind: 'rest', name: rest[1] };
+      const param = /^\{([^{}*]+)\}$/.exec(part);
+      if (param?.[1]) return { kind: 'param', name: param[1] };
+      return { kind: 'literal', value: part.toLowerCase() };
+    });
+  const literals = segments.filter((s) => s.kind === 'literal').length;
+  const catchAll = segments.some((s) => s.kind === 'rest');
+  return { template, segments, precedence: literals * 2 + (catchAll ? 0 : 1) };
+}
+
+/**
+ * Matches a URL path against a template; returns decoded params or `null`.
+ * @example
+ * matchTemplate(parseTemplate('v1/x/{id}'), '/v1/x/a%2Fb') // { id: 'a/b' }
+ */
+export function matchTemplate(route: RouteTemplate, pathname: string): Record<string, string> | null {
+  const parts = pathname.split('/').filter((s) => s !== '');
+  const params: Record<string, string> = {};
+  for (const [i, segment] of route.segments.entries()) {
+    if (segment.kind === 'rest') {
+      params[segment.name] = parts.slice(i).map(decode).join('/');
+      return params;
+    }
+    const part = parts[i];
+    if (part === undefined) return null;
+    if (segment.kind === 'literal') {
+      if (decode(part).toLowerCase() !== segment.value) return null;
+    } else {
+      params[segment.name] = decode(part);
+    }
+  }
+  return parts.length === route.segments.length ? params : null;
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * @module
+ * The route table: every HTTP function the app registers, derived from the catalog, plus
+ * health and a catch-all that answers unknown paths (404) and wrong methods (405) with
+ * problem+json. Functions registrations and the local host both read this one table, so
+ * they serve the same names, routes, methods and handlers.
+ */
+import { operations } from '../catalog/index.js';
+import type { HttpMethod, Operation } from '../catalog/operation.js';
+import { MethodNotAllowedError, RouteNotFoundError } from '../problems/errors.js';
+import { problemResponse } from '../problems/to-problem.js';
+import { correlate, correlationHeaders } from './correlation.js';
+import { healthHandler } from './health.js';
+import { withPrefix } from './host-json.js';
+import { type GatewayHandler, operationHandler } from './operation-handler.js';
+import { matchTemplate, parseTemplate } from './route-template.js';
+
+export const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+export type RouteMethod = (typeof ALL_METHODS)[number];
+
+export interface RouteDefinition {
+  /** Function name (the operation's contract name for operations). */
+  name: string;
+  methods: readonly RouteMethod[];
+  /** Functions route template, relative to host.json's routePrefix, no leading slash. */
+  route: string;
+  authLevel: 'anonymous' | 'function';
+  handler: GatewayHandler;
+  /** The catch-all ranks below every other route. */
+  fallback?: boolean;
+}
+
+/** Contract path `/v1/api/{id-project}` → Functions route `v1/api/{id-project}`. */
+export function routeOf(op: Pick<Operation, 'rest'>): string {
+  return op.rest.path.replace(/^\//, '');
+}
+
+/**
+ * @example
+ * for (const r of routeTable()) app.http(r.name, { methods: [...r.methods], route: r.route, ... });
+ */
+export function routeTable(ops: readonly Operation[] = operations): RouteDefinition[] {
+  const table: RouteDefinition[] = ops.map((op) => ({
+    name: op.seed,
+    methods: [op.rest.method as HttpMethod],
+    route: routeOf(op),
+    authLevel: 'function',
+    handler: operationHandler(op),
+  }));
+  table.push({
+    name: 'health',
+    methods: ['GET'],
+    route: 'v1/health',
+    authLevel: 'anonymous',
+    handler: healthHandler(),
+  });
+  table.push({
+    name: 'fallback',
+    methods: ALL_METHODS,
+    route: '{*path}',
+    authLevel: 'anonymous',
+    handler: fallbackHandler([...table]),
+    fallback: true,
+  });
+  return table;
+}
+
+/** Answers 405 (with `Allow`) when another route has this path, else 404. */
+export function fallbackHandler(table: readonly RouteDefinition[]): GatewayHandler {
+  const templates = table.map((r) => ({ methods: r.methods, template: parseTemplate(withPrefix(r.route)) }));
+  return async (request) => {
+    await request.body?.cancel().catch(() => undefined);
+    const correlation = correlate(request.headers);
+    const pathname = new URL(request.url, 'http://localhost').pathname;
+    const allowed = templates.filter((t) => matchTemplate(t.template, pathname)).flatMap((t) => t.methods);
+    const error =
+      allowed.length > 0
+        ? new MethodNotAllowedError(request.method, [...new Set(allowed)])
+        : new RouteNotFoundError(pathname);
+    return problemResponse(error, correlation.requestId, pathname, correlationHeaders(correlation));
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * @module
+ * A small stand-in for the Functions host, for `npm start` where Core Tools is absent and
+ * for the integration tests: it serves the same route table (names, routes, methods,
+ * handlers) under host.json's route prefix on Node's HTTP server, with bodies streamed both
+ * ways. Function keys are not checked, as under `func start`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { withPrefix } from '../http/host-json.js';
+import { matchTemplate, parseTemplate } from '../http/route-template.js';
+import { type RouteDefinition, routeTable } from '../http/routes.js';
+import { createLogger, type LogSink } from '../log.js';
+
+export interface LocalHostOptions {
+  /** @default 7071 */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  routes?: RouteDefinition[];
+  /** Where handler logs go. @default console */
+  sink?: LogSink;
+}
+
+export interface LocalHost {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * const host = await startLocalHost({ port: 0 });
+ * await fetch(`${host.url}/v1/health`);
+ * await host.close();
+ */
+export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
+  const sink = options.sink ?? console;
+  const compiled = (options.routes ?? routeTable())
+    .map((route) => ({ route, template: parseTemplate(withPrefix(route.route)) }))
+    .sort(
+      (a, b) =>
+        Number(a.route.fallback ?? false) - Number(b.route.fallback ?? false) ||
+        b.template.precedence - a.template.precedence,
+    );
+
+  const server = createServer((req, res) => {
+    const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+    const method = (req.method ?? 'GET').toUpperCase();
+    for (const { route, template } of compiled) {
+      if (!route.methods.includes(method as RouteDefinition['methods'][number])) continue;
+      const params = matchTemplate(template, pathname);
+      if (params) return void serve(route, params, req, res, sink);
+    }
+    res.writeHead(404).end();
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 7071, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serve(
+  route: RouteDefinition,
+  params: Record<string, string>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  sink: LogSink,
+): Promise<void> {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+  try {
+    const response = await route.handler(
+      {
+        method: (req.method ?? 'GET').toUpperCase(),
+        url: `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`,
+        headers,
+        params,
+        body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null,
+      },
+      sink,
+    );
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (response.body && req.method !== 'HEAD') {
+      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res);
+    } else {
+      res.end();
+    }
+  } catch (error) {
+    // Handlers render their own problems; this is a broken stream mid-response.
+    createLogger(sink).error('localhost.stream_failed', { route: route.name, error: (error as Error).name });
+    if (!res.headersSent) res.writeHead(500).end();
+    else res.destroy();
+  }
+}

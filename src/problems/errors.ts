@@ -1,0 +1,223 @@
+/**
+ * @module
+ * The gateway's error classes: one base, one subclass per failure, each with a stable
+ * problem `type` slug and HTTP status. Callers (and tests) match on `type`, not on the class.
+ * Every failure that leaves the gateway is one of these, rendered by `toProblem`.
+ */
+
+/** Stable problem type slugs; the URI is `/problems/<slug>`. */
+export const ProblemTypes = {
+  validation: 'validation-failed',
+  malformedJson: 'malformed-json',
+  unsupportedMediaType: 'unsupported-media-type',
+  payloadTooLarge: 'payload-too-large',
+  forbidden: 'forbidden',
+  notFound: 'not-found',
+  methodNotAllowed: 'method-not-allowed',
+  upstreamError: 'upstream-error',
+  upstreamRateLimited: 'upstream-rate-limited',
+  upstreamTimeout: 'upstream-timeout',
+  upstreamUnreachable: 'upstream-unreachable',
+  upstreamNotConfigured: 'upstream-not-configured',
+  upstreamAuthFailed: 'upstream-auth-failed',
+  config: 'invalid-configuration',
+  internal: 'internal-error',
+} as const;
+
+export type ProblemType = (typeof ProblemTypes)[keyof typeof ProblemTypes];
+
+/** One field-level complaint, with the full path of the field (`body.spec.launch_plan.version`). */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** What the upstream answered, attached to upstream failures. */
+export interface UpstreamDetail {
+  status: number;
+  body: unknown;
+}
+
+export interface GatewayErrorOptions {
+  detail?: string;
+  cause?: unknown;
+  /** Extra response headers (e.g. `Allow`, `Retry-After`). */
+  headers?: Record<string, string>;
+}
+
+/** Base class: a status, a stable type and a human detail that is safe to show. */
+export class GatewayError extends Error {
+  override name = 'GatewayError';
+  readonly status: number;
+  readonly type: ProblemType;
+  readonly title: string;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, type: ProblemType, title: string, options: GatewayErrorOptions = {}) {
+    super(options.detail ?? title, { cause: options.cause });
+    this.status = status;
+    this.type = type;
+    this.title = title;
+    this.headers = options.headers ?? {};
+  }
+
+  get detail(): string {
+    return this.message;
+  }
+}
+
+/** 400: a route parameter, query parameter or body field broke its schema. */
+export class ValidationError extends GatewayError {
+  override name = 'ValidationError';
+  readonly errors: FieldError[];
+  constructor(errors: FieldError[], detail?: string) {
+    const first = errors[0];
+    super(400, ProblemTypes.validation, 'Request validation failed', {
+      detail: detail ?? (first ? `${first.path}: ${first.message}` : 'The request is not valid.'),
+    });
+    this.errors = errors;
+  }
+}
+
+/** 400: the body is not parseable JSON (checked before any schema runs). */
+export class MalformedJsonError extends GatewayError {
+  override name = 'MalformedJsonError';
+  constructor(detail = 'The request body is not valid JSON.') {
+    super(400, ProblemTypes.malformedJson, 'Malformed JSON', { detail });
+  }
+}
+
+/** 415: a body was sent with a media type the operation does not take. */
+export class UnsupportedMediaTypeError extends GatewayError {
+  override name = 'UnsupportedMediaTypeError';
+  constructor(got: string) {
+    super(415, ProblemTypes.unsupportedMediaType, 'Unsupported media type', {
+      detail: `Content-Type ${JSON.stringify(got)} is not accepted; send application/json.`,
+    });
+  }
+}
+
+/** 413: the body grew past its cap while streaming in. */
+export class PayloadTooLargeError extends GatewayError {
+  override name = 'PayloadTooLargeError';
+  readonly limit: number;
+  constructor(limit: number) {
+    super(413, ProblemTypes.payloadTooLarge, 'Payload too large', {
+      detail: `The request body exceeds the limit of ${limit} bytes.`,
+    });
+    this.limit = limit;
+  }
+}
+
+/** 403: the target (Flyte project, workspace) is not on the gateway's allow-list. */
+export class NotAllowedError extends GatewayError {
+  override name = 'NotAllowedError';
+  constructor(detail: string) {
+    super(403, ProblemTypes.forbidden, 'Forbidden', { detail });
+  }
+}
+
+/** 404: no route matches the path. */
+export class RouteNotFoundError extends GatewayError {
+  override name = 'RouteNotFoundError';
+  constructor(path: string) {
+    super(404, ProblemTypes.notFound, 'Not found', { detail: `No operation is served at ${path}.` });
+  }
+}
+
+/** 405: the path exists but not with this method. */
+export class MethodNotAllowedError extends GatewayError {
+  override name = 'MethodNotAllowedError';
+  constructor(method: string, allowed: readonly string[]) {
+    super(405, ProblemTypes.methodNotAllowed, 'Method not allowed', {
+      detail: `${method} is not allowed here; use ${allowed.join(', ')}.`,
+      headers: { Allow: allowed.join(', ') },
+    });
+  }
+}
+
+/**
+ * The upstream answered with a failure. 4xx keep their status, 429 keeps `Retry-After`,
+ * 5xx become 502 (the gateway is the one answering, and the upstream failed it).
+ */
+export class UpstreamError extends GatewayError {
+  override name = 'UpstreamError';
+  readonly upstream: UpstreamDetail;
+  constructor(upstreamName: string, upstream: UpstreamDetail, retryAfter?: string) {
+    const status = upstream.status >= 500 ? 502 : upstream.status;
+    const rateLimited = upstream.status === 429;
+    super(
+      status,
+      rateLimited ? ProblemTypes.upstreamRateLimited : ProblemTypes.upstreamError,
+      rateLimited ? 'Upstream rate limited' : 'Upstream error',
+      {
+        detail: `${upstreamName} answered ${upstream.status}${describeUpstreamBody(upstream.body)}`,
+        headers: retryAfter ? { 'Retry-After': retryAfter } : {},
+      },
+    );
+    this.upstream = upstream;
+  }
+}
+
+/** 504: the upstream did not answer within the per-call timeout. */
+export class UpstreamTimeoutError extends GatewayError {
+  override name = 'UpstreamTimeoutError';
+  constructor(upstreamName: string, timeoutMs: number, cause?: unknown) {
+    super(504, ProblemTypes.upstreamTimeout, 'Upstream timeout', {
+      detail: `${upstreamName} did not answer within ${timeoutMs} ms.`,
+      cause,
+    });
+  }
+}
+
+/** 502: the upstream could not be reached (refused, reset, DNS). */
+export class UpstreamUnreachableError extends GatewayError {
+  override name = 'UpstreamUnreachableError';
+  constructor(upstreamName: string, cause?: unknown) {
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    super(502, ProblemTypes.upstreamUnreachable, 'Upstream unreachable', {
+      detail: `${upstreamName} could not be reached${typeof code === 'string' ? ` (${code})` : ''}.`,
+      cause,
+    });
+  }
+}
+
+/** 502: the gateway could not obtain its own credential for the upstream. */
+export class UpstreamAuthError extends GatewayError {
+  override name = 'UpstreamAuthError';
+  constructor(upstreamName: string, reason: string, cause?: unknown) {
+    super(502, ProblemTypes.upstreamAuthFailed, 'Upstream credential unavailable', {
+      detail: `The gateway could not get a credential for ${upstreamName}: ${reason}`,
+      cause,
+    });
+  }
+}
+
+/** 503: the operation's upstream has no endpoint in this deployment's settings. */
+export class UpstreamNotConfiguredError extends GatewayError {
+  override name = 'UpstreamNotConfiguredError';
+  constructor(upstreamName: string, setting: string) {
+    super(503, ProblemTypes.upstreamNotConfigured, 'Upstream not configured', {
+      detail: `${upstreamName} is not configured: set ${setting}.`,
+    });
+  }
+}
+
+/** Settings failed their schema; thrown at start-up, never rendered to a caller. */
+export class ConfigError extends GatewayError {
+  override name = 'ConfigError';
+  readonly errors: FieldError[];
+  constructor(errors: FieldError[]) {
+    super(500, ProblemTypes.config, 'Invalid configuration', {
+      detail: `Invalid settings: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+    });
+    this.errors = errors;
+  }
+}
+
+function describeUpstreamBody(body: unknown): string {
+  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
+    return `: ${(body as { message: string }).message.slice(0, 300)}`;
+  }
+  return '.';
+}

@@ -1,0 +1,85 @@
+/**
+ * @module
+ * What every operation needs at run time: the parsed settings and one upstream client per
+ * configured upstream, each made on first use. One runtime per process (`getRuntime`),
+ * built from `process.env`; tests build their own with `createRuntime`.
+ */
+import { loadSettings, type Settings } from './config.js';
+import { UpstreamNotConfiguredError } from './problems/errors.js';
+import { clientCredentials, managedIdentity, staticBearer } from './upstream/credentials.js';
+import { type CredentialProvider, UpstreamClient } from './upstream/http-client.js';
+import type { RetryPolicy } from './upstream/retry-policy.js';
+
+export const FLYTE_NAME = 'Flyte Admin';
+
+export interface Runtime {
+  readonly settings: Settings;
+  /** The Flyte Admin client; throws `UpstreamNotConfiguredError` without FLYTE_ENDPOINT. */
+  flyte(): UpstreamClient;
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * const runtime = createRuntime(loadSettings({ FLYTE_ENDPOINT: emulator.url, FLYTE_PROJECTS: '*' }));
+ */
+export function createRuntime(settings: Settings): Runtime {
+  let flyte: UpstreamClient | undefined;
+  const retry: RetryPolicy = {
+    maxRetries: settings.UPSTREAM_MAX_RETRIES,
+    baseDelayMs: 100,
+    maxDelayMs: 2_000,
+    maxRetryAfterMs: settings.UPSTREAM_MAX_RETRY_AFTER_MS,
+  };
+  return {
+    settings,
+    flyte() {
+      if (!settings.FLYTE_ENDPOINT) throw new UpstreamNotConfiguredError(FLYTE_NAME, 'FLYTE_ENDPOINT');
+      flyte ??= new UpstreamClient({
+        name: FLYTE_NAME,
+        baseUrl: settings.FLYTE_ENDPOINT,
+        timeoutMs: settings.UPSTREAM_TIMEOUT_MS,
+        connections: settings.UPSTREAM_CONNECTIONS,
+        retry,
+        credential: flyteCredential(settings),
+      });
+      return flyte;
+    },
+    async close() {
+      await flyte?.close();
+      flyte = undefined;
+    },
+  };
+}
+
+function flyteCredential(s: Settings): CredentialProvider | undefined {
+  switch (s.FLYTE_AUTH) {
+    case 'none':
+      return undefined;
+    case 'api-key':
+      return staticBearer(s.FLYTE_API_KEY ?? '');
+    case 'client-credentials':
+      return clientCredentials({
+        upstreamName: FLYTE_NAME,
+        tokenUrl: s.FLYTE_TOKEN_URL ?? '',
+        clientId: s.FLYTE_CLIENT_ID ?? '',
+        clientSecret: s.FLYTE_CLIENT_SECRET ?? '',
+        scope: s.FLYTE_SCOPE,
+        timeoutMs: Math.min(s.UPSTREAM_TIMEOUT_MS, 10_000),
+      });
+    case 'managed-identity':
+      return managedIdentity({
+        upstreamName: FLYTE_NAME,
+        scope: s.FLYTE_SCOPE ?? '',
+        clientId: s.AZURE_CLIENT_ID,
+      });
+  }
+}
+
+let current: Runtime | undefined;
+
+/** The process's runtime, from `process.env` on first use. Throws `ConfigError` on bad settings. */
+export function getRuntime(): Runtime {
+  current ??= createRuntime(loadSettings());
+  return current;
+}
