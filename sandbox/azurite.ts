@@ -47,7 +47,11 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   );
   const urls = await waitForListening(child, options.startTimeoutMs ?? 20_000);
   const key = accountKey();
-  const [blobUrl, queueUrl, tableUrl] = SERVICES.map((s) => `${urls[s]}/${ACCOUNT}`) as [string, string, string];
+  const [blobUrl, queueUrl, tableUrl] = SERVICES.map((s) => `${urls[s]}/${ACCOUNT}`) as [
+    string,
+    string,
+    string,
+  ];
   return {
     blobUrl,
     queueUrl,
@@ -68,7 +72,10 @@ function waitForListening(child: ChildProcess, timeoutMs: number): Promise<Recor
   return new Promise((resolve, reject) => {
     const urls: Record<string, string> = {};
     const output: string[] = [];
-    const timer = setTimeout(() => fail(new Error(`Azurite did not start within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`Azurite did not start within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const fail = (error: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
@@ -90,7 +97,9 @@ function waitForListening(child: ChildProcess, timeoutMs: number): Promise<Recor
 }
 
 function accountKey(): string {
-  const constants = require('azurite/dist/src/blob/utils/constants.js') as { EMULATOR_ACCOUNT_KEY_STR: string };
+  const constants = require('azurite/dist/src/blob/utils/constants.js') as {
+    EMULATOR_ACCOUNT_KEY_STR: string;
+  };
   return constants.EMULATOR_ACCOUNT_KEY_STR;
 }
 

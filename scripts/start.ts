@@ -10,8 +10,8 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { startAzurite } from '../sandbox/azurite.js';
 import { startFlyteAdminEmulator } from '../sandbox/flyte-admin/index.js';
 import { loadSettings } from '../src/config.js';
-import { withPrefix } from '../src/http/host-json.js';
 import { packageVersion } from '../src/http/health.js';
+import { withPrefix } from '../src/http/host-json.js';
 import { routeTable } from '../src/http/routes.js';
 import { startLocalHost } from '../src/local-host/server.js';
 import { ConfigError } from '../src/problems/errors.js';
@@ -80,7 +80,9 @@ function chooseHost(wanted: string): 'func' | 'node' {
   const probe = spawnSync('func', ['--version'], { stdio: 'ignore', timeout: 15_000, env });
   const available = probe.status === 0;
   if (wanted === 'func' && !available) {
-    throw new Error('GATEWAY_LOCAL_HOST=func, but Azure Functions Core Tools (func) is not installed or does not run.');
+    throw new Error(
+      'GATEWAY_LOCAL_HOST=func, but Azure Functions Core Tools (func) is not installed or does not run.',
+    );
   }
   return available ? 'func' : 'node';
 }
@@ -105,6 +107,8 @@ process.once('SIGINT', () => void shutdown(0));
 process.once('SIGTERM', () => void shutdown(0));
 
 main().catch(async (error: unknown) => {
-  console.error(error instanceof ConfigError ? error.detail : `npm start failed: ${(error as Error).message}`);
+  console.error(
+    error instanceof ConfigError ? error.detail : `npm start failed: ${(error as Error).message}`,
+  );
   await shutdown(1);
 });
