@@ -6,12 +6,19 @@
  * `local.settings.sample.json` are kept in step with this schema by a test.
  */
 import { z } from 'zod';
-import { ConfigError } from './problems/errors.js';
+import { ConfigError, type FieldError } from './problems/errors.js';
 
 const MiB = 1024 * 1024;
 
+/** Plain decimal digits only: `0x10` or `1e3` are not what anyone means by a port or a size. */
 const intSetting = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min).max(max))
+    .default(fallback);
 
 const optionalText = z
   .string()
@@ -81,26 +88,32 @@ export const settingsSchema = z.object({
 
 export type Settings = z.infer<typeof settingsSchema>;
 
-/** Cross-field rules: each names the setting that is missing. */
-const refinedSettings = settingsSchema.superRefine((s, ctx) => {
+/**
+ * Cross-field rules, checked on the raw values so that they are reported even when another
+ * setting fails its type: the start-up error names every missing variable at once.
+ */
+function crossFieldErrors(raw: Record<string, string>): FieldError[] {
+  const errors: FieldError[] = [];
   const need = (name: keyof Settings, why: string) => {
-    if (s[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `required ${why}` });
+    if (raw[name] === undefined) errors.push({ path: name, message: `required ${why}` });
   };
-  if (s.FLYTE_AUTH === 'api-key') need('FLYTE_API_KEY', 'when FLYTE_AUTH=api-key');
-  if (s.FLYTE_AUTH === 'client-credentials') {
+  const auth = raw.FLYTE_AUTH?.trim();
+  if (auth === 'api-key') need('FLYTE_API_KEY', 'when FLYTE_AUTH=api-key');
+  if (auth === 'client-credentials') {
     need('FLYTE_TOKEN_URL', 'when FLYTE_AUTH=client-credentials');
     need('FLYTE_CLIENT_ID', 'when FLYTE_AUTH=client-credentials');
     need('FLYTE_CLIENT_SECRET', 'when FLYTE_AUTH=client-credentials');
   }
-  if (s.FLYTE_AUTH === 'managed-identity') need('FLYTE_SCOPE', 'when FLYTE_AUTH=managed-identity');
-  if (s.FLYTE_ENDPOINT !== undefined && s.FLYTE_PROJECTS.length === 0) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['FLYTE_PROJECTS'],
+  if (auth === 'managed-identity') need('FLYTE_SCOPE', 'when FLYTE_AUTH=managed-identity');
+  const projects = (raw.FLYTE_PROJECTS ?? '').split(',').filter((p) => p.trim() !== '');
+  if (raw.FLYTE_ENDPOINT !== undefined && projects.length === 0) {
+    errors.push({
+      path: 'FLYTE_PROJECTS',
       message: 'required when FLYTE_ENDPOINT is set (comma-separated projects, or * for all)',
     });
   }
-});
+  return errors;
+}
 
 /**
  * Parses settings from an environment. Throws `ConfigError` naming every bad variable.
@@ -115,12 +128,14 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     const value = env[key];
     if (value !== undefined && value.trim() !== '') picked[key] = value;
   }
-  const parsed = refinedSettings.safeParse(picked);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-    );
-  }
+  const parsed = settingsSchema.safeParse(picked);
+  const errors = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))),
+    ...crossFieldErrors(picked),
+  ];
+  if (!parsed.success || errors.length > 0) throw new ConfigError(errors);
   return parsed.data;
 }
 

@@ -23,7 +23,8 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
-const SECRET_NAME = /authorization|token|secret|password|api[-_]?key|cookie|signature|sig$|connection/i;
+const SECRET_NAME =
+  /authorization|token|secret|password|api[-_]?key|cookie|signature|sig$|connection|webjobsstorage/i;
 
 /** Masks values of credential-like field names. */
 export function redact(fields: LogFields): LogFields {
@@ -41,7 +42,8 @@ export function createLogger(sink: LogSink, base: LogFields = {}): Logger {
   const write =
     (level: keyof LogSink) =>
     (event: string, fields: LogFields = {}) =>
-      sink[level](JSON.stringify({ level, event, ...redact({ ...base, ...fields }) }));
+      // level and event come last so that no field can overwrite them.
+      sink[level](JSON.stringify({ ...redact({ ...base, ...fields }), level, event }));
   return {
     info: write('info'),
     warn: write('warn'),

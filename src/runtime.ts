@@ -16,6 +16,8 @@ export interface Runtime {
   readonly settings: Settings;
   /** The Flyte Admin client; throws `UpstreamNotConfiguredError` without FLYTE_ENDPOINT. */
   flyte(): UpstreamClient;
+  /** Throws `UpstreamNotConfiguredError` when the capability's upstream has no settings. */
+  assertConfigured(capability: 'flyte' | 'azureml'): void;
   close(): Promise<void>;
 }
 
@@ -34,16 +36,23 @@ export function createRuntime(settings: Settings): Runtime {
   return {
     settings,
     flyte() {
-      if (!settings.FLYTE_ENDPOINT) throw new UpstreamNotConfiguredError(FLYTE_NAME, 'FLYTE_ENDPOINT');
+      const endpoint = settings.FLYTE_ENDPOINT;
+      if (!endpoint) throw new UpstreamNotConfiguredError(FLYTE_NAME, 'FLYTE_ENDPOINT');
       flyte ??= new UpstreamClient({
         name: FLYTE_NAME,
-        baseUrl: settings.FLYTE_ENDPOINT,
+        baseUrl: endpoint,
         timeoutMs: settings.UPSTREAM_TIMEOUT_MS,
         connections: settings.UPSTREAM_CONNECTIONS,
         retry,
         credential: flyteCredential(settings),
       });
       return flyte;
+    },
+    assertConfigured(capability) {
+      if (capability === 'flyte' && !settings.FLYTE_ENDPOINT) {
+        throw new UpstreamNotConfiguredError(FLYTE_NAME, 'FLYTE_ENDPOINT');
+      }
+      if (capability === 'azureml') throw new UpstreamNotConfiguredError('Azure ML', 'AZUREML_WORKSPACES');
     },
     async close() {
       await flyte?.close();

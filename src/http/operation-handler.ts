@@ -52,6 +52,7 @@ export function operationHandler(op: Operation, runtimeOf: () => Runtime = getRu
       const query = Object.fromEntries(new URL(request.url, 'http://localhost').searchParams);
       const input = validateInput(op, { params: request.params, query, body }, runtime.settings);
       const ctx: OperationContext = { runtime, correlation, log };
+      runtime.assertConfigured(op.capability);
       op.guard?.(input, ctx);
       upstream = await op.call(input, ctx);
       if (upstream.status < 200 || upstream.status > 299) throw await upstreamFailure(upstream);

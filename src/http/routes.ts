@@ -9,6 +9,7 @@ import { operations } from '../catalog/index.js';
 import type { HttpMethod, Operation } from '../catalog/operation.js';
 import { MethodNotAllowedError, RouteNotFoundError } from '../problems/errors.js';
 import { problemResponse } from '../problems/to-problem.js';
+import { getRuntime, type Runtime } from '../runtime.js';
 import { correlate, correlationHeaders } from './correlation.js';
 import { healthHandler } from './health.js';
 import { withPrefix } from './host-json.js';
@@ -39,20 +40,23 @@ export function routeOf(op: Pick<Operation, 'rest'>): string {
  * @example
  * for (const r of routeTable()) app.http(r.name, { methods: [...r.methods], route: r.route, ... });
  */
-export function routeTable(ops: readonly Operation[] = operations): RouteDefinition[] {
+export function routeTable(
+  ops: readonly Operation[] = operations,
+  runtimeOf: () => Runtime = getRuntime,
+): RouteDefinition[] {
   const table: RouteDefinition[] = ops.map((op) => ({
     name: op.seed,
     methods: [op.rest.method as HttpMethod],
     route: routeOf(op),
     authLevel: 'function',
-    handler: operationHandler(op),
+    handler: operationHandler(op, runtimeOf),
   }));
   table.push({
     name: 'health',
     methods: ['GET'],
     route: 'v1/health',
     authLevel: 'anonymous',
-    handler: healthHandler(),
+    handler: healthHandler(runtimeOf),
   });
   table.push({
     name: 'fallback',

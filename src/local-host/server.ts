@@ -80,9 +80,9 @@ async function serve(
   res: ServerResponse,
   sink: LogSink,
 ): Promise<void> {
-  const headers = new Headers();
+  const requestHeaders = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    if (value !== undefined) requestHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
   try {
@@ -90,13 +90,17 @@ async function serve(
       {
         method: (req.method ?? 'GET').toUpperCase(),
         url: `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`,
-        headers,
+        headers: requestHeaders,
         params,
-        body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null,
+        body: hasBody ? requestBody(req) : null,
       },
       sink,
     );
-    res.writeHead(response.status, Object.fromEntries(response.headers));
+    const headers = Object.fromEntries(response.headers);
+    // A handler that refused the body (413, 415, ...) stopped reading it: close the
+    // connection after the answer instead of draining an upload nobody wants.
+    if (hasBody && !req.complete) headers.connection = 'close';
+    res.writeHead(response.status, headers);
     if (response.body && req.method !== 'HEAD') {
       await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res);
     } else {
@@ -108,4 +112,31 @@ async function serve(
     if (!res.headersSent) res.writeHead(500).end();
     else res.destroy();
   }
+}
+
+/**
+ * The request body as a web stream with back-pressure. Cancelling it (a handler that stops
+ * reading at a cap) pauses the socket rather than destroying it, so the answer still goes out.
+ */
+function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.on('data', (chunk: Buffer) => {
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.once('end', () => controller.close());
+        req.once('error', (error) => controller.error(error));
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        req.removeAllListeners('data');
+        req.pause();
+      },
+    },
+    { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
+  );
 }

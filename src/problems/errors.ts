@@ -138,13 +138,15 @@ export class MethodNotAllowedError extends GatewayError {
 
 /**
  * The upstream answered with a failure. 4xx keep their status, 429 keeps `Retry-After`,
- * 5xx become 502 (the gateway is the one answering, and the upstream failed it).
+ * 5xx (and any other non-2xx) become 502: the gateway is the one answering, and the
+ * upstream failed it.
  */
 export class UpstreamError extends GatewayError {
   override name = 'UpstreamError';
   readonly upstream: UpstreamDetail;
   constructor(upstreamName: string, upstream: UpstreamDetail, retryAfter?: string) {
-    const status = upstream.status >= 500 ? 502 : upstream.status;
+    // Only 4xx pass through; 5xx and anything unexpected (1xx/3xx) are the gateway's 502.
+    const status = upstream.status >= 400 && upstream.status < 500 ? upstream.status : 502;
     const rateLimited = upstream.status === 429;
     super(
       status,

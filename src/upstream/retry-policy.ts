@@ -23,6 +23,10 @@ export const RETRYABLE_ERROR_CODES = [
 
 const RETRYABLE_STATUS = [502, 503, 504] as const;
 
+/** IMF-fixdate and the obsolete RFC 850 / asctime forms of RFC 9110 §5.6.7. */
+const HTTP_DATE =
+  /^(?:[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT|[A-Za-z]+, \d{2}-[A-Za-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT|[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/;
+
 export interface RetryPolicy {
   /** Retries after the first attempt. @default 2 */
   maxRetries: number;
@@ -78,6 +82,8 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   if (value === undefined) return null;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Only the HTTP-date forms; Date.parse alone would read '-1' or '1.5' as dates.
+  if (!HTTP_DATE.test(trimmed)) return null;
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }

@@ -1,0 +1,96 @@
+/**
+ * The capability specs are the contract: every REST path, method and operation name, every
+ * MCP tool name and hint in `shared/specs/capabilities/*.yaml` must be in the catalog, and
+ * the route table (what Functions and the local host register) must serve each of them.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { operations } from '../../src/catalog/index.js';
+import { routeTable } from '../../src/http/routes.js';
+import { specPath } from '../helpers/shared-paths.js';
+
+interface CapabilitySpec {
+  capability: {
+    exposes: Array<
+      | {
+          type: 'rest';
+          resources: Array<{ path: string; operations: Array<{ method: string; name: string }> }>;
+        }
+      | {
+          type: 'mcp';
+          tools: Array<{
+            name: string;
+            description: string;
+            call: string;
+            hints: { readOnly: boolean; destructive: boolean; idempotent: boolean };
+          }>;
+        }
+    >;
+    consumes: Array<{
+      resources: Array<{ path: string; operations: Array<{ method: string; name: string }> }>;
+    }>;
+  };
+}
+
+const load = (file: string) => parse(readFileSync(specPath('capabilities', file), 'utf8')) as CapabilitySpec;
+
+// The Azure ML spec joins when its capability lands (issue 4); listing it here then makes this suite hold it too.
+const specs = [{ file: 'admin-executions.yaml', capability: 'flyte' as const }];
+
+describe.each(specs)('contract: $file', ({ file, capability }) => {
+  const spec = load(file);
+  const rest = spec.capability.exposes.flatMap((e) =>
+    e.type === 'rest' ? e.resources.flatMap((r) => r.operations.map((o) => ({ ...o, path: r.path }))) : [],
+  );
+  const tools = spec.capability.exposes.flatMap((e) => (e.type === 'mcp' ? e.tools : []));
+  const ours = operations.filter((op) => op.capability === capability);
+
+  it.each(rest)('serves $method $path as $name', ({ method, path, name }) => {
+    const op = operations.find((o) => o.seed === name);
+    expect(op, `operation ${name} missing from the catalog`).toBeDefined();
+    expect(op?.rest).toEqual({ method, path });
+  });
+
+  it.each(tools)('exposes MCP tool $name with the contract hints', (tool) => {
+    const seed = tool.call.split('.').pop();
+    const op = operations.find((o) => o.tool.name === tool.name);
+    expect(op, `tool ${tool.name} missing from the catalog`).toBeDefined();
+    expect(op?.seed).toBe(seed);
+    expect(op?.tool.hints).toEqual(tool.hints);
+    expect(op?.description).toBe(tool.description);
+  });
+
+  it('has no operation the contract does not list', () => {
+    // Prepare
+    const contractNames = rest.map((r) => r.name).sort();
+    // Act
+    const catalogNames = ours.map((op) => op.seed).sort();
+    // Assess
+    expect(catalogNames).toEqual(contractNames);
+    expect(ours.map((op) => op.tool.name).sort()).toEqual(tools.map((t) => t.name).sort());
+  });
+
+  it('registers every contract route with its method, by operation name', () => {
+    const table = routeTable();
+    for (const { method, path, name } of rest) {
+      const route = table.find((r) => r.name === name);
+      expect(route, `no registration for ${name}`).toBeDefined();
+      expect(route?.methods).toEqual([method]);
+      expect(`/${route?.route}`).toBe(path);
+    }
+  });
+
+  it('declares idempotency consistently with the contract hints', () => {
+    for (const op of ours) expect(op.idempotent, op.seed).toBe(op.tool.hints.idempotent);
+  });
+});
+
+describe('contract: host.json serves the spec paths without a prefix', () => {
+  it('sets extensions.http.routePrefix to ""', () => {
+    const host = JSON.parse(readFileSync(`${__dirname}/../../host.json`, 'utf8'));
+    expect(host.version).toBe('2.0');
+    expect(host.extensions.http.routePrefix).toBe('');
+    expect(host.extensionBundle.version).toBe('[4.*, 5.0.0)');
+  });
+});
