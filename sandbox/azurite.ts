@@ -72,24 +72,32 @@ function waitForListening(child: ChildProcess, timeoutMs: number): Promise<Recor
   return new Promise((resolve, reject) => {
     const urls: Record<string, string> = {};
     const output: string[] = [];
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    const onExit = (code: number | null) => fail(new Error(`Azurite exited with code ${code}`));
     const timer = setTimeout(
       () => fail(new Error(`Azurite did not start within ${timeoutMs} ms`)),
       timeoutMs,
     );
-    const fail = (error: Error) => {
+    // Stop watching once settled: later lines ("... closed") must not touch the exit listeners.
+    const settle = () => {
       clearTimeout(timer);
+      child.off('exit', onExit);
+      lines.close();
+      child.stdout?.resume();
+    };
+    const fail = (error: Error) => {
+      settle();
       child.kill('SIGKILL');
       reject(new Error(`${error.message}\n${output.slice(-10).join('\n')}`));
     };
-    child.once('exit', (code) => fail(new Error(`Azurite exited with code ${code}`)));
+    child.once('exit', onExit);
     child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    lines.on('line', (line) => {
       output.push(line);
       const match = /Azurite (Blob|Queue|Table) service is successfully listening at (\S+)/.exec(line);
       if (match?.[1] && match[2]) urls[match[1]] = match[2].replace(/\/+$/, '');
       if (SERVICES.every((s) => urls[s])) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
+        settle();
         resolve(urls);
       }
     });

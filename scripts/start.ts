@@ -15,14 +15,22 @@ import { withPrefix } from '../src/http/host-json.js';
 import { routeTable } from '../src/http/routes.js';
 import { startLocalHost } from '../src/local-host/server.js';
 import { ConfigError } from '../src/problems/errors.js';
+import { loadLocalSettings } from './local-settings.js';
 
 type Stopper = () => Promise<void>;
 const stoppers: Stopper[] = [];
 const env = process.env;
 
 async function main(): Promise<void> {
-  const port = Number(env.PORT ?? 7071);
+  const local = loadLocalSettings(env);
+  const port = local.PORT;
   const lines: string[] = [];
+  // Check the caller's settings before starting anything (the embedded defaults fill the rest).
+  loadSettings({
+    FLYTE_PROJECTS: 'flytesnacks',
+    ...env,
+    FLYTE_ENDPOINT: env.FLYTE_ENDPOINT || 'http://127.0.0.1:1',
+  });
 
   if (!env.AzureWebJobsStorage) {
     const azurite = await startAzurite();
@@ -34,7 +42,7 @@ async function main(): Promise<void> {
   }
 
   if (!env.FLYTE_ENDPOINT) {
-    const emulator = await startFlyteAdminEmulator({ port: Number(env.FLYTE_EMULATOR_PORT ?? 0) });
+    const emulator = await startFlyteAdminEmulator({ port: local.FLYTE_EMULATOR_PORT });
     stoppers.push(() => emulator.close());
     env.FLYTE_ENDPOINT = emulator.url;
     env.FLYTE_AUTH ??= 'none';
@@ -44,16 +52,16 @@ async function main(): Promise<void> {
     lines.push(`  Flyte Admin  ${new URL(env.FLYTE_ENDPOINT).origin} (FLYTE_ENDPOINT)`);
   }
 
-  loadSettings(env); // fail fast, naming every bad setting
+  loadSettings(env);
 
-  const mode = chooseHost(env.GATEWAY_LOCAL_HOST ?? 'auto');
+  const mode = chooseHost(local.GATEWAY_LOCAL_HOST);
   let url = `http://127.0.0.1:${port}`;
   if (mode === 'func') {
     const func = spawn('func', ['start', '--port', String(port)], { stdio: 'inherit', env });
     stoppers.push(() => stopChild(func));
     func.once('exit', (code) => void shutdown(code ?? 1));
   } else {
-    const host = await startLocalHost({ port, host: env.HOST ?? '127.0.0.1' });
+    const host = await startLocalHost({ port, host: local.HOST });
     stoppers.push(host.close);
     url = host.url;
   }

@@ -1,0 +1,148 @@
+/**
+ * `npm start` as a new user runs it: the compiled start script brings up Azurite, the Flyte
+ * emulator and the local host with no settings at all, serves the routes, and stops
+ * everything on SIGTERM. A bad setting stops start-up with a message naming it.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '../helpers/poll.js';
+
+const root = join(__dirname, '../..');
+const startScript = join(root, 'dist/scripts/start.js');
+
+/** Settings a developer's shell might have; removed so the embedded defaults are used. */
+const cleanEnv = () => {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !/^(FLYTE_|AzureWebJobs|UPSTREAM_|MAX_JSON|PORT$|HOST$)/.test(k)) env[k] = v;
+  }
+  return env;
+};
+
+function run(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [startScript], { cwd: root, env: { ...cleanEnv(), ...env } });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  return { child, output: () => out };
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+
+const portOpen = (url: string) =>
+  new Promise<boolean>((resolve) => {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    socket.once('connect', () => resolve(!!socket.destroy()));
+    socket.once('error', () => resolve(false));
+  });
+
+describe('npm start', () => {
+  beforeAll(() => {
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: root,
+      },
+    );
+  }, 120_000);
+
+  describe('with no settings', () => {
+    let proc: ReturnType<typeof run>;
+    let app: string;
+    afterAll(() => {
+      proc.child.kill('SIGKILL');
+    });
+
+    beforeAll(async () => {
+      proc = run({ PORT: '0', GATEWAY_LOCAL_HOST: 'node' });
+      const printed = await pollUntil(
+        async () => proc.output(),
+        (out) => /app\s+http:\/\/\S+/.test(out) || proc.child.exitCode !== null,
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+      app = /app\s+(http:\/\/\S+)/.exec(printed)?.[1] ?? '';
+      expect(app, printed).not.toBe('');
+    }, 40_000);
+
+    it('prints the URLs it serves and every route', () => {
+      const out = proc.output();
+      expect(out).toMatch(/health\s+http:\/\/127\.0\.0\.1:\d+\/v1\/health/);
+      expect(out).toMatch(/Flyte Admin\s+http:\/\/127\.0\.0\.1:\d+ \(embedded emulator/);
+      expect(out).toMatch(/storage\s+http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1 \(embedded Azurite/);
+      for (const name of ['createexecution', 'listexecutions', 'getexecutionmetrics'])
+        expect(out).toContain(name);
+      expect(out).not.toMatch(/AccountKey=/);
+    });
+
+    it('answers health with the version and the configured upstreams', async () => {
+      const res = await fetch(`${app}/v1/health`);
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(body).toMatchObject({
+        status: 'ok',
+        version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+        upstreams: { flyte: { configured: true, auth: 'none' }, storage: { configured: true } },
+      });
+    });
+
+    it('serves a Flyte operation end to end against the embedded emulator', async () => {
+      const created = await fetch(`${app}/v1/api/v1/executions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          project: 'flytesnacks',
+          domain: 'development',
+          name: 'from-npm-start',
+          spec: {
+            launch_plan: {
+              resource_type: 'LAUNCH_PLAN',
+              project: 'flytesnacks',
+              domain: 'development',
+              name: 'lp',
+              version: 'v1',
+            },
+          },
+        }),
+      });
+      expect(created.status).toBe(200);
+      const got = await fetch(`${app}/v1/api/v1/executions/flytesnacks/development/from-npm-start`);
+      expect(((await got.json()) as { id: { name: string } }).id.name).toBe('from-npm-start');
+    });
+
+    it('stops Azurite, the emulator and the host on SIGTERM', async () => {
+      const out = proc.output();
+      const azurite = /storage\s+(http:\/\/\S+)\/devstoreaccount1/.exec(out)?.[1] ?? '';
+      const emulator = /Flyte Admin\s+(http:\/\/\S+)/.exec(out)?.[1] ?? '';
+      expect(await portOpen(azurite)).toBe(true);
+      proc.child.kill('SIGTERM');
+      expect(await exited(proc.child)).toBe(0);
+      expect(await portOpen(app)).toBe(false);
+      expect(await portOpen(emulator)).toBe(false);
+      await pollUntil(
+        () => portOpen(azurite),
+        (open) => !open,
+        { timeoutMs: 5_000 },
+      );
+    }, 15_000);
+  });
+
+  it('refuses to start on a bad setting, naming it', async () => {
+    const proc = run({
+      PORT: '0',
+      GATEWAY_LOCAL_HOST: 'node',
+      FLYTE_AUTH: 'api-key',
+      UPSTREAM_TIMEOUT_MS: 'soon',
+    });
+    expect(await exited(proc.child)).toBe(1);
+    expect(proc.output()).toMatch(/FLYTE_API_KEY: required when FLYTE_AUTH=api-key/);
+    expect(proc.output()).toMatch(/UPSTREAM_TIMEOUT_MS/);
+  }, 30_000);
+});
