@@ -39,18 +39,22 @@ const seg = encodeURIComponent;
 const executionPath = (p: ExecutionPath) =>
   `${seg(p['id-project'])}/${seg(p['id-domain'])}/${seg(p['id-name'])}`;
 
+/** The three POST operations create a new execution: never retried on their own (not idempotent). */
+function postExecution(
+  flyte: UpstreamClient,
+  path: string,
+  body: unknown,
+  o: CallOptions,
+): Promise<UpstreamResponse> {
+  return flyte.send({ method: 'POST', path, body: JSON.stringify(body), idempotent: false, ...o });
+}
+
 export function createExecution(
   flyte: UpstreamClient,
   body: z.infer<typeof createExecutionBodySchema>,
   o: CallOptions,
 ): Promise<UpstreamResponse> {
-  return flyte.send({
-    method: 'POST',
-    path: '/api/v1/executions',
-    body: JSON.stringify(body),
-    idempotent: false,
-    ...o,
-  });
+  return postExecution(flyte, '/api/v1/executions', body, o);
 }
 
 export function recoverExecution(
@@ -58,13 +62,7 @@ export function recoverExecution(
   body: z.infer<typeof recoverExecutionBodySchema>,
   o: CallOptions,
 ): Promise<UpstreamResponse> {
-  return flyte.send({
-    method: 'POST',
-    path: '/api/v1/executions/recover',
-    body: JSON.stringify(body),
-    idempotent: false,
-    ...o,
-  });
+  return postExecution(flyte, '/api/v1/executions/recover', body, o);
 }
 
 export function relaunchExecution(
@@ -72,13 +70,7 @@ export function relaunchExecution(
   body: z.infer<typeof relaunchExecutionBodySchema>,
   o: CallOptions,
 ): Promise<UpstreamResponse> {
-  return flyte.send({
-    method: 'POST',
-    path: '/api/v1/executions/relaunch',
-    body: JSON.stringify(body),
-    idempotent: false,
-    ...o,
-  });
+  return postExecution(flyte, '/api/v1/executions/relaunch', body, o);
 }
 
 export function listExecutions(

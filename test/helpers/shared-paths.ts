@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const candidates = [resolve(__dirname, '../../../shared'), resolve(__dirname, '../../shared')];
+const besideCheckout = resolve(__dirname, '../../../shared');
+const candidates = [besideCheckout, resolve(__dirname, '../../shared')];
 
-export const SHARED_DIR = candidates.find((dir) => existsSync(join(dir, 'specs'))) ?? candidates[0]!;
+export const SHARED_DIR = candidates.find((dir) => existsSync(join(dir, 'specs'))) ?? besideCheckout;
 
 export const specPath = (...parts: string[]) => join(SHARED_DIR, 'specs', ...parts);

@@ -82,9 +82,12 @@ describe.each(SURFACES)('Flyte operations via %s', (surface) => {
     const second = await call(gw, 'GET', `${EXECUTIONS}/flytesnacks/development?${query}`);
     // Assess
     expect(first.status).toBe(200);
-    expect(first.json().executions.map((e: any) => e.id.name)).toEqual(['list-a', 'list-b']);
+    expect(first.json().executions.map((e: { id: { name: string } }) => e.id.name)).toEqual([
+      'list-a',
+      'list-b',
+    ]);
     expect(first.json().token).toBe('2');
-    expect(second.json().executions.map((e: any) => e.id.name)).toEqual(['list-c']);
+    expect(second.json().executions.map((e: { id: { name: string } }) => e.id.name)).toEqual(['list-c']);
     expect(second.json().token).toBe('');
     expect(sentFirst?.path).toBe('/api/v1/executions/flytesnacks/development');
     expect(sentFirst?.query).toEqual({
