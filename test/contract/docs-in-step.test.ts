@@ -21,8 +21,8 @@ function tableKeys(heading: string): string[] {
   const section = readme.split(/^#+ /m).find((s) => s.startsWith(heading)) ?? '';
   return section
     .split('\n')
-    .filter((line) => /^\| `[^`]+` \|/.test(line))
-    .map((line) => /^\| `([^`]+)` \|/.exec(line)?.[1] ?? '');
+    .map((line) => /^\|\s*`([^`]+)`\s*\|/.exec(line)?.[1])
+    .filter((key): key is string => key !== undefined);
 }
 
 describe('docs in step with code', () => {

@@ -1,13 +1,13 @@
 /**
- * Where the project's shared specs live: `shared/` beside the checkout (as in CI), so the
- * contract tests read the same files the issues cite.
+ * Where the specs live: `shared/specs/` beside the checkout when it is there (the source of
+ * truth, as in CI), else the repository's own copy in `specs/` (a clone on its own).
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const besideCheckout = resolve(__dirname, '../../../shared');
-const candidates = [besideCheckout, resolve(__dirname, '../../shared')];
+export const REPO_SPECS_DIR = resolve(__dirname, '../../specs');
+export const SHARED_SPECS_DIR = resolve(__dirname, '../../../shared/specs');
+export const SHARED_PRESENT = existsSync(join(SHARED_SPECS_DIR, 'capabilities'));
 
-export const SHARED_DIR = candidates.find((dir) => existsSync(join(dir, 'specs'))) ?? besideCheckout;
-
-export const specPath = (...parts: string[]) => join(SHARED_DIR, 'specs', ...parts);
+export const specPath = (...parts: string[]) =>
+  join(SHARED_PRESENT ? SHARED_SPECS_DIR : REPO_SPECS_DIR, ...parts);

@@ -5,9 +5,9 @@
  * through every `$ref`. A deliberately rich execution exercises as many nested messages as possible.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FlyteAdminEmulator, startFlyteAdminEmulator } from '../../sandbox/flyte-admin/index.js';
+import { specPath } from '../helpers/shared-paths.js';
 import {
   call,
   createBody,
@@ -18,7 +18,7 @@ import {
   PROJECT,
 } from './helpers/admin-client.js';
 
-const SWAGGER_PATH = resolve(__dirname, '../../../shared/specs/flyteadmin.swagger.json');
+const SWAGGER_PATH = specPath('flyteadmin.swagger.json');
 
 interface SchemaProperty {
   $ref?: string;
