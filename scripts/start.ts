@@ -57,6 +57,8 @@ async function main(): Promise<void> {
   const mode = chooseHost(local.GATEWAY_LOCAL_HOST);
   let url = `http://127.0.0.1:${port}`;
   if (mode === 'func') {
+    // What local.settings.json would say; func asks for a runtime without it.
+    env.FUNCTIONS_WORKER_RUNTIME ??= 'node';
     const func = spawn('func', ['start', '--port', String(port)], { stdio: 'inherit', env });
     stoppers.push(() => stopChild(func));
     func.once('exit', (code) => void shutdown(code ?? 1));

@@ -3,22 +3,10 @@
  * upstream: after each case the emulator's request journal is still empty.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createBody, EXECUTIONS, launchPlan } from '../helpers/flyte-requests.js';
 import { call, type Gateway, SURFACES, startGateway } from '../helpers/gateway.js';
 
-const EXECUTIONS = '/v1/api/v1/executions';
-const launchPlan = {
-  resource_type: 'LAUNCH_PLAN',
-  project: 'flytesnacks',
-  domain: 'development',
-  name: 'lp',
-  version: 'v1',
-};
-const validCreate = {
-  project: 'flytesnacks',
-  domain: 'development',
-  name: 'ok-run',
-  spec: { launch_plan: launchPlan },
-};
+const validCreate = createBody('ok-run');
 
 interface Case {
   title: string;

@@ -6,23 +6,10 @@
  */
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createBody, EXECUTIONS } from '../helpers/flyte-requests.js';
 import { call, type Gateway, SURFACES, startGateway } from '../helpers/gateway.js';
 import { pollUntil } from '../helpers/poll.js';
 
-const EXECUTIONS = '/v1/api/v1/executions';
-const launchPlan = {
-  resource_type: 'LAUNCH_PLAN',
-  project: 'flytesnacks',
-  domain: 'development',
-  name: 'lp',
-  version: 'v1',
-};
-const body = (name: string) => ({
-  project: 'flytesnacks',
-  domain: 'development',
-  name,
-  spec: { launch_plan: launchPlan },
-});
 const apiRequests = (gw: Gateway) => gw.emulator.requests.filter((r) => r.path.startsWith('/api/'));
 
 describe.each(SURFACES)('upstream failures via %s', (surface) => {
@@ -48,8 +35,8 @@ describe.each(SURFACES)('upstream failures via %s', (surface) => {
   });
 
   it('a duplicate name is 409 with upstream code 6, and create is not retried', async () => {
-    await call(gw, 'POST', EXECUTIONS, body('twice'));
-    const res = await call(gw, 'POST', EXECUTIONS, body('twice'));
+    await call(gw, 'POST', EXECUTIONS, createBody('twice'));
+    const res = await call(gw, 'POST', EXECUTIONS, createBody('twice'));
     expect(res.status).toBe(409);
     expect(res.json().upstream.body.code).toBe(6);
     expect(apiRequests(gw)).toHaveLength(2);
@@ -57,7 +44,7 @@ describe.each(SURFACES)('upstream failures via %s', (surface) => {
 
   it('terminating a finished execution is 400 with upstream code 9 (FailedPrecondition)', async () => {
     // Prepare: create, then wait until it has finished.
-    await call(gw, 'POST', EXECUTIONS, body('done-already'));
+    await call(gw, 'POST', EXECUTIONS, createBody('done-already'));
     await pollUntil(
       () => call(gw, 'GET', `${EXECUTIONS}/flytesnacks/development/done-already`),
       (r) => r.json().closure.phase === 'SUCCEEDED',
@@ -91,7 +78,7 @@ describe.each(SURFACES)('upstream failures via %s', (surface) => {
 
   it('upstream 503 without Retry-After on create is not retried: 502', async () => {
     gw.emulator.faults.set({ status5xx: { count: 1, status: 503 }, pathPrefix: '/api/' });
-    const res = await call(gw, 'POST', EXECUTIONS, body('no-retry'));
+    const res = await call(gw, 'POST', EXECUTIONS, createBody('no-retry'));
     expect(res.status).toBe(502);
     expect(res.json().upstream.status).toBe(503);
     expect(apiRequests(gw)).toHaveLength(1);
@@ -107,7 +94,7 @@ describe.each(SURFACES)('upstream failures via %s', (surface) => {
   it('429 with a short Retry-After is waited out, even for create', async () => {
     gw.emulator.faults.set({ status429: { count: 1, retryAfterSeconds: 1 }, pathPrefix: '/api/' });
     const started = Date.now();
-    const res = await call(gw, 'POST', EXECUTIONS, body('after-429'));
+    const res = await call(gw, 'POST', EXECUTIONS, createBody('after-429'));
     expect(res.status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(apiRequests(gw).map((r) => r.status)).toEqual([429, 200]);
@@ -115,7 +102,7 @@ describe.each(SURFACES)('upstream failures via %s', (surface) => {
 
   it('429 with a Retry-After longer than the gateway waits goes back as 429 with Retry-After', async () => {
     gw.emulator.faults.set({ status429: { count: 1, retryAfterSeconds: 30 }, pathPrefix: '/api/' });
-    const res = await call(gw, 'POST', EXECUTIONS, body('rate-limited'));
+    const res = await call(gw, 'POST', EXECUTIONS, createBody('rate-limited'));
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('30');
     expect(res.json().type).toBe('/problems/upstream-rate-limited');
@@ -132,7 +119,7 @@ describe.each(SURFACES)('upstream failures via %s', (surface) => {
 
   it('a dropped connection on create is 502 upstream-unreachable, not retried', async () => {
     gw.emulator.faults.set({ drop: { count: 1 }, pathPrefix: '/api/' });
-    const res = await call(gw, 'POST', EXECUTIONS, body('dropped'));
+    const res = await call(gw, 'POST', EXECUTIONS, createBody('dropped'));
     expect(res.status).toBe(502);
     expect(res.json().type).toBe('/problems/upstream-unreachable');
     expect(apiRequests(gw)).toHaveLength(1);
