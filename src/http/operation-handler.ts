@@ -42,14 +42,15 @@ export function operationHandler(op: Operation, runtimeOf: () => Runtime = getRu
     const started = performance.now();
     const correlation = correlate(request.headers);
     const log = createLogger(sink).child({ requestId: correlation.requestId, operation: op.seed });
-    const instance = new URL(request.url, 'http://localhost').pathname;
+    const url = new URL(request.url, 'http://localhost');
+    const instance = url.pathname;
     let upstream: UpstreamResponse | undefined;
     try {
       const runtime = runtimeOf();
       const body = op.input.body
         ? await readJsonBody(request.body, request.headers, runtime.settings.MAX_JSON_BODY_BYTES)
         : await discard(request.body);
-      const query = Object.fromEntries(new URL(request.url, 'http://localhost').searchParams);
+      const query = Object.fromEntries(url.searchParams);
       const input = validateInput(op, { params: request.params, query, body }, runtime.settings);
       const ctx: OperationContext = { runtime, correlation, log };
       runtime.assertConfigured(op.capability);
@@ -62,7 +63,9 @@ export function operationHandler(op: Operation, runtimeOf: () => Runtime = getRu
         attempts: upstream.attempts,
         durationMs: Math.round(performance.now() - started),
       });
-      return new Response(upstream.body, {
+      const empty = upstream.status === 204 || upstream.status === 205;
+      if (empty) await upstream.body.cancel();
+      return new Response(empty ? null : upstream.body, {
         status: upstream.status,
         headers: { ...pickHeaders(upstream.headers), ...correlationHeaders(correlation) },
       });
