@@ -67,6 +67,51 @@ export const settingsSchema = z.object({
       'Comma-separated Flyte projects the gateway may touch; * allows all. Required with FLYTE_ENDPOINT.',
     ),
   FLYTE_MAX_LIST_LIMIT: intSetting(1, 10_000, 1000).describe('Largest `limit` accepted on list executions.'),
+  AZUREML_ENDPOINT: httpUrl
+    .optional()
+    .describe(
+      'Azure ML data-plane origin, e.g. https://westeurope.api.azureml.ms. Unset: Azure ML operations answer 503.',
+    ),
+  AZUREML_AUTH: z
+    .enum(['none', 'managed-identity'])
+    .default('managed-identity')
+    .describe(
+      'How the gateway authenticates to Azure ML: managed-identity (Entra token) or none (emulator).',
+    ),
+  AZUREML_SCOPE: z
+    .string()
+    .trim()
+    .min(1)
+    .default('https://management.azure.com/.default')
+    .describe('Entra scope of the Azure ML token (the ARM audience the Execution Service accepts).'),
+  AZUREML_WORKSPACES: allowList
+    .default([])
+    .describe(
+      'Comma-separated subscriptionId/resourceGroup/workspace entries the gateway may use; * allows all. Required with AZUREML_ENDPOINT.',
+    ),
+  MAX_PROJECT_ZIP_BYTES: intSetting(1024, 64 * 1024 * MiB, 300 * MiB).describe(
+    'Cap on a startrun project zip (413 above it), counted while it streams.',
+  ),
+  STAGING_CONTAINER: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid blob container name')
+    .default('staging')
+    .describe('Blob container (in the app storage account) where project zips are staged.'),
+  STAGING_RETAIN: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe('Keep staged zips after a successful startrun (true) or delete them (false).'),
+  UPLOAD_SLOT_MINUTES: intSetting(1, 7 * 24 * 60, 60).describe(
+    'Lifetime of an upload slot SAS URL, in minutes.',
+  ),
+  AzureWebJobsStorage__blobServiceUri: httpUrl
+    .optional()
+    .describe('Identity-based storage: Blob endpoint of the app storage account (used for staging).'),
+  AzureWebJobsStorage__accountName: optionalText.describe(
+    'Identity-based storage: account name (https://<name>.blob.core.windows.net) when no blobServiceUri is set.',
+  ),
   AZURE_CLIENT_ID: optionalText.describe('Client id of the user-assigned managed identity, if one is used.'),
   AzureWebJobsStorage: optionalText.describe(
     'Storage connection for the Functions host (Azurite locally). Identity-based in Azure (AzureWebJobsStorage__*).',
@@ -111,6 +156,22 @@ function crossFieldErrors(raw: Record<string, string>): FieldError[] {
       path: 'FLYTE_PROJECTS',
       message: 'required when FLYTE_ENDPOINT is set (comma-separated projects, or * for all)',
     });
+  }
+  const workspaces = (raw.AZUREML_WORKSPACES ?? '').split(',').filter((w) => w.trim() !== '');
+  if (raw.AZUREML_ENDPOINT !== undefined && workspaces.length === 0) {
+    errors.push({
+      path: 'AZUREML_WORKSPACES',
+      message:
+        'required when AZUREML_ENDPOINT is set (subscriptionId/resourceGroup/workspace entries, or * for all)',
+    });
+  }
+  for (const entry of workspaces) {
+    if (entry.trim() !== '*' && entry.trim().split('/').length !== 3) {
+      errors.push({
+        path: 'AZUREML_WORKSPACES',
+        message: `entry "${entry.trim()}" is not subscriptionId/resourceGroup/workspace`,
+      });
+    }
   }
   return errors;
 }

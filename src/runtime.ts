@@ -6,16 +6,23 @@
  */
 import { loadSettings, type Settings } from './config.js';
 import { UpstreamNotConfiguredError } from './problems/errors.js';
+import { STORAGE_NAME, storageConfigured } from './staging/storage-client.js';
+import { ZipStaging } from './staging/zip-staging.js';
 import { clientCredentials, managedIdentity, staticBearer } from './upstream/credentials.js';
 import { type CredentialProvider, UpstreamClient } from './upstream/http-client.js';
 import type { RetryPolicy } from './upstream/retry-policy.js';
 
 export const FLYTE_NAME = 'Flyte Admin';
+export const AZUREML_NAME = 'Azure ML';
 
 export interface Runtime {
   readonly settings: Settings;
   /** The Flyte Admin client; throws `UpstreamNotConfiguredError` without FLYTE_ENDPOINT. */
   flyte(): UpstreamClient;
+  /** The Azure ML Execution Service client; throws without AZUREML_ENDPOINT. */
+  azureml(): UpstreamClient;
+  /** Project zip staging in the app's Blob Storage; throws without storage settings. */
+  staging(): ZipStaging;
   /** Throws `UpstreamNotConfiguredError` when the capability's upstream has no settings. */
   assertConfigured(capability: 'flyte' | 'azureml'): void;
   close(): Promise<void>;
@@ -27,6 +34,8 @@ export interface Runtime {
  */
 export function createRuntime(settings: Settings): Runtime {
   let flyte: UpstreamClient | undefined;
+  let azureml: UpstreamClient | undefined;
+  let staging: ZipStaging | undefined;
   const retry: RetryPolicy = {
     maxRetries: settings.UPSTREAM_MAX_RETRIES,
     baseDelayMs: 100,
@@ -48,15 +57,44 @@ export function createRuntime(settings: Settings): Runtime {
       });
       return flyte;
     },
+    azureml() {
+      const endpoint = settings.AZUREML_ENDPOINT;
+      if (!endpoint) throw new UpstreamNotConfiguredError(AZUREML_NAME, 'AZUREML_ENDPOINT');
+      azureml ??= new UpstreamClient({
+        name: AZUREML_NAME,
+        baseUrl: endpoint,
+        timeoutMs: settings.UPSTREAM_TIMEOUT_MS,
+        connections: settings.UPSTREAM_CONNECTIONS,
+        retry,
+        credential:
+          settings.AZUREML_AUTH === 'managed-identity'
+            ? managedIdentity({
+                upstreamName: AZUREML_NAME,
+                scope: settings.AZUREML_SCOPE,
+                clientId: settings.AZURE_CLIENT_ID,
+              })
+            : undefined,
+      });
+      return azureml;
+    },
+    staging() {
+      if (!storageConfigured(settings))
+        throw new UpstreamNotConfiguredError(STORAGE_NAME, 'AzureWebJobsStorage');
+      staging ??= new ZipStaging(settings);
+      return staging;
+    },
     assertConfigured(capability) {
       if (capability === 'flyte' && !settings.FLYTE_ENDPOINT) {
         throw new UpstreamNotConfiguredError(FLYTE_NAME, 'FLYTE_ENDPOINT');
       }
-      if (capability === 'azureml') throw new UpstreamNotConfiguredError('Azure ML', 'AZUREML_WORKSPACES');
+      if (capability === 'azureml' && !settings.AZUREML_ENDPOINT) {
+        throw new UpstreamNotConfiguredError(AZUREML_NAME, 'AZUREML_ENDPOINT');
+      }
     },
     async close() {
-      await flyte?.close();
+      await Promise.all([flyte?.close(), azureml?.close()]);
       flyte = undefined;
+      azureml = undefined;
     },
   };
 }

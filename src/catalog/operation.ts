@@ -37,6 +37,17 @@ export function resolveSchema<T>(schema: InputSchema<T>, settings: Settings): z.
   return typeof schema === 'function' ? schema(settings) : schema;
 }
 
+/**
+ * Marks an operation that reads its own body as a stream (multipart uploads): the handler
+ * validates params and query, runs the guard, then hands over the untouched stream.
+ */
+export const STREAMED_BODY = Symbol('streamed body');
+
+export interface StreamedBody {
+  stream: ReadableStream<Uint8Array> | null;
+  headers: Headers;
+}
+
 export interface OperationInput<P, Q, B> {
   params: P;
   query: Q;
@@ -55,7 +66,7 @@ export interface OperationDefinition<P, Q, B> {
     params: InputSchema<P>;
     query: InputSchema<Q>;
     /** Absent: the operation takes no body, and one that is sent is ignored. */
-    body?: InputSchema<B>;
+    body?: InputSchema<B> | typeof STREAMED_BODY;
   };
   /** Safe to repeat: drives the retry policy. */
   idempotent: boolean;

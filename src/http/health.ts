@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { createLogger } from '../log.js';
 import { problemResponse } from '../problems/to-problem.js';
 import { getRuntime, type Runtime } from '../runtime.js';
+import { storageConfigured } from '../staging/storage-client.js';
 import { correlate, correlationHeaders } from './correlation.js';
 import type { GatewayHandler } from './operation-handler.js';
 
@@ -25,8 +26,8 @@ export function healthHandler(runtimeOf: () => Runtime = getRuntime): GatewayHan
         version: packageVersion(),
         upstreams: {
           flyte: { configured: settings.FLYTE_ENDPOINT !== undefined, auth: settings.FLYTE_AUTH },
-          azureml: { configured: false },
-          storage: { configured: settings.AzureWebJobsStorage !== undefined },
+          azureml: { configured: settings.AZUREML_ENDPOINT !== undefined, auth: settings.AZUREML_AUTH },
+          storage: { configured: storageConfigured(settings) },
         },
       };
       return Response.json(body, { headers: correlationHeaders(correlation) });

@@ -5,7 +5,12 @@
  * stream the upstream answer back unchanged on success, or render one problem+json on any
  * failure. The Functions registrations and the local host both call these handlers.
  */
-import type { Operation, OperationContext } from '../catalog/operation.js';
+import {
+  type Operation,
+  type OperationContext,
+  STREAMED_BODY,
+  type StreamedBody,
+} from '../catalog/operation.js';
 import { createLogger, type LogSink } from '../log.js';
 import { GatewayError, UpstreamError } from '../problems/errors.js';
 import { problemResponse } from '../problems/to-problem.js';
@@ -47,16 +52,24 @@ export function operationHandler(op: Operation, runtimeOf: () => Runtime = getRu
     let upstream: UpstreamResponse | undefined;
     try {
       const runtime = runtimeOf();
-      const body = op.input.body
-        ? await readJsonBody(request.body, request.headers, runtime.settings.MAX_JSON_BODY_BYTES)
-        : await discard(request.body);
+      const streamed = op.input.body === STREAMED_BODY;
+      const body = streamed
+        ? undefined
+        : op.input.body
+          ? await readJsonBody(request.body, request.headers, runtime.settings.MAX_JSON_BODY_BYTES)
+          : await discard(request.body);
       const query = Object.fromEntries(url.searchParams);
       const input = validateInput(op, { params: request.params, query, body }, runtime.settings);
+      if (streamed) input.body = { stream: request.body, headers: request.headers } satisfies StreamedBody;
       const ctx: OperationContext = { runtime, correlation, log };
       runtime.assertConfigured(op.capability);
       op.guard?.(input, ctx);
       upstream = await op.call(input, ctx);
-      if (upstream.status < 200 || upstream.status > 299) throw await upstreamFailure(upstream);
+      if (upstream.status < 200 || upstream.status > 299) {
+        const failure = await upstreamFailure(upstream);
+        Object.assign(failure.extensions, upstream.extensions);
+        throw failure;
+      }
       log.info('request.done', {
         status: upstream.status,
         upstreamStatus: upstream.status,
@@ -78,6 +91,7 @@ export function operationHandler(op: Operation, runtimeOf: () => Runtime = getRu
         attempts: upstream?.attempts,
         durationMs: Math.round(performance.now() - started),
       };
+      await request.body?.cancel().catch(() => undefined); // a refused upload is not read on
       if (status >= 500) log.error('request.failed', { ...fields, error: describe(error) });
       else log.warn('request.refused', fields);
       return problemResponse(error, correlation.requestId, instance, correlationHeaders(correlation));

@@ -15,6 +15,7 @@ import { healthHandler } from './health.js';
 import { withPrefix } from './host-json.js';
 import { type GatewayHandler, operationHandler } from './operation-handler.js';
 import { matchTemplate, parseTemplate } from './route-template.js';
+import { uploadSlotHandler } from './upload-slot.js';
 
 export const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 export type RouteMethod = (typeof ALL_METHODS)[number];
@@ -57,6 +58,13 @@ export function routeTable(
     route: 'v1/health',
     authLevel: 'anonymous',
     handler: healthHandler(runtimeOf),
+  });
+  table.push({
+    name: 'uploadslot',
+    methods: ['POST'],
+    route: 'v1/uploads',
+    authLevel: 'function',
+    handler: uploadSlotHandler(runtimeOf),
   });
   table.push({
     name: 'fallback',

@@ -5,7 +5,7 @@
  * the way envelope parsers prefix issue paths. Nothing reaches an upstream unless all pass.
  */
 import type { z } from 'zod';
-import { type Operation, type OperationInput, resolveSchema } from '../catalog/operation.js';
+import { type Operation, type OperationInput, resolveSchema, STREAMED_BODY } from '../catalog/operation.js';
 import type { Settings } from '../config.js';
 import { type FieldError, ValidationError } from '../problems/errors.js';
 
@@ -35,7 +35,10 @@ export function validateInput(
   const input = {
     params: check('params', resolveSchema(op.input.params, settings)),
     query: check('query', resolveSchema(op.input.query, settings)),
-    body: check('body', op.input.body ? resolveSchema(op.input.body, settings) : undefined),
+    body: check(
+      'body',
+      op.input.body && op.input.body !== STREAMED_BODY ? resolveSchema(op.input.body, settings) : undefined,
+    ),
   };
   if (errors.length > 0) throw new ValidationError(errors);
   return input;

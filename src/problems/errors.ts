@@ -9,6 +9,7 @@
 export const ProblemTypes = {
   validation: 'validation-failed',
   malformedJson: 'malformed-json',
+  malformedMultipart: 'malformed-multipart',
   unsupportedMediaType: 'unsupported-media-type',
   payloadTooLarge: 'payload-too-large',
   forbidden: 'forbidden',
@@ -52,6 +53,8 @@ export class GatewayError extends Error {
   readonly type: ProblemType;
   readonly title: string;
   readonly headers: Record<string, string>;
+  /** Extra problem members (RFC 9457 extensions), e.g. `stagedZipId` after a failed startrun. */
+  readonly extensions: Record<string, string | number> = {};
 
   constructor(status: number, type: ProblemType, title: string, options: GatewayErrorOptions = {}) {
     super(options.detail ?? title, { cause: options.cause });
@@ -87,12 +90,20 @@ export class MalformedJsonError extends GatewayError {
   }
 }
 
+/** 400: a multipart body that is cut short or not well formed. */
+export class MalformedMultipartError extends GatewayError {
+  override name = 'MalformedMultipartError';
+  constructor(detail = 'The multipart/form-data body is not well formed.') {
+    super(400, ProblemTypes.malformedMultipart, 'Malformed multipart body', { detail });
+  }
+}
+
 /** 415: a body was sent with a media type the operation does not take. */
 export class UnsupportedMediaTypeError extends GatewayError {
   override name = 'UnsupportedMediaTypeError';
-  constructor(got: string) {
+  constructor(got: string, accepted = 'application/json') {
     super(415, ProblemTypes.unsupportedMediaType, 'Unsupported media type', {
-      detail: `Content-Type ${JSON.stringify(got)} is not accepted; send application/json.`,
+      detail: `Content-Type ${JSON.stringify(got)} is not accepted; send ${accepted}.`,
     });
   }
 }

@@ -10,6 +10,7 @@ import { type FieldError, GatewayError, ProblemTypes, UpstreamError, ValidationE
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export interface ProblemBody {
+  [extension: string]: unknown;
   type: string;
   title: string;
   status: number;
@@ -37,6 +38,7 @@ export function toProblem(error: unknown, correlationId: string, instance?: stri
     };
   }
   const body: ProblemBody = {
+    ...error.extensions,
     type: `/problems/${error.type}`,
     title: error.title,
     status: error.status,

@@ -7,6 +7,7 @@
  * need it). Token values are never logged or put in errors.
  */
 import { request } from 'undici';
+import { azureIdentity } from '../lazy-require.js';
 import { UpstreamAuthError } from '../problems/errors.js';
 import type { CredentialProvider } from './http-client.js';
 
@@ -97,14 +98,12 @@ export interface ManagedIdentityOptions {
  * const credential = managedIdentity({ upstreamName: 'Flyte Admin', scope: 'api://flyte/.default' });
  */
 export function managedIdentity(options: ManagedIdentityOptions): CredentialProvider {
-  let credential: Promise<{ getToken(scope: string): Promise<{ token: string } | null> }> | undefined;
+  let credential: { getToken(scope: string): Promise<{ token: string } | null> } | undefined;
   return async () => {
-    credential ??= import('@azure/identity').then(
-      ({ ManagedIdentityCredential }) =>
-        new ManagedIdentityCredential(options.clientId ? { clientId: options.clientId } : {}),
-    );
     try {
-      const token = await (await credential).getToken(options.scope);
+      const { ManagedIdentityCredential } = azureIdentity();
+      credential ??= new ManagedIdentityCredential(options.clientId ? { clientId: options.clientId } : {});
+      const token = await credential.getToken(options.scope);
       if (!token) throw new Error('no token');
       return `Bearer ${token.token}`;
     } catch (error) {

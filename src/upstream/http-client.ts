@@ -19,8 +19,13 @@ export interface UpstreamRequest {
   /** Path under the upstream's base URL, each segment already percent-encoded. */
   path: string;
   query?: Record<string, string | undefined>;
-  /** JSON text; replayable, so retries can resend it. */
-  body?: string;
+  /**
+   * JSON text (replayable, so retries can resend it), or a stream such as a multipart body
+   * built from a staged blob (sent once: a consumed stream is never retried).
+   */
+  body?: string | AsyncIterable<Uint8Array>;
+  /** Headers of this call: content type and length of a streamed body, a different Accept. */
+  headers?: Record<string, string>;
   /** Drives the retry policy (see retry-policy.ts). */
   idempotent: boolean;
   correlation: Correlation;
@@ -36,6 +41,8 @@ export interface UpstreamResponse {
   body: ReadableStream<Uint8Array>;
   /** How many attempts were made (1 = no retry). */
   attempts: number;
+  /** Problem members to add if this answer is a failure (e.g. `stagedZipId`). */
+  extensions?: Record<string, string | number>;
 }
 
 /** Returns the `Authorization` header value for the next call, or undefined for none. */
@@ -83,6 +90,7 @@ export class UpstreamClient {
       ...correlationHeaders(request.correlation),
     };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
+    Object.assign(headers, request.headers);
     if (authorization) headers.authorization = authorization;
     let attempts = 1;
     try {
@@ -90,7 +98,10 @@ export class UpstreamClient {
         method: request.method,
         path: this.basePath + request.path + toQueryString(request.query),
         headers,
-        body: request.body,
+        body:
+          typeof request.body === 'string' || request.body === undefined
+            ? request.body
+            : Readable.from(request.body),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         signal: request.signal,

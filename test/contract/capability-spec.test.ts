@@ -35,8 +35,10 @@ interface CapabilitySpec {
 
 const load = (file: string) => parse(readFileSync(specPath('capabilities', file), 'utf8')) as CapabilitySpec;
 
-// The Azure ML spec joins when its capability lands (issue 4); listing it here then makes this suite hold it too.
-const specs = [{ file: 'admin-executions.yaml', capability: 'flyte' as const }];
+const specs = [
+  { file: 'admin-executions.yaml', capability: 'flyte' as const },
+  { file: 'execution-service-execution.yaml', capability: 'azureml' as const },
+];
 
 describe.each(specs)('contract: $file', ({ file, capability }) => {
   const spec = load(file);

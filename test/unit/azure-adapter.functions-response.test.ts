@@ -66,7 +66,7 @@ describe('health through the Functions adapter', () => {
       version,
       upstreams: {
         flyte: { configured: true, auth: 'none' },
-        azureml: { configured: false },
+        azureml: { configured: false, auth: 'managed-identity' },
         storage: { configured: false },
       },
     });

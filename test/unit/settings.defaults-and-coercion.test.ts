@@ -18,6 +18,13 @@ describe('loadSettings: defaults', () => {
       UPSTREAM_MAX_RETRIES: 2,
       UPSTREAM_MAX_RETRY_AFTER_MS: 10_000,
       UPSTREAM_CONNECTIONS: 64,
+      AZUREML_AUTH: 'managed-identity',
+      AZUREML_SCOPE: 'https://management.azure.com/.default',
+      AZUREML_WORKSPACES: [],
+      MAX_PROJECT_ZIP_BYTES: 300 * 1024 * 1024,
+      STAGING_CONTAINER: 'staging',
+      STAGING_RETAIN: false,
+      UPLOAD_SLOT_MINUTES: 60,
     });
   });
 

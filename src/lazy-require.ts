@@ -1,0 +1,14 @@
+/**
+ * @module
+ * Loads heavy SDKs on first use rather than at start-up (cold start budget), through
+ * `require` so the CommonJS build is used — the same one static type imports describe.
+ */
+import { createRequire } from 'node:module';
+
+const load = createRequire(__filename);
+
+/** @example const { BlobServiceClient } = storageBlob(); */
+export const storageBlob = (): typeof import('@azure/storage-blob') => load('@azure/storage-blob');
+
+/** @example const { ManagedIdentityCredential } = azureIdentity(); */
+export const azureIdentity = (): typeof import('@azure/identity') => load('@azure/identity');

@@ -1,0 +1,152 @@
+/**
+ * @module
+ * Staging of project zips in the app's Blob Storage. A zip streams in through the
+ * `ZipInspector` (signature, size cap, SHA-256) straight into a block blob — never held
+ * whole — and its size and hash are stored as blob metadata. A staged zip is read back as a
+ * stream for the upstream request, kept after an upstream failure so the client can retry by
+ * id, and deleted after success. Zips too big for a Functions request go in through an
+ * upload slot: a short-lived, write-only SAS for one blob.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { ContainerClient } from '@azure/storage-blob';
+import type { Settings } from '../config.js';
+import { storageBlob } from '../lazy-require.js';
+import { GatewayError, PayloadTooLargeError, ValidationError } from '../problems/errors.js';
+import { blobServiceClient } from './storage-client.js';
+import { looksLikeZip, notAZip, ZipInspector } from './zip-inspector.js';
+
+export interface StagedZip {
+  id: string;
+  size: number;
+  sha256: string;
+}
+
+export interface UploadSlot {
+  uploadId: string;
+  uploadUrl: string;
+  expiresOn: string;
+}
+
+/** Staging writes with 4 MiB blocks, four in flight: about 16 MiB of memory per upload. */
+const BLOCK_SIZE = 4 * 1024 * 1024;
+const BLOCKS_IN_FLIGHT = 4;
+
+const blobName = (id: string) => `${id}.zip`;
+
+export class ZipStaging {
+  private container: Promise<ContainerClient> | undefined;
+
+  constructor(private readonly settings: Settings) {}
+
+  /**
+   * Streams a zip into a new staged blob. On any failure (not a zip, too large, source
+   * error) nothing is left behind.
+   * @example
+   * const staged = await staging.stage(fileStream, 'body.projectZipFile');
+   */
+  async stage(source: Readable, field: string): Promise<StagedZip> {
+    const id = randomUUID();
+    const blob = (await this.getContainer()).getBlockBlobClient(blobName(id));
+    const inspector = new ZipInspector(this.settings.MAX_PROJECT_ZIP_BYTES, field);
+    source.on('error', (error) => inspector.destroy(error));
+    source.pipe(inspector);
+    try {
+      await blob.uploadStream(inspector, BLOCK_SIZE, BLOCKS_IN_FLIGHT, {
+        blobHTTPHeaders: { blobContentType: 'application/zip' },
+      });
+      const staged = { id, size: inspector.size, sha256: inspector.sha256() };
+      await blob.setMetadata({ sha256: staged.sha256, size: String(staged.size) });
+      return staged;
+    } catch (error) {
+      source.unpipe(inspector);
+      source.resume(); // drain what is left of this part so the parser can finish
+      await blob.deleteIfExists().catch(() => undefined);
+      throw inspector.errored ?? error;
+    }
+  }
+
+  /**
+   * A staged zip checked again before use (it may have come through an upload slot): it
+   * exists, starts like a zip and is within the cap.
+   */
+  async open(id: string, field: string): Promise<StagedZip & { stream: () => Promise<Readable> }> {
+    const blob = (await this.getContainer()).getBlockBlobClient(blobName(id));
+    const properties = await blob.getProperties().catch((error: { statusCode?: number }) => {
+      if (error.statusCode === 404) {
+        throw new ValidationError([
+          { path: field, message: 'no staged zip has this id (expired or never uploaded)' },
+        ]);
+      }
+      throw error;
+    });
+    const size = properties.contentLength ?? 0;
+    if (size > this.settings.MAX_PROJECT_ZIP_BYTES)
+      throw new PayloadTooLargeError(this.settings.MAX_PROJECT_ZIP_BYTES);
+    const head = size >= 4 ? await blob.downloadToBuffer(0, 4) : Buffer.alloc(0);
+    if (!looksLikeZip(head)) throw notAZip(field);
+    return {
+      id,
+      size,
+      sha256: properties.metadata?.sha256 ?? '',
+      stream: async () => {
+        const download = await blob.download(0, size);
+        if (!download.readableStreamBody)
+          throw new GatewayError(500, 'internal-error', 'Staged zip unreadable');
+        return download.readableStreamBody as Readable;
+      },
+    };
+  }
+
+  async delete(id: string): Promise<void> {
+    await (await this.getContainer()).getBlockBlobClient(blobName(id)).deleteIfExists();
+  }
+
+  /**
+   * A write-only SAS URL for one new blob, valid `UPLOAD_SLOT_MINUTES`. Signed with a user
+   * delegation key when the client has an Entra credential; with the account key only when
+   * the connection string carries one (Azurite).
+   * @see https://learn.microsoft.com/rest/api/storageservices/create-user-delegation-sas
+   */
+  async uploadSlot(now = new Date()): Promise<UploadSlot> {
+    const { BlobSASPermissions, generateBlobSASQueryParameters, SASProtocol, StorageSharedKeyCredential } =
+      storageBlob();
+    const container = await this.getContainer();
+    const uploadId = randomUUID();
+    const blob = container.getBlockBlobClient(blobName(uploadId));
+    const startsOn = new Date(now.getTime() - 5 * 60_000); // tolerate clock skew
+    const expiresOn = new Date(now.getTime() + this.settings.UPLOAD_SLOT_MINUTES * 60_000);
+    const values = {
+      containerName: container.containerName,
+      blobName: blobName(uploadId),
+      permissions: BlobSASPermissions.parse('cw'),
+      startsOn,
+      expiresOn,
+      protocol: blob.url.startsWith('https:') ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
+      contentType: 'application/zip',
+    };
+    const credential = container.credential;
+    const sas =
+      credential instanceof StorageSharedKeyCredential
+        ? generateBlobSASQueryParameters(values, credential)
+        : generateBlobSASQueryParameters(
+            values,
+            await blobServiceClient(this.settings).then((s) => s.getUserDelegationKey(startsOn, expiresOn)),
+            container.accountName,
+          );
+    return { uploadId, uploadUrl: `${blob.url}?${sas.toString()}`, expiresOn: expiresOn.toISOString() };
+  }
+
+  private getContainer(): Promise<ContainerClient> {
+    this.container ??= blobServiceClient(this.settings).then(async (service) => {
+      const container = service.getContainerClient(this.settings.STAGING_CONTAINER);
+      await container.createIfNotExists();
+      return container;
+    });
+    // A failed creation (storage down) is retried on the next call.
+    this.container.catch(() => {
+      this.container = undefined;
+    });
+    return this.container;
+  }
+}
