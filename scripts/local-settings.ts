@@ -18,6 +18,9 @@ export const localSettingsSchema = z.object({
   FLYTE_EMULATOR_PORT: port
     .default(0)
     .describe('Port of the embedded Flyte Admin emulator (0 picks a free one).'),
+  AZUREML_EMULATOR_PORT: port
+    .default(0)
+    .describe('Port of the embedded Azure ML emulator (0 picks a free one).'),
 });
 
 export type LocalSettings = z.infer<typeof localSettingsSchema>;

@@ -2,11 +2,13 @@
  * @module
  * `npm start`: the whole system on one machine with no cloud. Every upstream setting that is
  * absent gets an embedded default — Azurite for storage, the Flyte Admin emulator for
- * FLYTE_ENDPOINT — and a setting that is present replaces it. The app then runs under
+ * FLYTE_ENDPOINT, the Azure ML emulator for AZUREML_ENDPOINT — and a setting that is present
+ * replaces it. The app then runs under
  * `func start` where Azure Functions Core Tools works, else under the local host, which
  * serves the same route table. Prints what it serves; Ctrl-C stops everything.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { startAzureMlEmulator } from '../sandbox/azureml/index.js';
 import { startAzurite } from '../sandbox/azurite.js';
 import { startFlyteAdminEmulator } from '../sandbox/flyte-admin/index.js';
 import { loadSettings } from '../src/config.js';
@@ -50,6 +52,17 @@ async function main(): Promise<void> {
     lines.push(`  Flyte Admin  ${emulator.url} (embedded emulator; projects: ${env.FLYTE_PROJECTS})`);
   } else {
     lines.push(`  Flyte Admin  ${new URL(env.FLYTE_ENDPOINT).origin} (FLYTE_ENDPOINT)`);
+  }
+
+  if (!env.AZUREML_ENDPOINT) {
+    const emulator = await startAzureMlEmulator({ port: local.AZUREML_EMULATOR_PORT });
+    stoppers.push(() => emulator.close());
+    env.AZUREML_ENDPOINT = emulator.url;
+    env.AZUREML_AUTH ??= 'none';
+    env.AZUREML_WORKSPACES ??= '00000000-0000-0000-0000-000000000000/rg-ml/ws-demo';
+    lines.push(`  Azure ML     ${emulator.url} (embedded emulator; workspaces: ${env.AZUREML_WORKSPACES})`);
+  } else {
+    lines.push(`  Azure ML     ${new URL(env.AZUREML_ENDPOINT).origin} (AZUREML_ENDPOINT)`);
   }
 
   loadSettings(env);

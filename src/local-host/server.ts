@@ -119,21 +119,29 @@ async function serve(
  * reading at a cap) pauses the socket rather than destroying it, so the answer still goes out.
  */
 function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let open = true;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
         req.on('data', (chunk: Buffer) => {
+          if (!open) return;
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           if ((controller.desiredSize ?? 0) <= 0) req.pause();
         });
-        req.once('end', () => controller.close());
-        req.once('error', (error) => controller.error(error));
+        req.once('end', () => {
+          if (open) controller.close();
+          open = false;
+        });
+        req.once('error', (error) => {
+          if (open) controller.error(error);
+          open = false;
+        });
       },
       pull() {
         req.resume();
       },
       cancel() {
-        req.removeAllListeners('data');
+        open = false;
         req.pause();
       },
     },

@@ -11,6 +11,12 @@ import {
   type FlyteAdminEmulatorOptions,
   startFlyteAdminEmulator,
 } from '../../sandbox/flyte-admin/index.js';
+import {
+  type AzureMlEmulator,
+  type AzureMlEmulatorOptions,
+  startAzureMlEmulator,
+} from '../../sandbox/azureml/index.js';
+import { type Azurite, startAzurite } from '../../sandbox/azurite.js';
 import { loadSettings } from '../../src/config.js';
 import { routeTable } from '../../src/http/routes.js';
 import { startLocalHost } from '../../src/local-host/server.js';
@@ -24,9 +30,20 @@ export const SURFACES: Surface[] = ['local-host', 'functions'];
 export interface Gateway {
   url: string;
   emulator: FlyteAdminEmulator;
+  /** Present when started with `azureml`. */
+  azureml?: AzureMlEmulator;
+  /** Present when started with `azureml`: staging storage. */
+  azurite?: Azurite;
   logs: CapturedLogs;
   close(): Promise<void>;
 }
+
+/** The workspace the Azure ML suites use; on the allow-list by default. */
+export const WORKSPACE = {
+  subscription: '00000000-0000-0000-0000-000000000000',
+  resourceGroup: 'rg-ml',
+  workspace: 'ws-demo',
+};
 
 export interface GatewayOptions {
   surface?: Surface;
@@ -35,6 +52,8 @@ export interface GatewayOptions {
   emulator?: FlyteAdminEmulatorOptions;
   /** Point FLYTE_TOKEN_URL at the emulator's own token endpoint (its port is known only once it runs). */
   tokenUrlFromEmulator?: boolean;
+  /** Also start Azurite and the Azure ML emulator, and point the Azure ML settings at them. */
+  azureml?: AzureMlEmulatorOptions | true;
 }
 
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
@@ -42,10 +61,22 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     phaseDelaysMs: { queued: 50, running: 150 },
     ...options.emulator,
   });
+  const azurite = options.azureml ? await startAzurite() : undefined;
+  const azureml = options.azureml
+    ? await startAzureMlEmulator(options.azureml === true ? {} : options.azureml)
+    : undefined;
   const env: Record<string, string> = {
     FLYTE_ENDPOINT: emulator.url,
     FLYTE_PROJECTS: 'flytesnacks',
     UPSTREAM_TIMEOUT_MS: '1500',
+    ...(azureml && azurite
+      ? {
+          AZUREML_ENDPOINT: azureml.url,
+          AZUREML_AUTH: 'none',
+          AZUREML_WORKSPACES: `${WORKSPACE.subscription}/${WORKSPACE.resourceGroup}/${WORKSPACE.workspace}`,
+          AzureWebJobsStorage: azurite.connectionString,
+        }
+      : {}),
     ...options.env,
     ...(options.tokenUrlFromEmulator ? { FLYTE_TOKEN_URL: `${emulator.url}/oauth2/token` } : {}),
   };
@@ -55,8 +86,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     return {
       url: host.url,
       emulator,
+      azureml,
+      azurite,
       logs,
-      close: async () => Promise.all([host.close(), emulator.close()]).then(() => undefined),
+      close: async () => {
+        await host.close();
+        await Promise.all([emulator.close(), azureml?.close(), azurite?.stop()]);
+      },
     };
   }
   const runtime = createRuntime(loadSettings(env));
@@ -64,11 +100,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   return {
     url: host.url,
     emulator,
+    azureml,
+    azurite,
     logs,
     close: async () => {
       await host.close();
       await runtime.close();
-      await emulator.close();
+      await Promise.all([emulator.close(), azureml?.close(), azurite?.stop()]);
     },
   };
 }

@@ -4,6 +4,7 @@
  * everything on SIGTERM. A bad setting stops start-up with a message naming it.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,8 @@ const startScript = join(root, 'dist/scripts/start.js');
 const cleanEnv = () => {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(FLYTE_|AzureWebJobs|UPSTREAM_|MAX_JSON|PORT$|HOST$)/.test(k)) env[k] = v;
+    if (v !== undefined && !/^(FLYTE_|AZUREML_|AzureWebJobs|UPSTREAM_|MAX_|STAGING_|PORT$|HOST$)/.test(k))
+      env[k] = v;
   }
   return env;
 };
@@ -76,6 +78,7 @@ describe('npm start', () => {
       const out = proc.output();
       expect(out).toMatch(/health\s+http:\/\/127\.0\.0\.1:\d+\/v1\/health/);
       expect(out).toMatch(/Flyte Admin\s+http:\/\/127\.0\.0\.1:\d+ \(embedded emulator/);
+      expect(out).toMatch(/Azure ML\s+http:\/\/127\.0\.0\.1:\d+ \(embedded emulator/);
       expect(out).toMatch(/storage\s+http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1 \(embedded Azurite/);
       for (const name of ['createexecution', 'listexecutions', 'getexecutionmetrics'])
         expect(out).toContain(name);
@@ -89,7 +92,11 @@ describe('npm start', () => {
       expect(body).toMatchObject({
         status: 'ok',
         version: expect.stringMatching(/^\d+\.\d+\.\d+/),
-        upstreams: { flyte: { configured: true, auth: 'none' }, storage: { configured: true } },
+        upstreams: {
+          flyte: { configured: true, auth: 'none' },
+          azureml: { configured: true, auth: 'none' },
+          storage: { configured: true },
+        },
       });
     });
 
@@ -115,6 +122,35 @@ describe('npm start', () => {
       expect(created.status).toBe(200);
       const got = await fetch(`${app}/v1/api/v1/executions/flytesnacks/development/from-npm-start`);
       expect(((await got.json()) as { id: { name: string } }).id.name).toBe('from-npm-start');
+    });
+
+    it('serves an Azure ML startrun end to end: multipart zip staged in Azurite, forwarded upstream', async () => {
+      // Prepare: the README's example files.
+      const form = new FormData();
+      form.append(
+        'runDefinitionFile',
+        new Blob([readFileSync(join(root, 'examples/run-definition.json'))]),
+        'definition.json',
+      );
+      form.append(
+        'projectZipFile',
+        new Blob([readFileSync(join(root, 'examples/project.zip'))]),
+        'project.zip',
+      );
+      const experiment =
+        '/v1/execution/v1-0/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg-ml' +
+        '/providers/microsoft-machinelearningservices/workspaces/ws-demo/experiments/exp-a';
+      // Act
+      const started = await fetch(`${app}${experiment}/startrun?runId=exp-a_npm-start`, {
+        method: 'POST',
+        body: form,
+      });
+      const cancelled = await fetch(`${app}${experiment}/runid/exp-a_npm-start/cancel`, { method: 'POST' });
+      // Assess
+      expect(started.status).toBe(200);
+      expect(await started.json()).toEqual({ runId: 'exp-a_npm-start' });
+      expect(cancelled.status).toBe(200);
+      expect(await cancelled.json()).toEqual({ runId: 'exp-a_npm-start' });
     });
 
     it('stops Azurite, the emulator and the host on SIGTERM', async () => {
