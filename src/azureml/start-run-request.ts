@@ -91,7 +91,8 @@ function readMultipart(raw: RawBody, staging: ZipStaging, jsonLimit: number): Pr
     try {
       parser = new Busboy({
         headers: { 'content-type': raw.headers.get('content-type') ?? '' },
-        limits: { files: 2, fields: 2, parts: 4, fieldSize: jsonLimit },
+        // One spare of each, so a repeated part reaches `take` and is named in the answer.
+        limits: { files: 3, fields: 3, parts: 5, fieldSize: jsonLimit },
       });
     } catch {
       void raw.stream?.cancel().catch(() => undefined);
@@ -116,18 +117,25 @@ function readMultipart(raw: RawBody, staging: ZipStaging, jsonLimit: number): Pr
       failure ??= error;
       source.unpipe(parser);
       source.destroy();
-      for (const file of files) file.destroy(error as Error);
+      for (const file of files) {
+        file.on('error', () => undefined); // its reader (if any) reports; the part is over
+        file.destroy(error as Error);
+      }
       settle();
     };
+    const seen = new Set<string>();
     const take = (name: string, file: BusboyFileStream | undefined, value?: string) => {
       if (file) {
         files.add(file);
         file.once('close', () => files.delete(file));
       }
-      if (name === 'runDefinitionFile' && parts.definition === undefined) {
+      // Parts are judged as they start (staging is asynchronous): each name once.
+      const first = !seen.has(name);
+      seen.add(name);
+      if (name === 'runDefinitionFile' && first) {
         if (value !== undefined) parts.definition = value;
         else if (file) pending.push(collectText(file, jsonLimit).then((t) => (parts.definition = t), fail));
-      } else if (name === 'projectZipFile' && file && !parts.staged) {
+      } else if (name === 'projectZipFile' && file && first) {
         pending.push(staging.stage(file, ZIP).then((staged) => (parts.staged = staged), fail));
       } else {
         file?.resume();
@@ -140,9 +148,19 @@ function readMultipart(raw: RawBody, staging: ZipStaging, jsonLimit: number): Pr
     };
     parser.on('file', (name, file) => take(name, file));
     parser.on('field', (name, value) => take(name, undefined, value));
-    parser.on('partsLimit', () =>
-      fail(new MalformedMultipartError('Too many parts: send runDefinitionFile and projectZipFile.')),
-    );
+    // busboy drops parts past its limits silently; a repeated or extra part is the caller's error.
+    const tooMany = () =>
+      fail(
+        new ValidationError([
+          {
+            path: 'body',
+            message: 'has too many parts: send runDefinitionFile and projectZipFile once each',
+          },
+        ]),
+      );
+    parser.on('partsLimit', tooMany);
+    parser.on('filesLimit', tooMany);
+    parser.on('fieldsLimit', tooMany);
     parser.on('error', (error: Error) =>
       fail(new MalformedMultipartError(`The multipart/form-data body is not well formed: ${error.message}.`)),
     );

@@ -41,18 +41,19 @@ export class ZipInspector extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.size += chunk.length;
-    if (this.size > this.maxBytes) return callback(new PayloadTooLargeError(this.maxBytes));
-    if (this.head.length < 4) {
-      this.head = Buffer.concat([this.head, chunk.subarray(0, 4 - this.head.length)]);
-      if (this.head.length === 4 && !looksLikeZip(this.head)) return callback(notAZip(this.field));
+    if (this.head.length < 4) this.head = Buffer.concat([this.head, chunk.subarray(0, 4 - this.head.length)]);
+    if (this.size > this.maxBytes) {
+      callback(new PayloadTooLargeError(this.maxBytes));
+    } else if (this.head.length === 4 && !looksLikeZip(this.head)) {
+      callback(notAZip(this.field));
+    } else {
+      this.hash.update(chunk);
+      callback(null, chunk);
     }
-    this.hash.update(chunk);
-    callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.head.length < 4) return callback(notAZip(this.field));
-    callback();
+    callback(this.head.length < 4 ? notAZip(this.field) : null);
   }
 
   /** Hex SHA-256 of everything that went through; call once, after the end. */

@@ -46,15 +46,25 @@ export class ZipStaging {
    * const staged = await staging.stage(fileStream, 'body.projectZipFile');
    */
   async stage(source: Readable, field: string): Promise<StagedZip> {
+    // Take hold of the source before any await: a part that fails meanwhile must reach us.
+    const inspector = new ZipInspector(this.settings.MAX_PROJECT_ZIP_BYTES, field);
+    const broken = new Promise<never>((_, reject) => inspector.once('error', reject));
+    broken.catch(() => undefined);
+    source.once('error', (error) => inspector.destroy(error));
+    source.once('close', () => {
+      if (!source.readableEnded) inspector.destroy(new Error('the part was cut off'));
+    });
+    source.pipe(inspector);
     const id = randomUUID();
     const blob = (await this.getContainer()).getBlockBlobClient(blobName(id));
-    const inspector = new ZipInspector(this.settings.MAX_PROJECT_ZIP_BYTES, field);
-    source.on('error', (error) => inspector.destroy(error));
-    source.pipe(inspector);
     try {
-      await blob.uploadStream(inspector, BLOCK_SIZE, BLOCKS_IN_FLIGHT, {
-        blobHTTPHeaders: { blobContentType: 'application/zip' },
-      });
+      // uploadStream does not settle when its source is destroyed mid-way: race it with that.
+      await Promise.race([
+        blob.uploadStream(inspector, BLOCK_SIZE, BLOCKS_IN_FLIGHT, {
+          blobHTTPHeaders: { blobContentType: 'application/zip' },
+        }),
+        broken,
+      ]);
       const staged = { id, size: inspector.size, sha256: inspector.sha256() };
       await blob.setMetadata({ sha256: staged.sha256, size: String(staged.size) });
       return staged;
