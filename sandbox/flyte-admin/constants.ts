@@ -111,6 +111,3 @@ export const DEFAULTS = {
   /** Error messages in list items are cut to this many bytes (`transformers.TrimErrorMessage`). */
   listErrorMessageBytes: 100,
 } as const;
-
-/** Prefix of the emulator's own control endpoints; requests there are neither journaled nor faulted. */
-export const CONTROL_PREFIX = '/_emulator/';

@@ -6,19 +6,19 @@
  * @module
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { FaultControl } from '../common/faults.js';
+import type { RecordedRequest } from '../common/journal.js';
+import { closer, listen } from '../common/listen.js';
 import { AuthService } from './auth.js';
-import { FaultControl } from './faults.js';
-import type { RecordedRequest } from './journal.js';
 import { type FlyteAdminEmulatorOptions, resolveOptions } from './options.js';
 import { type SeedExecution, seedExecution } from './seed.js';
 import { createRequestListener, type EmulatorState } from './server.js';
 import { type ExecutionId, ExecutionStore } from './store.js';
 
+export type { FaultSettings } from '../common/faults.js';
+export { FaultControl } from '../common/faults.js';
+export type { RecordedRequest } from '../common/journal.js';
 export type { ExecutionMode, Phase } from './constants.js';
-export type { FaultSettings } from './faults.js';
-export { FaultControl } from './faults.js';
-export type { RecordedRequest } from './journal.js';
 export type {
   AuthOptions,
   BearerRequirement,
@@ -80,23 +80,8 @@ export async function startFlyteAdminEmulator(
   };
 
   const server = createServer(createRequestListener(state));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(resolved.port, resolved.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  // A wildcard bind is reachable on loopback; print an address a client can actually dial.
-  const host = ['0.0.0.0', '::'].includes(address.address)
-    ? '127.0.0.1'
-    : address.family === 'IPv6'
-      ? `[${address.address}]`
-      : address.address;
-  baseUrl = `http://${host}:${address.port}`;
+  baseUrl = await listen(server, resolved.host, resolved.port);
 
-  let closing: Promise<void> | undefined;
   return {
     url: baseUrl,
     faults,
@@ -111,12 +96,6 @@ export async function startFlyteAdminEmulator(
       const list = Array.isArray(executions) ? executions : [executions];
       return list.map((seed) => seedExecution({ options: resolved, store, principal: '' }, seed));
     },
-    close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: closer(server),
   };
 }

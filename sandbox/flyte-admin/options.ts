@@ -4,8 +4,9 @@
  * without importing the server.
  * @module
  */
+
+import type { FaultSettings } from '../common/faults.js';
 import { DEFAULTS, type Phase } from './constants.js';
-import type { FaultSettings } from './faults.js';
 
 /** How long an execution spends in each phase before the emulator reports the next one. */
 export interface PhaseDelaysMs {

@@ -6,13 +6,13 @@
  * @module
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { CONTROL_PREFIX, commonControlEndpoints, handleControl } from '../common/control.js';
+import { arriveWithFaults, type FaultControl, type FaultDecision } from '../common/faults.js';
+import { readBody, sendJson } from '../common/http-io.js';
+import { type RecordedRequest, recordRequest } from '../common/journal.js';
 import type { AuthService } from './auth.js';
-import { CONTROL_PREFIX, GrpcCode } from './constants.js';
-import { handleControl } from './control.js';
+import { GrpcCode } from './constants.js';
 import { ANONYMOUS, operationFor } from './dispatch.js';
-import type { FaultControl, FaultDecision } from './faults.js';
-import { readBody, sendJson, sleep } from './http-io.js';
-import { type RecordedRequest, recordRequest } from './journal.js';
 import { chooseMarshalers, type Marshaler } from './marshaler.js';
 import type { ResolvedOptions } from './options.js';
 import { encodeMessage, encodeStatus, type Naming } from './proto-encode.js';
@@ -143,16 +143,14 @@ async function handle(
   const path = queryStart === -1 ? url : url.slice(0, queryStart);
   const body = await readBody(request);
   if (path.startsWith(CONTROL_PREFIX)) {
-    handleControl(method, path, body, controlTarget(state), response);
+    handleControl(method, path, body, commonControlEndpoints(controlTarget(state)), response);
     return;
   }
 
   const entry = recordRequest(method, url, request.headers, body, state.options.now());
   state.journal.push(entry);
   if (path === TOKEN_PATH) state.auth.tokenRequests += 1;
-  // Decide at arrival, so concurrent requests consume counted faults in the order they came in.
-  const decision = state.faults.take(path);
-  if (state.faults.applies(path) && state.faults.latencyMs > 0) await sleep(state.faults.latencyMs);
+  const decision = await arriveWithFaults(state.faults, path);
 
   const { inbound, outbound } = chooseMarshalers(
     request.headersDistinct.accept,
@@ -182,7 +180,7 @@ function controlTarget(state: EmulatorState) {
   return {
     faults: state.faults,
     journal: state.journal,
-    tokenRequests: () => state.auth.tokenRequests,
+    journalExtras: () => ({ tokenRequests: state.auth.tokenRequests }),
     clearJournal: () => {
       state.journal.length = 0;
       state.auth.tokenRequests = 0;

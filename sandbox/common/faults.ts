@@ -1,18 +1,20 @@
 /**
- * Fault injection for tests of clients and gateways: a fixed latency before every answer, and counted
- * faults — the next N requests get a 429 with `Retry-After`, a 5xx, or a dropped connection. Counted
- * faults are consumed one per request in the order drop → 429 → 5xx, so setting several at once scripts a
- * sequence. Settable in code (`emulator.faults.status429 = {...}` or `set()`) and over HTTP
- * (`PUT /_emulator/faults`).
+ * Fault injection shared by the sandbox emulators, for tests of clients and gateways: a fixed latency
+ * before every answer, and counted faults — the next N requests get a 429 with `Retry-After`, a 5xx, or a
+ * dropped connection. Counted faults are consumed one per request in the order drop → 429 → 5xx, so
+ * setting several at once scripts a sequence. Settable in code (`emulator.faults.status429 = {...}` or
+ * `set()`) and over HTTP (`PUT /_emulator/faults`). Each emulator renders the 429/5xx in its own error
+ * shape; this module only decides.
  * @module
  */
+import { sleep } from './http-io.js';
 
 export interface FaultSettings {
   /** Delay before answering every affected request, in ms. @default 0 */
   latencyMs?: number;
-  /** The next `count` requests answer 429 (code 8) with `Retry-After: retryAfterSeconds` (default 1). */
+  /** The next `count` requests answer 429 with `Retry-After: retryAfterSeconds` (default 1). */
   status429?: { count: number; retryAfterSeconds?: number };
-  /** The next `count` requests answer `status` (default 503) with a gRPC-status body. */
+  /** The next `count` requests answer `status` (default 503) in the emulator's error shape. */
   status5xx?: { count: number; status?: number };
   /** The next `count` requests have their socket destroyed without any response. */
   drop?: { count: number };
@@ -155,4 +157,17 @@ export class FaultControl implements FaultSettings {
     }
     return { kind: 'none' };
   }
+}
+
+/**
+ * The fault step of a request pipeline: decides the request's fate on arrival (so concurrent requests
+ * consume counted faults in the order they came in), then waits out the configured latency.
+ * @example
+ * const decision = await arriveWithFaults(state.faults, path);
+ * if (decision.kind === 'drop') request.socket.destroy();
+ */
+export async function arriveWithFaults(faults: FaultControl, path: string): Promise<FaultDecision> {
+  const decision = faults.take(path);
+  if (faults.applies(path) && faults.latencyMs > 0) await sleep(faults.latencyMs);
+  return decision;
 }

@@ -1,0 +1,94 @@
+/**
+ * Azure ML Execution Service emulator: an in-process HTTP server that answers the four operations of the
+ * `execution/v1.0` data plane (`startrun`, `snapshotrun`, `startlocalrun`, `runId/{id}/cancel`) with the
+ * swagger's paths, the service's error bodies and status codes, plus a Run History read for tests and an
+ * App Service–style managed-identity endpoint for `@azure/identity`. Run statuses advance on a
+ * (replaceable) clock; faults, bearer auth and a request journal let tests exercise a gateway end to end.
+ * @module
+ */
+import { createServer } from 'node:http';
+import { FaultControl } from '../common/faults.js';
+import type { RecordedRequest } from '../common/journal.js';
+import { closer, listen } from '../common/listen.js';
+import { IdentityService, type TokenRequest } from './identity.js';
+import { type AzureMlEmulatorOptions, resolveOptions } from './options.js';
+import { createRequestListener, type EmulatorState } from './server.js';
+import { type RunReader, RunStore } from './store.js';
+
+export type { FaultSettings } from '../common/faults.js';
+export { FaultControl } from '../common/faults.js';
+export type { RecordedRequest } from '../common/journal.js';
+export { RunStatus } from './constants.js';
+export { SYSTEM_ASSIGNED_CLIENT_ID, type TokenRequest } from './identity.js';
+export type {
+  AzureMlAuthOptions,
+  AzureMlEmulatorOptions,
+  RunOutcomeInput,
+  StatusDelaysMs,
+} from './options.js';
+export type { ExperimentScope } from './routes.js';
+export { invocationBundle, runDetails } from './run-operations.js';
+export type { AzureMlRun, ReceivedZip, RunReader, StartOperation } from './store.js';
+
+export interface AzureMlEmulator {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:53117` (use as `AZUREML_ENDPOINT`). */
+  readonly url: string;
+  /** `IDENTITY_ENDPOINT` value for `ManagedIdentityCredential`: `${url}/msi/token`. */
+  readonly identityEndpoint: string;
+  /** Live fault switches (also settable with `PUT /_emulator/faults`). */
+  readonly faults: FaultControl;
+  /** The request journal, oldest first (a live array). Bodies over 64 KiB are kept as size + SHA-256. */
+  readonly requests: RecordedRequest[];
+  /** Read access to stored runs, with statuses computed at the time of reading. */
+  readonly runs: RunReader;
+  /** Requests to the managed-identity endpoint since start or the last reset (a live array). */
+  readonly tokenRequests: TokenRequest[];
+  /** Clears runs, faults, the journal and token requests (issued tokens stay valid). */
+  reset(): void;
+  /** Stops listening and destroys open (keep-alive) connections. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an emulator and resolves once it listens.
+ * @example
+ * const aml = await startAzureMlEmulator({ statusDelaysMs: { running: 100 } });
+ * const base = `${aml.url}/execution/v1.0/subscriptions/${SUB}/resourceGroups/rg/providers/` +
+ *   'Microsoft.MachineLearningServices/workspaces/ws/experiments/exp';
+ * const res = await fetch(`${base}/snapshotrun?runId=exp_1`, { method: 'POST',
+ *   headers: { 'content-type': 'application/json' }, body: JSON.stringify({ snapshotId: SNAPSHOT }) });
+ * await aml.close();
+ */
+export async function startAzureMlEmulator(options: AzureMlEmulatorOptions = {}): Promise<AzureMlEmulator> {
+  const resolved = resolveOptions(options);
+  const store = new RunStore(resolved);
+  const faults = new FaultControl(options.faults);
+  const journal: RecordedRequest[] = [];
+  const identity = new IdentityService(resolved);
+  const state: EmulatorState = {
+    options: resolved,
+    store,
+    faults,
+    journal,
+    identity,
+    reset() {
+      store.clear();
+      faults.clear();
+      journal.length = 0;
+      identity.reset();
+    },
+  };
+
+  const server = createServer(createRequestListener(state));
+  const url = await listen(server, resolved.host, resolved.port);
+  return {
+    url,
+    identityEndpoint: `${url}/msi/token`,
+    faults,
+    requests: journal,
+    runs: store,
+    tokenRequests: identity.tokenRequests,
+    reset: () => state.reset(),
+    close: closer(server),
+  };
+}
