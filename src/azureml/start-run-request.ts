@@ -129,6 +129,12 @@ function readMultipart(raw: RawBody, staging: ZipStaging, jsonLimit: number): Pr
         files.add(file);
         file.once('close', () => files.delete(file));
       }
+      // After a failure nothing more is taken in: a part that starts now would be staged
+      // with nobody left to wait for it or delete it.
+      if (failure) {
+        file?.resume();
+        return;
+      }
       // Parts are judged as they start (staging is asynchronous): each name once.
       const first = !seen.has(name);
       seen.add(name);

@@ -17,6 +17,7 @@ import {
 import { readStartRunRequest } from '../azureml/start-run-request.js';
 import { emptySchema } from '../flyte/schemas.js';
 import { GatewayError } from '../problems/errors.js';
+import type { UpstreamResponse } from '../upstream/http-client.js';
 import { type OperationContext, operation, STREAMED_BODY, type StreamedBody } from './operation.js';
 
 const EXPERIMENT =
@@ -27,6 +28,20 @@ const allow = ({ params }: { params: ExperimentPath }, ctx: OperationContext) =>
   assertWorkspaceAllowed(params, ctx.runtime.settings.AZUREML_WORKSPACES);
 const call = (ctx: OperationContext) => ({ correlation: ctx.correlation, signal: ctx.signal });
 const hints = { readOnly: false, destructive: false, idempotent: false };
+
+/** Starts with a run id, which a failure reports back (`runId`) so a retry can reuse it. */
+async function withRunId(
+  runId: string,
+  start: (runId: string) => Promise<UpstreamResponse>,
+): Promise<UpstreamResponse> {
+  try {
+    const answer = await start(runId);
+    return answer.status >= 300 ? { ...answer, extensions: { runId } } : answer;
+  } catch (error) {
+    if (error instanceof GatewayError) Object.assign(error.extensions, { runId });
+    throw error;
+  }
+}
 
 export const startRun = operation({
   seed: 'microsoftazurerunsstartrun',
@@ -46,7 +61,9 @@ export const startRun = operation({
       ctx.runtime.settings.MAX_JSON_BODY_BYTES,
     );
     const runId = query.runId ?? azureml.newRunId(params.experimentname);
-    const keep = { stagedZipId: request.zip.id };
+    // Both go back on failure: retry with the same run id (?runId=) and the staged zip, so a
+    // run the upstream did start (e.g. before a timeout) is refused as a duplicate, not doubled.
+    const keep = { stagedZipId: request.zip.id, runId };
     try {
       const answer = await azureml.startRun(
         client,
@@ -79,12 +96,8 @@ export const startSnapshotRun = operation({
   idempotent: false,
   guard: allow,
   call: ({ params, query, body }, ctx) =>
-    azureml.startSnapshotRun(
-      ctx.runtime.azureml(),
-      params,
-      query.runId ?? azureml.newRunId(params.experimentname),
-      body,
-      call(ctx),
+    withRunId(query.runId ?? azureml.newRunId(params.experimentname), (runId) =>
+      azureml.startSnapshotRun(ctx.runtime.azureml(), params, runId, body, call(ctx)),
     ),
 });
 
@@ -98,12 +111,8 @@ export const startLocalRun = operation({
   idempotent: false,
   guard: allow,
   call: ({ params, query, body }, ctx) =>
-    azureml.startLocalRun(
-      ctx.runtime.azureml(),
-      params,
-      query.runId ?? azureml.newRunId(params.experimentname),
-      body,
-      call(ctx),
+    withRunId(query.runId ?? azureml.newRunId(params.experimentname), (runId) =>
+      azureml.startLocalRun(ctx.runtime.azureml(), params, runId, body, call(ctx)),
     ),
 });
 

@@ -33,7 +33,14 @@ export interface GatewayRequest {
 export type GatewayHandler = (request: GatewayRequest, sink: LogSink) => Promise<Response>;
 
 /** End-to-end headers of an upstream answer that the caller may see; everything else stays. */
-const PASSTHROUGH_HEADERS = ['content-type', 'content-length', 'content-encoding', 'etag', 'last-modified'];
+const PASSTHROUGH_HEADERS = [
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'content-disposition',
+  'etag',
+  'last-modified',
+];
 /** How much of a failed upstream answer is read to attach to the problem. */
 const UPSTREAM_ERROR_BODY_LIMIT = 64 * 1024;
 

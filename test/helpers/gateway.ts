@@ -7,16 +7,16 @@
 import { app } from '@azure/functions';
 import { vi } from 'vitest';
 import {
-  type FlyteAdminEmulator,
-  type FlyteAdminEmulatorOptions,
-  startFlyteAdminEmulator,
-} from '../../sandbox/flyte-admin/index.js';
-import {
   type AzureMlEmulator,
   type AzureMlEmulatorOptions,
   startAzureMlEmulator,
 } from '../../sandbox/azureml/index.js';
 import { type Azurite, startAzurite } from '../../sandbox/azurite.js';
+import {
+  type FlyteAdminEmulator,
+  type FlyteAdminEmulatorOptions,
+  startFlyteAdminEmulator,
+} from '../../sandbox/flyte-admin/index.js';
 import { loadSettings } from '../../src/config.js';
 import { routeTable } from '../../src/http/routes.js';
 import { startLocalHost } from '../../src/local-host/server.js';

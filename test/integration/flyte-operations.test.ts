@@ -226,7 +226,7 @@ describe.each(SURFACES)('Flyte operations via %s', (surface) => {
       version: JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')).version,
       upstreams: {
         flyte: { configured: true, auth: 'none' },
-        azureml: { configured: false },
+        azureml: { configured: false, auth: 'managed-identity' },
         storage: { configured: false },
       },
     });
