@@ -29,18 +29,32 @@ const allow = ({ params }: { params: ExperimentPath }, ctx: OperationContext) =>
 const call = (ctx: OperationContext) => ({ correlation: ctx.correlation, signal: ctx.signal });
 const hints = { readOnly: false, destructive: false, idempotent: false };
 
-/** Starts with a run id, which a failure reports back (`runId`) so a retry can reuse it. */
-async function withRunId(
-  runId: string,
-  start: (runId: string) => Promise<UpstreamResponse>,
+/**
+ * Adds `extensions` to the problem of a failed start (upstream answer or transport error):
+ * the run id it used, so that a retry with the same `?runId=` is refused as a duplicate if
+ * the upstream did start the run, and for startrun the staged zip's id.
+ */
+async function reportOnFailure(
+  extensions: Record<string, string>,
+  start: () => Promise<UpstreamResponse>,
 ): Promise<UpstreamResponse> {
   try {
-    const answer = await start(runId);
-    return answer.status >= 300 ? { ...answer, extensions: { runId } } : answer;
+    const answer = await start();
+    return answer.status >= 300 ? { ...answer, extensions } : answer;
   } catch (error) {
-    if (error instanceof GatewayError) Object.assign(error.extensions, { runId });
+    if (error instanceof GatewayError) Object.assign(error.extensions, extensions);
     throw error;
   }
+}
+
+/** Starts with the caller's run id, or one minted here, and reports it on failure. */
+function startWithRunId(
+  query: { runId?: string },
+  experiment: string,
+  start: (runId: string) => Promise<UpstreamResponse>,
+): Promise<UpstreamResponse> {
+  const runId = query.runId ?? azureml.newRunId(experiment);
+  return reportOnFailure({ runId }, () => start(runId));
 }
 
 export const startRun = operation({
@@ -61,28 +75,16 @@ export const startRun = operation({
       ctx.runtime.settings.MAX_JSON_BODY_BYTES,
     );
     const runId = query.runId ?? azureml.newRunId(params.experimentname);
-    // Both go back on failure: retry with the same run id (?runId=) and the staged zip, so a
-    // run the upstream did start (e.g. before a timeout) is refused as a duplicate, not doubled.
-    const keep = { stagedZipId: request.zip.id, runId };
-    try {
-      const answer = await azureml.startRun(
-        client,
-        params,
-        runId,
-        request.definition,
-        request.zip,
-        call(ctx),
-      );
-      if (answer.status >= 300) return { ...answer, extensions: keep };
-      if (!ctx.runtime.settings.STAGING_RETAIN) {
-        await staging.delete(request.zip.id).catch(() => ctx.log.warn('staging.delete_failed', keep));
-      }
-      return answer;
-    } catch (error) {
-      // Kept for a retry by id: the upload need not be sent again.
-      if (error instanceof GatewayError) Object.assign(error.extensions, keep);
-      throw error;
+    // On failure the staged zip is kept and named, so the run can be retried without uploading again.
+    const answer = await reportOnFailure({ stagedZipId: request.zip.id, runId }, () =>
+      azureml.startRun(client, params, runId, request.definition, request.zip, call(ctx)),
+    );
+    if (answer.status < 300 && !ctx.runtime.settings.STAGING_RETAIN) {
+      await staging
+        .delete(request.zip.id)
+        .catch(() => ctx.log.warn('staging.delete_failed', { stagedZipId: request.zip.id }));
     }
+    return answer;
   },
 });
 
@@ -96,7 +98,7 @@ export const startSnapshotRun = operation({
   idempotent: false,
   guard: allow,
   call: ({ params, query, body }, ctx) =>
-    withRunId(query.runId ?? azureml.newRunId(params.experimentname), (runId) =>
+    startWithRunId(query, params.experimentname, (runId) =>
       azureml.startSnapshotRun(ctx.runtime.azureml(), params, runId, body, call(ctx)),
     ),
 });
@@ -111,7 +113,7 @@ export const startLocalRun = operation({
   idempotent: false,
   guard: allow,
   call: ({ params, query, body }, ctx) =>
-    withRunId(query.runId ?? azureml.newRunId(params.experimentname), (runId) =>
+    startWithRunId(query, params.experimentname, (runId) =>
       azureml.startLocalRun(ctx.runtime.azureml(), params, runId, body, call(ctx)),
     ),
 });
