@@ -106,6 +106,9 @@ export const settingsSchema = z.object({
   UPLOAD_SLOT_MINUTES: intSetting(1, 7 * 24 * 60, 60).describe(
     'Lifetime of an upload slot SAS URL, in minutes.',
   ),
+  MCP_MAX_INLINE_ZIP_BYTES: intSetting(1024, 64 * MiB, 8 * MiB).describe(
+    'Largest project zip an MCP client may send inline (projectZipBase64, decoded); larger ones use an upload slot.',
+  ),
   AzureWebJobsStorage__blobServiceUri: httpUrl
     .optional()
     .describe('Identity-based storage: Blob endpoint of the app storage account (used for staging).'),

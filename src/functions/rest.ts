@@ -1,7 +1,7 @@
 /**
  * @module
- * Registers every REST route of the route table (catalog operations, health, catch-all)
- * as an HTTP-triggered function.
+ * Registers every route of the route table (catalog operations, health, upload slots, MCP,
+ * catch-all) as an HTTP-triggered function.
  */
 import { app } from '@azure/functions';
 import { toAzureHandler } from '../http/azure-adapter.js';

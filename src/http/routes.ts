@@ -1,12 +1,14 @@
 /**
  * @module
  * The route table: every HTTP function the app registers, derived from the catalog, plus
- * health and a catch-all that answers unknown paths (404) and wrong methods (405) with
- * problem+json. Functions registrations and the local host both read this one table, so
- * they serve the same names, routes, methods and handlers.
+ * health, the upload slot, the MCP endpoint (`/mcp`, every operation as a tool) and a
+ * catch-all that answers unknown paths (404) and wrong methods (405) with problem+json.
+ * Functions registrations and the local host both read this one table, so they serve the
+ * same names, routes, methods and handlers.
  */
 import { operations } from '../catalog/index.js';
 import type { HttpMethod, Operation } from '../catalog/operation.js';
+import { mcpHandler } from '../mcp/handler.js';
 import { MethodNotAllowedError, RouteNotFoundError } from '../problems/errors.js';
 import { problemResponse } from '../problems/to-problem.js';
 import { getRuntime, type Runtime } from '../runtime.js';
@@ -65,6 +67,13 @@ export function routeTable(
     route: 'v1/uploads',
     authLevel: 'function',
     handler: uploadSlotHandler(runtimeOf),
+  });
+  table.push({
+    name: 'mcp',
+    methods: ['GET', 'POST', 'DELETE'],
+    route: 'mcp',
+    authLevel: 'function',
+    handler: mcpHandler(runtimeOf, ops),
   });
   table.push({
     name: 'fallback',

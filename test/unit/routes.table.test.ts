@@ -22,12 +22,12 @@ describe.each(operations.map((op) => ({ seed: op.seed, op })))('the route for $s
 });
 
 describe('routeTable', () => {
-  it('holds one route per operation, then health, the upload slot and the fallback', () => {
+  it('holds one route per operation, then health, the upload slot, MCP and the fallback', () => {
     // Act
     const names = routeTable().map((r) => r.name);
 
     // Assess
-    expect(names).toStrictEqual([...operations.map((op) => op.seed), 'health', 'uploadslot', 'fallback']);
+    expect(names).toStrictEqual([...operations.map((op) => op.seed), 'health', 'uploadslot', 'mcp', 'fallback']);
     expect(new Set(names).size).toBe(names.length);
   });
 
@@ -80,7 +80,7 @@ describe('routeTable', () => {
     const names = routeTable(first ? [first] : []).map((r) => r.name);
 
     // Assess
-    expect(names).toStrictEqual([first?.seed, 'health', 'uploadslot', 'fallback']);
+    expect(names).toStrictEqual([first?.seed, 'health', 'uploadslot', 'mcp', 'fallback']);
   });
 });
 

@@ -25,6 +25,7 @@ describe('loadSettings: defaults', () => {
       STAGING_CONTAINER: 'staging',
       STAGING_RETAIN: false,
       UPLOAD_SLOT_MINUTES: 60,
+      MCP_MAX_INLINE_ZIP_BYTES: 8 * 1024 * 1024,
     });
   });
 
