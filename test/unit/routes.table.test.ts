@@ -27,7 +27,13 @@ describe('routeTable', () => {
     const names = routeTable().map((r) => r.name);
 
     // Assess
-    expect(names).toStrictEqual([...operations.map((op) => op.seed), 'health', 'uploadslot', 'mcp', 'fallback']);
+    expect(names).toStrictEqual([
+      ...operations.map((op) => op.seed),
+      'health',
+      'uploadslot',
+      'mcp',
+      'fallback',
+    ]);
     expect(new Set(names).size).toBe(names.length);
   });
 

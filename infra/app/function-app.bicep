@@ -1,0 +1,258 @@
+// Mirrors AVM br/public:avm/res/web/serverfarm (0.1.1) and br/public:avm/res/web/site (0.15.1):
+// a Flex Consumption (FC1, Linux) plan and a Node 22 Function App running as the one
+// user-assigned identity, with identity-based host storage and no keys in its settings.
+
+@description('Function App name (also the default host name prefix).')
+param name string
+
+@description('Flex Consumption plan name.')
+param planName string
+
+@description('Azure region.')
+param location string
+
+@description('Tags applied to the plan; the site also gets azd-service-name.')
+param tags object = {}
+
+@description('azd service name (azure.yaml services key) tagged on the site.')
+param serviceName string = 'api'
+
+@description('Resource id of the user-assigned managed identity.')
+param identityId string
+
+@description('Client id of the user-assigned managed identity.')
+param identityClientId string
+
+@description('App storage account (host storage, deployment package, staging).')
+param storageAccountName string
+
+@description('Blob container for the deployment package.')
+param deploymentContainerName string
+
+@description('Application Insights component name (same resource group).')
+param applicationInsightsName string
+
+@description('Largest number of instances the app scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Memory per instance in MB.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int
+
+@description('Subnet (delegated to Microsoft.App/environments) for VNet integration; empty for none.')
+param virtualNetworkSubnetId string = ''
+
+// --- Gateway settings (src/config.ts settingsSchema), all plain, non-secret values ---
+@description('FLYTE_ENDPOINT; empty leaves Flyte unconfigured (its operations answer 503).')
+param flyteEndpoint string
+
+@description('FLYTE_AUTH')
+@allowed(['none', 'api-key', 'client-credentials', 'managed-identity'])
+param flyteAuth string
+
+@description('FLYTE_TOKEN_URL')
+param flyteTokenUrl string
+
+@description('FLYTE_CLIENT_ID')
+param flyteClientId string
+
+@description('FLYTE_SCOPE')
+param flyteScope string
+
+@description('FLYTE_PROJECTS')
+param flyteProjects string
+
+@description('FLYTE_MAX_LIST_LIMIT')
+param flyteMaxListLimit int
+
+@description('Key Vault secret URI holding FLYTE_API_KEY; empty omits the setting.')
+param flyteApiKeySecretUri string
+
+@description('Key Vault secret URI holding FLYTE_CLIENT_SECRET; empty omits the setting.')
+param flyteClientSecretSecretUri string
+
+@description('AZUREML_ENDPOINT; empty leaves Azure ML unconfigured.')
+param azureMlEndpoint string
+
+@description('AZUREML_SCOPE')
+param azureMlScope string
+
+@description('AZUREML_WORKSPACES')
+param azureMlWorkspaces string
+
+@description('STAGING_CONTAINER')
+param stagingContainerName string
+
+@description('STAGING_RETAIN')
+param stagingRetain bool
+
+@description('MAX_PROJECT_ZIP_BYTES')
+param maxProjectZipBytes int
+
+@description('MAX_JSON_BODY_BYTES')
+param maxJsonBodyBytes int
+
+@description('MCP_MAX_INLINE_ZIP_BYTES')
+param mcpMaxInlineZipBytes int
+
+@description('UPLOAD_SLOT_MINUTES')
+param uploadSlotMinutes int
+
+@description('UPSTREAM_TIMEOUT_MS')
+param upstreamTimeoutMs int
+
+@description('UPSTREAM_MAX_RETRIES')
+param upstreamMaxRetries int
+
+@description('UPSTREAM_MAX_RETRY_AFTER_MS')
+param upstreamMaxRetryAfterMs int
+
+@description('UPSTREAM_CONNECTIONS')
+param upstreamConnections int
+
+// Multipart framing around a project zip, on top of MAX_PROJECT_ZIP_BYTES (1 MiB).
+var multipartAllowanceBytes = 1048576
+
+var storageSuffix = environment().suffixes.storage
+
+// Every key is either a host/identity setting or a key of settingsSchema (test/infra checks
+// both directions). Never FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION /
+// WEBSITE_RUN_FROM_PACKAGE on Flex: runtime and package live in functionAppConfig.
+var appSettings = {
+  // Host storage, identity-based (no AzureWebJobsStorage connection string).
+  AzureWebJobsStorage__accountName: storageAccountName
+  AzureWebJobsStorage__blobServiceUri: 'https://${storageAccountName}.blob.${storageSuffix}'
+  AzureWebJobsStorage__queueServiceUri: 'https://${storageAccountName}.queue.${storageSuffix}'
+  AzureWebJobsStorage__tableServiceUri: 'https://${storageAccountName}.table.${storageSuffix}'
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  // @azure/identity (DefaultAzureCredential / ManagedIdentityCredential) picks this identity.
+  AZURE_CLIENT_ID: identityClientId
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // Streamed uploads: the host's body cap must admit the largest zip plus its multipart framing.
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string(maxProjectZipBytes + multipartAllowanceBytes)
+  FLYTE_ENDPOINT: flyteEndpoint
+  FLYTE_AUTH: flyteAuth
+  FLYTE_TOKEN_URL: flyteTokenUrl
+  FLYTE_CLIENT_ID: flyteClientId
+  FLYTE_SCOPE: flyteScope
+  FLYTE_PROJECTS: flyteProjects
+  FLYTE_MAX_LIST_LIMIT: string(flyteMaxListLimit)
+  AZUREML_ENDPOINT: azureMlEndpoint
+  AZUREML_AUTH: 'managed-identity'
+  AZUREML_SCOPE: azureMlScope
+  AZUREML_WORKSPACES: azureMlWorkspaces
+  STAGING_CONTAINER: stagingContainerName
+  STAGING_RETAIN: stagingRetain ? 'true' : 'false'
+  MAX_PROJECT_ZIP_BYTES: string(maxProjectZipBytes)
+  MAX_JSON_BODY_BYTES: string(maxJsonBodyBytes)
+  MCP_MAX_INLINE_ZIP_BYTES: string(mcpMaxInlineZipBytes)
+  UPLOAD_SLOT_MINUTES: string(uploadSlotMinutes)
+  UPSTREAM_TIMEOUT_MS: string(upstreamTimeoutMs)
+  UPSTREAM_MAX_RETRIES: string(upstreamMaxRetries)
+  UPSTREAM_MAX_RETRY_AFTER_MS: string(upstreamMaxRetryAfterMs)
+  UPSTREAM_CONNECTIONS: string(upstreamConnections)
+}
+
+// Secrets only as Key Vault references, resolved by the platform with the user-assigned
+// identity (keyVaultReferenceIdentity); the identity needs "Key Vault Secrets User" on the vault.
+var flyteApiKeySetting = empty(flyteApiKeySecretUri)
+  ? {}
+  : { FLYTE_API_KEY: '@Microsoft.KeyVault(SecretUri=${flyteApiKeySecretUri})' }
+var flyteClientSecretSetting = empty(flyteClientSecretSecretUri)
+  ? {}
+  : { FLYTE_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${flyteClientSecretSecretUri})' }
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+    }
+  }
+}
+
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: site
+  name: 'appsettings'
+  properties: union(
+    appSettings,
+    { APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString },
+    flyteApiKeySetting,
+    flyteClientSecretSetting
+  )
+}
+
+// Basic (user/password) publishing off for FTP and SCM: deploy with Entra (azd, az).
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'scm'
+  properties: { allow: false }
+}
+
+output name string = site.name
+output id string = site.id
+output defaultHostName string = site.properties.defaultHostName

@@ -1,0 +1,283 @@
+// Execution Gateway on Azure Functions Flex Consumption, keyless end to end.
+// Subscription scope (as the azd TypeScript quickstart): creates the resource group, then wires
+// small local modules. Plain resource declarations only: each module names the AVM registry
+// module it mirrors (the public Bicep registry is not reachable from CI here).
+targetScope = 'subscription'
+
+// --- azd ---
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; seeds the resource token and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource (a region that offers Flex Consumption).')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@description('Object id of the deploying user; when set it gets the storage and telemetry roles for local runs.')
+param principalId string = ''
+
+@description('Principal type of principalId.')
+@allowed(['User', 'ServicePrincipal', 'Group'])
+param principalType string = 'User'
+
+// --- names (empty: abbreviation + resource token) ---
+@description('Resource group name.')
+param resourceGroupName string = ''
+@description('Function App name.')
+param functionAppName string = ''
+@description('Storage account name.')
+param storageAccountName string = ''
+@description('User-assigned managed identity name.')
+param identityName string = ''
+@description('Application Insights name.')
+param applicationInsightsName string = ''
+@description('Log Analytics workspace name.')
+param logAnalyticsName string = ''
+@description('Virtual network name (vnetEnabled only).')
+param vnetName string = ''
+
+// --- plan ---
+@minValue(40)
+@maxValue(1000)
+@description('Flex Consumption: largest instance count.')
+param maximumInstanceCount int = 100
+
+@allowed([512, 2048, 4096])
+@description('Flex Consumption: memory per instance (MB).')
+param instanceMemoryMB int = 2048
+
+@description('Integrate the app with a new VNet and reach storage only through private endpoints.')
+param vnetEnabled bool = false
+
+// --- storage ---
+@description('Staging container for project zips (STAGING_CONTAINER).')
+param stagingContainerName string = 'staging'
+@minValue(1)
+@description('Lifecycle rule: delete blobs in the staging container this many days after last modification.')
+param stagingRetentionDays int = 7
+@description('Cancellation queue name; "<name>-poison" is created beside it.')
+param cancellationsQueueName string = 'cancellations'
+@description('Cancellation table name.')
+param cancellationsTableName string = 'cancellations'
+
+// --- Azure ML ---
+@description('Full resource id of the Azure ML workspace the app calls; empty: no Azure ML role is assigned.')
+param azureMlWorkspaceId string = ''
+@description('AZUREML_ENDPOINT; empty + azureMlWorkspaceId: https://<workspace region>.api.azureml.ms.')
+param azureMlEndpoint string = ''
+@description('AZUREML_WORKSPACES; empty + azureMlWorkspaceId: that workspace as subscriptionId/resourceGroup/name.')
+param azureMlWorkspaces string = ''
+@description('AZUREML_SCOPE (Entra scope of the Azure ML token).')
+param azureMlScope string = '${environment().resourceManager}.default'
+
+// --- Flyte ---
+@description('FLYTE_ENDPOINT; empty leaves Flyte unconfigured.')
+param flyteEndpoint string = ''
+@allowed(['none', 'api-key', 'client-credentials', 'managed-identity'])
+@description('FLYTE_AUTH')
+param flyteAuth string = 'none'
+@description('FLYTE_TOKEN_URL (client-credentials).')
+param flyteTokenUrl string = ''
+@description('FLYTE_CLIENT_ID (client-credentials).')
+param flyteClientId string = ''
+@description('FLYTE_SCOPE (client-credentials or managed-identity).')
+param flyteScope string = ''
+@description('FLYTE_PROJECTS: comma-separated projects, * for all.')
+param flyteProjects string = ''
+@description('FLYTE_MAX_LIST_LIMIT')
+param flyteMaxListLimit int = 1000
+@description('Key Vault secret URI for FLYTE_API_KEY (set as a Key Vault reference); empty omits it.')
+param flyteApiKeySecretUri string = ''
+@description('Key Vault secret URI for FLYTE_CLIENT_SECRET (set as a Key Vault reference); empty omits it.')
+param flyteClientSecretSecretUri string = ''
+
+// --- gateway limits (defaults = src/config.ts defaults) ---
+@description('STAGING_RETAIN')
+param stagingRetain bool = false
+@description('MAX_PROJECT_ZIP_BYTES')
+param maxProjectZipBytes int = 314572800
+@description('MAX_JSON_BODY_BYTES')
+param maxJsonBodyBytes int = 4194304
+@description('MCP_MAX_INLINE_ZIP_BYTES')
+param mcpMaxInlineZipBytes int = 8388608
+@description('UPLOAD_SLOT_MINUTES')
+param uploadSlotMinutes int = 60
+@description('UPSTREAM_TIMEOUT_MS')
+param upstreamTimeoutMs int = 30000
+@description('UPSTREAM_MAX_RETRIES')
+param upstreamMaxRetries int = 2
+@description('UPSTREAM_MAX_RETRY_AFTER_MS')
+param upstreamMaxRetryAfterMs int = 10000
+@description('UPSTREAM_CONNECTIONS')
+param upstreamConnections int = 64
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var appName = !empty(functionAppName) ? functionAppName : '${abbrs.webSitesFunctions}api-${resourceToken}'
+var deploymentContainerName = 'app-package-${take(appName, 32)}-${take(resourceToken, 7)}'
+var storageName = !empty(storageAccountName) ? storageAccountName : '${abbrs.storageStorageAccounts}${resourceToken}'
+var insightsName = !empty(applicationInsightsName) ? applicationInsightsName : '${abbrs.insightsComponents}${resourceToken}'
+var networkName = !empty(vnetName) ? vnetName : '${abbrs.networkVirtualNetworks}${resourceToken}'
+
+// /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{name}
+var mlIdParts = split(azureMlWorkspaceId, '/')
+var mlEnabled = !empty(azureMlWorkspaceId)
+var mlWorkspaceEntry = mlEnabled ? '${mlIdParts[2]}/${mlIdParts[4]}/${mlIdParts[8]}' : ''
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: !empty(identityName) ? identityName : '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'core/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: !empty(logAnalyticsName) ? logAnalyticsName : '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: insightsName
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'core/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: storageName
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    stagingContainerName: stagingContainerName
+    stagingRetentionDays: stagingRetentionDays
+    cancellationsQueueName: cancellationsQueueName
+    cancellationsTableName: cancellationsTableName
+    vnetEnabled: vnetEnabled
+  }
+}
+
+module vnet 'core/vnet.bicep' = if (vnetEnabled) {
+  name: 'vnet'
+  scope: rg
+  params: {
+    name: networkName
+    location: location
+    tags: tags
+  }
+}
+
+module storagePrivateEndpoints 'core/storage-private-endpoints.bicep' = if (vnetEnabled) {
+  name: 'storage-private-endpoints'
+  scope: rg
+  params: {
+    storageAccountName: storageName
+    vnetName: networkName
+    subnetId: vnet.?outputs.privateEndpointsSubnetId ?? ''
+    location: location
+    tags: tags
+  }
+  dependsOn: [storage]
+}
+
+module appRoles 'app/rbac.bicep' = {
+  name: 'app-roles'
+  scope: rg
+  params: {
+    storageAccountName: storageName
+    applicationInsightsName: insightsName
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+  }
+  dependsOn: [storage, monitoring]
+}
+
+module userRoles 'app/rbac.bicep' = if (!empty(principalId)) {
+  name: 'user-roles'
+  scope: rg
+  params: {
+    storageAccountName: storageName
+    applicationInsightsName: insightsName
+    principalId: principalId
+    principalType: principalType
+  }
+  dependsOn: [storage, monitoring]
+}
+
+module azureMlRoles 'app/azureml-rbac.bicep' = if (mlEnabled) {
+  name: 'azureml-roles'
+  scope: resourceGroup(mlEnabled ? mlIdParts[2] : subscription().subscriptionId, mlEnabled ? mlIdParts[4] : rg.name)
+  params: {
+    workspaceName: mlEnabled ? mlIdParts[8] : ''
+    principalId: identity.outputs.principalId
+  }
+}
+
+module api 'app/function-app.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: appName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    serviceName: 'api'
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storageName
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsName: insightsName
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    virtualNetworkSubnetId: vnet.?outputs.appSubnetId ?? ''
+    flyteEndpoint: flyteEndpoint
+    flyteAuth: flyteAuth
+    flyteTokenUrl: flyteTokenUrl
+    flyteClientId: flyteClientId
+    flyteScope: flyteScope
+    flyteProjects: flyteProjects
+    flyteMaxListLimit: flyteMaxListLimit
+    flyteApiKeySecretUri: flyteApiKeySecretUri
+    flyteClientSecretSecretUri: flyteClientSecretSecretUri
+    azureMlEndpoint: !empty(azureMlEndpoint)
+      ? azureMlEndpoint
+      : (mlEnabled ? 'https://${azureMlRoles.?outputs.location ?? location}.api.azureml.ms' : '')
+    azureMlScope: azureMlScope
+    azureMlWorkspaces: !empty(azureMlWorkspaces) ? azureMlWorkspaces : mlWorkspaceEntry
+    stagingContainerName: stagingContainerName
+    stagingRetain: stagingRetain
+    maxProjectZipBytes: maxProjectZipBytes
+    maxJsonBodyBytes: maxJsonBodyBytes
+    mcpMaxInlineZipBytes: mcpMaxInlineZipBytes
+    uploadSlotMinutes: uploadSlotMinutes
+    upstreamTimeoutMs: upstreamTimeoutMs
+    upstreamMaxRetries: upstreamMaxRetries
+    upstreamMaxRetryAfterMs: upstreamMaxRetryAfterMs
+    upstreamConnections: upstreamConnections
+  }
+  // Roles first: the host starts with the identity and fails until it can reach storage.
+  dependsOn: [appRoles, storage, monitoring, storagePrivateEndpoints]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output SERVICE_API_NAME string = api.outputs.name
+output AZURE_FUNCTION_NAME string = api.outputs.name
+output AZURE_FUNCTION_URL string = 'https://${api.outputs.defaultHostName}'
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_USER_ASSIGNED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output STAGING_CONTAINER string = stagingContainerName
