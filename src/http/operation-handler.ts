@@ -28,6 +28,8 @@ export interface GatewayRequest {
   headers: Headers;
   params: Record<string, string>;
   body: ReadableStream<Uint8Array> | null;
+  /** Aborted when the caller goes away, so the upstream call is abandoned too (local host). */
+  signal?: AbortSignal;
 }
 
 export type GatewayHandler = (request: GatewayRequest, sink: LogSink) => Promise<Response>;
@@ -68,7 +70,7 @@ export function operationHandler(op: Operation, runtimeOf: () => Runtime = getRu
       const query = Object.fromEntries(url.searchParams);
       const input = validateInput(op, { params: request.params, query, body }, runtime.settings);
       if (streamed) input.body = { stream: request.body, headers: request.headers } satisfies StreamedBody;
-      const ctx: OperationContext = { runtime, correlation, log };
+      const ctx: OperationContext = { runtime, correlation, log, signal: request.signal };
       runtime.assertConfigured(op.capability);
       op.guard?.(input, ctx);
       upstream = await op.call(input, ctx);

@@ -85,6 +85,11 @@ async function serve(
     if (value !== undefined) requestHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+  // A caller that disconnects before the answer is complete abandons the upstream call too.
+  const caller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) caller.abort();
+  });
   try {
     const response = await route.handler(
       {
@@ -93,6 +98,7 @@ async function serve(
         headers: requestHeaders,
         params,
         body: hasBody ? requestBody(req) : null,
+        signal: caller.signal,
       },
       sink,
     );

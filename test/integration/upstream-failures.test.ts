@@ -177,3 +177,30 @@ describe('no Flyte endpoint configured', () => {
     });
   });
 });
+
+describe('caller goes away (local host)', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startGateway({ env: { UPSTREAM_TIMEOUT_MS: '5000' } });
+  });
+  afterAll(() => gw.close());
+
+  it('abandons the upstream call instead of waiting for its answer', async () => {
+    // Prepare: an upstream that takes 2 s.
+    gw.emulator.faults.set({ latencyMs: 2_000, pathPrefix: '/api/' });
+    // Act: the caller gives up after 200 ms.
+    const started = Date.now();
+    await expect(
+      fetch(`${gw.url}${EXECUTIONS}/flytesnacks/development?limit=1`, { signal: AbortSignal.timeout(200) }),
+    ).rejects.toThrow();
+    // Assess: the handler ended soon after the caller left, not when the upstream answered.
+    const ended = await pollUntil(
+      async () => gw.logs.entries().find((e) => e.operation === 'listexecutions'),
+      (entry) => entry !== undefined,
+      { timeoutMs: 3_000 },
+    );
+    expect(ended?.event).toBe('request.failed');
+    expect(Number(ended?.durationMs)).toBeLessThan(1_500);
+    expect(Date.now() - started).toBeLessThan(1_900);
+  });
+});
