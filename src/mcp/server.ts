@@ -11,6 +11,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { operations } from '../catalog/index.js';
 import type { Operation } from '../catalog/operation.js';
 import { correlate } from '../http/correlation.js';
+import { packageVersion } from '../http/health.js';
 import { operationHandler } from '../http/operation-handler.js';
 import type { LogSink } from '../log.js';
 import { problemResponse } from '../problems/to-problem.js';
@@ -20,7 +21,8 @@ import { type ToolCallContext, toGatewayRequest } from './tool-request.js';
 import { toToolResult } from './tool-result.js';
 import { deriveTools, type ToolDefinition } from './tools.js';
 
-export const SERVER_INFO = { name: 'execution-gateway', version: '0.1.0' } as const;
+/** What `initialize` reports: the gateway and its package version. */
+export const serverInfo = () => ({ name: 'execution-gateway', version: packageVersion() });
 
 export interface ServerOptions extends ToolCallContext {
   runtimeOf: () => Runtime;
@@ -36,7 +38,7 @@ export interface ServerOptions extends ToolCallContext {
  */
 export function getServer(options: ServerOptions): McpServer {
   const { McpServer } = mcpServerModule();
-  const server = new McpServer(SERVER_INFO, { capabilities: { tools: {} } });
+  const server = new McpServer(serverInfo(), { capabilities: { tools: {} } });
   const runtime = options.runtimeOf();
   for (const tool of deriveTools(options.ops ?? operations, runtime.settings)) {
     server.registerTool(
