@@ -1,7 +1,8 @@
 /**
  * @module
  * The route table: every HTTP function the app registers, derived from the catalog, plus
- * health, the upload slot, the MCP endpoint (`/mcp`, every operation as a tool) and a
+ * health, the upload slot, the MCP endpoint (`/mcp`, every operation as a tool), the OpenAPI
+ * document and its reference page (`/v1/openapi.json`, `/v1/docs`) and a
  * catch-all that answers unknown paths (404) and wrong methods (405) with problem+json.
  * Functions registrations and the local host both read this one table, so they serve the
  * same names, routes, methods and handlers.
@@ -13,8 +14,10 @@ import { MethodNotAllowedError, RouteNotFoundError } from '../problems/errors.js
 import { problemResponse } from '../problems/to-problem.js';
 import { getRuntime, type Runtime } from '../runtime.js';
 import { correlate, correlationHeaders } from './correlation.js';
+import { docsAssetHandler, docsPageHandler } from './docs.js';
 import { healthHandler } from './health.js';
 import { withPrefix } from './host-json.js';
+import { openApiHandler } from './openapi.js';
 import { type GatewayHandler, operationHandler } from './operation-handler.js';
 import { matchTemplate, parseTemplate } from './route-template.js';
 import { uploadSlotHandler } from './upload-slot.js';
@@ -75,6 +78,23 @@ export function routeTable(
     authLevel: 'function',
     handler: mcpHandler(runtimeOf, ops),
   });
+  table.push(
+    {
+      name: 'openapi',
+      methods: ['GET'],
+      route: 'v1/openapi.json',
+      authLevel: 'anonymous',
+      handler: openApiHandler(runtimeOf, ops),
+    },
+    { name: 'docs', methods: ['GET'], route: 'v1/docs', authLevel: 'anonymous', handler: docsPageHandler() },
+    {
+      name: 'docsasset',
+      methods: ['GET'],
+      route: 'v1/docs/{*asset}',
+      authLevel: 'anonymous',
+      handler: docsAssetHandler(),
+    },
+  );
   table.push({
     name: 'fallback',
     methods: ALL_METHODS,

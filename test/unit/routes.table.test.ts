@@ -32,6 +32,9 @@ describe('routeTable', () => {
       'health',
       'uploadslot',
       'mcp',
+      'openapi',
+      'docs',
+      'docsasset',
       'fallback',
     ]);
     expect(new Set(names).size).toBe(names.length);
@@ -86,7 +89,16 @@ describe('routeTable', () => {
     const names = routeTable(first ? [first] : []).map((r) => r.name);
 
     // Assess
-    expect(names).toStrictEqual([first?.seed, 'health', 'uploadslot', 'mcp', 'fallback']);
+    expect(names).toStrictEqual([
+      first?.seed,
+      'health',
+      'uploadslot',
+      'mcp',
+      'openapi',
+      'docs',
+      'docsasset',
+      'fallback',
+    ]);
   });
 });
 

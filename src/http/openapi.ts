@@ -1,0 +1,66 @@
+/**
+ * @module
+ * `GET /v1/openapi.json`: the OpenAPI 3.1 document of this gateway, with `servers` set to
+ * the address the caller used (`X-Forwarded-Proto`/`X-Forwarded-Host` behind a proxy, else
+ * the request URL's origin, plus the route prefix).
+ */
+import { operations } from '../catalog/index.js';
+import type { Operation } from '../catalog/operation.js';
+import { createLogger } from '../log.js';
+import { buildOpenApiDocument } from '../openapi/document.js';
+import { problemResponse } from '../problems/to-problem.js';
+import { getRuntime, type Runtime } from '../runtime.js';
+import { correlate, correlationHeaders } from './correlation.js';
+import { routePrefix } from './host-json.js';
+import type { GatewayHandler, GatewayRequest } from './operation-handler.js';
+
+const first = (value: string | null) => value?.split(',')[0]?.trim() || undefined;
+
+/**
+ * The base URL the caller reached the gateway at.
+ * @example
+ * serverUrlOf({ url: 'http://10.0.0.4/v1/docs', headers: new Headers({ 'x-forwarded-host': 'gw.example.net',
+ *   'x-forwarded-proto': 'https' }) }) // 'https://gw.example.net'
+ */
+export function serverUrlOf(
+  request: Pick<GatewayRequest, 'url' | 'headers'>,
+  prefix = routePrefix(),
+): string {
+  const url = new URL(request.url, 'http://localhost');
+  const proto =
+    first(request.headers.get('x-forwarded-proto'))?.replace(/:$/, '') ?? url.protocol.slice(0, -1);
+  const host = first(request.headers.get('x-forwarded-host')) ?? url.host;
+  const origin = /^https?$/i.test(proto) && /^[\w.:[\]-]+$/.test(host) ? `${proto}://${host}` : url.origin;
+  return prefix === '' ? origin : `${origin}/${prefix}`;
+}
+
+/**
+ * @example
+ * const response = await openApiHandler()(request, context); // 200 {"openapi":"3.1.0",...}
+ */
+export function openApiHandler(
+  runtimeOf: () => Runtime = getRuntime,
+  ops: readonly Operation[] = operations,
+): GatewayHandler {
+  return async (request, sink) => {
+    await request.body?.cancel().catch(() => undefined);
+    const correlation = correlate(request.headers);
+    try {
+      const document = buildOpenApiDocument(ops, runtimeOf().settings, serverUrlOf(request));
+      return Response.json(document, {
+        headers: { ...correlationHeaders(correlation), 'cache-control': 'no-cache' },
+      });
+    } catch (error) {
+      createLogger(sink).error('openapi.failed', {
+        requestId: correlation.requestId,
+        error: error instanceof Error ? error.name : 'Error',
+      });
+      return problemResponse(
+        error,
+        correlation.requestId,
+        '/v1/openapi.json',
+        correlationHeaders(correlation),
+      );
+    }
+  };
+}
