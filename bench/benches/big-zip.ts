@@ -1,0 +1,133 @@
+/**
+ * Big-zip bench (issue 8 item 3): a 1 GiB startrun (32 MiB with --smoke) streamed through
+ * the gateway into Azurite and on to the Azure ML emulator, against a plain
+ * `@azure/storage-blob` `uploadStream` of as many bytes to the same Azurite, interleaved and
+ * repeated. The gateway runs in its own process and its RSS is sampled from
+ * `/proc/<pid>/status`; the emulator (which buffers bodies whole) and Azurite run apart too.
+ * Budgets (DESIGN.md): wall time ≤ 1.3× the SDK upload; the app's peak RSS < 200 MB.
+ */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { type Azurite, startAzurite } from '../../sandbox/azurite.js';
+import { postStream, streamedStartRun } from '../../test/helpers/azureml-streamed-upload.js';
+import type { BenchOptions } from '../lib/args.js';
+import { azureMlEnv, experimentPath, runDefinition, smallStartRunForm, stagedBlobs } from '../lib/azureml.js';
+import { type Child, startChild } from '../lib/child.js';
+import { samplePeakRss } from '../lib/proc.js';
+import { median, spread } from '../lib/stats.js';
+import { budgetRow, fmt, infoRow, type Row } from '../lib/table.js';
+
+const BENCH = 'big-zip';
+const MiB = 1024 * 1024;
+const MB = 1_000_000;
+
+/** `size` pseudo-random bytes in 1 MiB chunks, made on demand. */
+function zipBytes(size: number): Readable {
+  const pattern = randomBytes(MiB);
+  let produced = 0;
+  return new Readable({
+    read() {
+      if (produced >= size) return void this.push(null);
+      const chunk = Buffer.from(pattern.subarray(0, Math.min(MiB, size - produced)));
+      chunk.writeUInt32LE(produced / MiB, 0);
+      produced += chunk.length;
+      this.push(chunk);
+    },
+  });
+}
+
+async function sdkUpload(azurite: Azurite, size: number, round: number): Promise<number> {
+  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
+    'bench-sdk',
+  );
+  await container.createIfNotExists();
+  const blob = container.getBlockBlobClient(`plain-${round}.zip`);
+  const started = process.hrtime.bigint();
+  await blob.uploadStream(zipBytes(size));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await blob.delete();
+  return seconds;
+}
+
+async function gatewayUpload(url: string, pid: number, size: number, round: number) {
+  const upload = streamedStartRun(runDefinition(), size);
+  const sampler = samplePeakRss(pid, 20);
+  const started = process.hrtime.bigint();
+  const res = await postStream(
+    `${url}${experimentPath('startrun')}?runId=exp-bench_big_${round}`,
+    upload.body,
+    upload.contentType,
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rss = sampler.stop();
+  if (res.status !== 200) throw new Error(`gateway startrun: ${res.status} ${res.text.slice(0, 300)}`);
+  return { seconds, ...rss };
+}
+
+export async function runBigZip(options: BenchOptions): Promise<Row[]> {
+  const size = options.smoke ? 32 * MiB : 1024 * MiB;
+  const repeats = options.repeats ?? (options.smoke ? 1 : 3);
+  let azurite: Azurite | undefined;
+  const children: Child<unknown>[] = [];
+  try {
+    azurite = await startAzurite();
+    const azureml = await startChild<{ url: string }>('azureml-emulator', {
+      MAX_ZIP_BYTES: String(size + 16 * MiB),
+    });
+    children.push(azureml);
+    const gateway = await startChild<{ url: string }>('gateway', {
+      ...azureMlEnv(azureml.info.url, azurite.connectionString),
+      MAX_PROJECT_ZIP_BYTES: String(size + 16 * MiB),
+      UPSTREAM_TIMEOUT_MS: '230000',
+    });
+    children.push(gateway);
+    // Warm up both paths: lazy modules, pools and the staging container exist before timing.
+    const warm = await fetch(`${gateway.info.url}${experimentPath('startrun')}?runId=exp-bench_warm`, {
+      method: 'POST',
+      body: smallStartRunForm(),
+    });
+    if (warm.status !== 200) throw new Error(`warm-up startrun: ${warm.status} ${await warm.text()}`);
+    await sdkUpload(azurite, MiB, -1);
+    const sdk: number[] = [];
+    const viaGateway: number[] = [];
+    const peaks: number[] = [];
+    let baselineRss = 0;
+    for (let round = 0; round < repeats; round++) {
+      sdk.push(await sdkUpload(azurite, size, round));
+      const run = await gatewayUpload(gateway.info.url, gateway.pid, size, round);
+      viaGateway.push(run.seconds);
+      peaks.push(run.peak);
+      baselineRss = run.baseline;
+    }
+    const leaked = await stagedBlobs(azurite.connectionString);
+    const ratio = median(viaGateway) / median(sdk);
+    const label = `${(size / MiB).toFixed(0)} MiB`;
+    return [
+      infoRow(BENCH, `SDK uploadStream ${label}: ${fmt.s(median(sdk))} (${spread(sdk, 2)})`),
+      budgetRow(
+        BENCH,
+        `gateway startrun ${label}: ${fmt.s(median(viaGateway))} (${spread(viaGateway, 2)})`,
+        `SDK ${fmt.s(median(sdk))}`,
+        fmt.x(ratio),
+        '≤ 1.30×',
+        ratio <= 1.3,
+      ),
+      budgetRow(
+        BENCH,
+        `gateway peak RSS: ${(Math.max(...peaks) / MB).toFixed(0)} MB (${spread(
+          peaks.map((p) => p / MB),
+          0,
+        )})`,
+        `idle ${(baselineRss / MB).toFixed(0)} MB`,
+        '-',
+        '< 200 MB',
+        Math.max(...peaks) < 200 * MB,
+      ),
+      budgetRow(BENCH, `staged blobs left: ${leaked.length}`, '-', '-', '0', leaked.length === 0),
+    ];
+  } finally {
+    for (const child of children.reverse()) await child.close();
+    await azurite?.stop();
+  }
+}

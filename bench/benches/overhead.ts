@@ -1,0 +1,173 @@
+/**
+ * Overhead bench (issue 8 item 2): get, list and a 4 KiB create, at a fixed concurrency,
+ * through the gateway and, in the same run, straight to the Flyte emulator, through the
+ * minimal undici proxy and through nginx (when installed). Emulator, proxy, nginx and
+ * gateway each run in their own process; autocannon loads them from this one. Targets are
+ * interleaved within each repetition so drift hits all alike. Budget (DESIGN.md): gateway
+ * throughput ≥ 0.6× the proxy's and p50 within 1 ms of it, for get and list.
+ */
+import type { BenchOptions } from '../lib/args.js';
+import { type Child, startChild } from '../lib/child.js';
+import { type LoadResult, runLoad } from '../lib/load.js';
+import { type Nginx, startNginx } from '../lib/nginx.js';
+import { median, spread } from '../lib/stats.js';
+import { budgetRow, fmt, infoRow, type Row, skippedRow } from '../lib/table.js';
+
+const BENCH = 'overhead';
+const CONNECTIONS = 10;
+const EXECUTIONS = '/v1/api/v1/executions';
+
+interface Operation {
+  name: string;
+  path: string;
+  method: 'GET' | 'POST';
+  body?: string;
+  budgeted: boolean;
+}
+
+/** A create-execution body padded to 4 KiB with a string input; no name, so Flyte generates one. */
+function createBody4KiB(): string {
+  const body = (pad: string) =>
+    JSON.stringify({
+      project: 'flytesnacks',
+      domain: 'development',
+      spec: {
+        launch_plan: {
+          resource_type: 'LAUNCH_PLAN',
+          project: 'flytesnacks',
+          domain: 'development',
+          name: 'bench.lp',
+          version: 'v1',
+        },
+      },
+      inputs: { literals: { pad: { scalar: { primitive: { string_value: pad } } } } },
+    });
+  return body('x'.repeat(4096 - body('').length));
+}
+
+const OPERATIONS: Operation[] = [
+  { name: 'get', path: `${EXECUTIONS}/flytesnacks/development/seed-1`, method: 'GET', budgeted: true },
+  { name: 'list', path: `${EXECUTIONS}/flytesnacks/development?limit=20`, method: 'GET', budgeted: true },
+  { name: 'create 4 KiB', path: EXECUTIONS, method: 'POST', body: createBody4KiB(), budgeted: false },
+];
+
+interface Target {
+  name: string;
+  base: string;
+  /** Path prefix to drop: the emulator is called with Flyte Admin's own paths. */
+  strip: string;
+}
+
+async function check(target: Target, op: Operation): Promise<void> {
+  const res = await fetch(`${target.base}${op.path.slice(target.strip.length)}`, {
+    method: op.method,
+    body: op.body,
+    headers: { accept: 'application/json', ...(op.body ? { 'content-type': 'application/json' } : {}) },
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${target.name} ${op.name}: ${res.status} ${text.slice(0, 300)}`);
+}
+
+export async function runOverhead(options: BenchOptions): Promise<Row[]> {
+  const repeats = options.repeats ?? (options.smoke ? 1 : 5);
+  const durationSeconds = options.smoke ? 1 : 10;
+  const started: { close(): Promise<void> }[] = [];
+  try {
+    const flyte: Child<{ url: string }> = await startChild('flyte-emulator', { SEED: '200' });
+    started.push(flyte);
+    const proxy = await startChild<{ url: string }>('minimal-proxy', { UPSTREAM: flyte.info.url });
+    started.push(proxy);
+    const gateway = await startChild<{ url: string }>('gateway', {
+      FLYTE_ENDPOINT: flyte.info.url,
+      FLYTE_PROJECTS: 'flytesnacks',
+      FLYTE_AUTH: 'none',
+    });
+    started.push(gateway);
+    const nginx: Nginx | undefined = await startNginx(flyte.info.url);
+    if (nginx) started.push(nginx);
+    const targets: Target[] = [
+      { name: 'direct', base: flyte.info.url, strip: '/v1' },
+      { name: 'proxy', base: proxy.info.url, strip: '' },
+      ...(nginx ? [{ name: 'nginx', base: nginx.url, strip: '' }] : []),
+      { name: 'gateway', base: gateway.info.url, strip: '' },
+    ];
+    const rows: Row[] = [];
+    for (const op of OPERATIONS) {
+      for (const target of targets) await check(target, op);
+      const results = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
+      for (let round = 0; round < repeats; round++) {
+        for (const target of targets) {
+          const result = await runLoad({
+            url: `${target.base}${op.path.slice(target.strip.length)}`,
+            method: op.method,
+            body: op.body,
+            headers: op.body ? { 'content-type': 'application/json' } : {},
+            connections: CONNECTIONS,
+            durationSeconds,
+          });
+          results.get(target.name)?.push(result);
+        }
+      }
+      rows.push(...summarise(op, targets, results, nginx !== undefined));
+    }
+    return rows;
+  } finally {
+    for (const child of started.reverse()) await child.close();
+  }
+}
+
+function summarise(
+  op: Operation,
+  targets: Target[],
+  results: Map<string, LoadResult[]>,
+  nginx: boolean,
+): Row[] {
+  const of = (name: string) => results.get(name) ?? [];
+  const rps = (name: string) => median(of(name).map((r) => r.rps));
+  const p50 = (name: string) => median(of(name).map((r) => r.p50));
+  const p99 = (name: string) => median(of(name).map((r) => r.p99));
+  const bad = (name: string) => of(name).reduce((n, r) => n + r.non2xx + r.errors, 0);
+  const rows: Row[] = targets.map((t) =>
+    infoRow(
+      BENCH,
+      `${t.name} ${op.name}: ${fmt.rps(rps(t.name))} (${spread(
+        of(t.name).map((r) => r.rps),
+        0,
+      )}), p50 ${fmt.ms(p50(t.name))}, p99 ${fmt.ms(p99(t.name))}${bad(t.name) ? `, ${bad(t.name)} not 2xx/errors` : ''}`,
+      t.name === 'proxy' ? '-' : `proxy ${fmt.rps(rps('proxy'))}`,
+      t.name === 'proxy' ? '-' : fmt.x(rps(t.name) / rps('proxy')),
+    ),
+  );
+  if (!nginx) rows.push(skippedRow(BENCH, `nginx ${op.name}`, 'nginx not installed'));
+  const throughputRatio = rps('gateway') / rps('proxy');
+  const p50Delta = p50('gateway') - p50('proxy');
+  const clean = bad('gateway') === 0;
+  const throughputFigure = `gateway ${op.name} throughput ${fmt.rps(rps('gateway'))}`;
+  const p50Figure = `gateway ${op.name} p50 ${fmt.ms(p50('gateway'))}`;
+  if (op.budgeted) {
+    rows.push(
+      budgetRow(
+        BENCH,
+        throughputFigure,
+        `proxy ${fmt.rps(rps('proxy'))}`,
+        fmt.x(throughputRatio),
+        '≥ 0.60×, all 2xx',
+        throughputRatio >= 0.6 && clean,
+      ),
+      budgetRow(
+        BENCH,
+        p50Figure,
+        `proxy ${fmt.ms(p50('proxy'))}`,
+        `+${fmt.ms(p50Delta)}`,
+        '≤ +1 ms',
+        p50Delta <= 1,
+      ),
+    );
+  } else {
+    rows.push(
+      infoRow(BENCH, throughputFigure, `proxy ${fmt.rps(rps('proxy'))}`, fmt.x(throughputRatio)),
+      infoRow(BENCH, p50Figure, `proxy ${fmt.ms(p50('proxy'))}`, `+${fmt.ms(p50Delta)}`),
+    );
+  }
+  return rows;
+}
