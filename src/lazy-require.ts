@@ -1,6 +1,6 @@
 /**
  * @module
- * Loads heavy SDKs on first use rather than at start-up (cold start budget), through
+ * Loads heavy modules on first use rather than at start-up (cold start budget), through
  * `require` so the CommonJS build is used — the same one static type imports describe.
  */
 import { createRequire } from 'node:module';
@@ -12,3 +12,6 @@ export const storageBlob = (): typeof import('@azure/storage-blob') => load('@az
 
 /** @example const { ManagedIdentityCredential } = azureIdentity(); */
 export const azureIdentity = (): typeof import('@azure/identity') => load('@azure/identity');
+
+/** undici costs ~80 ms to load (110 modules): loaded with the first upstream call. */
+export const undici = (): typeof import('undici') => load('undici');

@@ -6,8 +6,7 @@
  * Identity through @azure/identity (loaded lazily: it is heavy and only some deployments
  * need it). Token values are never logged or put in errors.
  */
-import { request } from 'undici';
-import { azureIdentity } from '../lazy-require.js';
+import { azureIdentity, undici } from '../lazy-require.js';
 import { UpstreamAuthError } from '../problems/errors.js';
 import type { CredentialProvider } from './http-client.js';
 
@@ -50,7 +49,7 @@ export function clientCredentials(options: ClientCredentialsOptions): Credential
     let status: number;
     let payload: unknown;
     try {
-      const response = await request(options.tokenUrl, {
+      const response = await undici().request(options.tokenUrl, {
         method: 'POST',
         headers: {
           authorization: `Basic ${basic}`,

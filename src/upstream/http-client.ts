@@ -8,9 +8,10 @@
  * any status come back as they are, for the caller to stream or to turn into a problem.
  */
 import { Readable } from 'node:stream';
-import { type Dispatcher, interceptors, Pool, type RetryHandler } from 'undici';
+import type { Dispatcher, Pool, RetryHandler } from 'undici';
 import type { Correlation } from '../http/correlation.js';
 import { correlationHeaders } from '../http/correlation.js';
+import { undici } from '../lazy-require.js';
 import { GatewayError, UpstreamTimeoutError, UpstreamUnreachableError } from '../problems/errors.js';
 import { type RetryPolicy, retryDelay } from './retry-policy.js';
 
@@ -151,6 +152,7 @@ export class UpstreamClient {
 
   private getDispatcher(): Dispatcher {
     if (!this.dispatcher) {
+      const { Pool, interceptors } = undici();
       this.pool = new Pool(this.origin, {
         connections: this.options.connections,
         keepAliveTimeout: 10_000,
