@@ -10,9 +10,22 @@ import { readFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { parse } from 'yaml';
+import { EXPERIMENT } from './azureml-requests.js';
+import { WORKSPACE } from './gateway.js';
 import { specPath } from './shared-paths.js';
 
 export const MCP_ACCEPT = 'application/json, text/event-stream';
+
+/** Flyte arguments of the suites' project and domain. */
+export const FLYTE_ID = { project: 'flytesnacks', domain: 'development' };
+
+/** Azure ML arguments naming the allow-listed workspace and the suites' experiment. */
+export const AZUREML_SCOPE = {
+  subscriptionId: WORKSPACE.subscription,
+  resourceGroupName: WORKSPACE.resourceGroup,
+  workspaceName: WORKSPACE.workspace,
+  experimentName: EXPERIMENT,
+};
 
 /** Connects (initialize + initialized) with the given extra request headers. */
 export async function connectMcp(gw: { url: string }, headers: Record<string, string> = {}): Promise<Client> {

@@ -7,18 +7,17 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mcpHandler } from '../../src/mcp/handler.js';
-import { buildZip, EXPERIMENT, example, upstreamExperimentPath } from '../helpers/azureml-requests.js';
-import { type Gateway, SURFACES, startGateway, WORKSPACE } from '../helpers/gateway.js';
-import { connectMcp, MCP_ACCEPT, problemOf, rawMcp } from '../helpers/mcp-client.js';
+import { buildZip, example, upstreamExperimentPath } from '../helpers/azureml-requests.js';
+import { type Gateway, SURFACES, startGateway } from '../helpers/gateway.js';
+import {
+  connectMcp,
+  FLYTE_ID as ID,
+  MCP_ACCEPT,
+  problemOf,
+  rawMcp,
+  AZUREML_SCOPE as SCOPE,
+} from '../helpers/mcp-client.js';
 import { gatewayRequest, recordingSink } from '../helpers/unit-factories.js';
-
-const ID = { project: 'flytesnacks', domain: 'development' };
-const SCOPE = {
-  subscriptionId: WORKSPACE.subscription,
-  resourceGroupName: WORKSPACE.resourceGroup,
-  workspaceName: WORKSPACE.workspace,
-  experimentName: EXPERIMENT,
-};
 
 describe.each(SURFACES)('MCP failures via %s', (surface) => {
   let gw: Gateway;

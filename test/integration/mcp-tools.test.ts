@@ -19,15 +19,13 @@ import {
   upstreamExperimentPath,
 } from '../helpers/azureml-requests.js';
 import { type Gateway, SURFACES, startGateway, WORKSPACE } from '../helpers/gateway.js';
-import { connectMcp, contractTools, jsonOf } from '../helpers/mcp-client.js';
-
-const ID = { project: 'flytesnacks', domain: 'development' };
-const SCOPE = {
-  subscriptionId: WORKSPACE.subscription,
-  resourceGroupName: WORKSPACE.resourceGroup,
-  workspaceName: WORKSPACE.workspace,
-  experimentName: EXPERIMENT,
-};
+import {
+  connectMcp,
+  contractTools,
+  FLYTE_ID as ID,
+  jsonOf,
+  AZUREML_SCOPE as SCOPE,
+} from '../helpers/mcp-client.js';
 
 describe.each(SURFACES)('MCP tools via %s', (surface) => {
   let gw: Gateway;
