@@ -32,9 +32,20 @@ export interface OperationContext {
 /** A schema, or one built from settings (for limits that are settings). */
 export type InputSchema<T> = z.ZodType<T, unknown> | ((settings: Settings) => z.ZodType<T, unknown>);
 
-/** The schema itself, for the given settings. */
+// biome-ignore lint/suspicious/noExplicitAny: one cache for factories of every schema type
+const built = new WeakMap<(settings: Settings) => z.ZodType<any, unknown>, WeakMap<Settings, z.ZodType>>();
+
+/**
+ * The schema itself, for the given settings. A factory runs once per settings object, so a
+ * request never pays for building (and zod for compiling) a schema.
+ */
 export function resolveSchema<T>(schema: InputSchema<T>, settings: Settings): z.ZodType<T, unknown> {
-  return typeof schema === 'function' ? schema(settings) : schema;
+  if (typeof schema !== 'function') return schema;
+  const perSettings = built.get(schema) ?? new WeakMap<Settings, z.ZodType>();
+  built.set(schema, perSettings);
+  const resolved = (perSettings.get(settings) as z.ZodType<T, unknown> | undefined) ?? schema(settings);
+  perSettings.set(settings, resolved);
+  return resolved;
 }
 
 /**
