@@ -3,8 +3,7 @@
  * `GET /v1/health`: the version and which upstreams this deployment has settings for. It
  * names no endpoint, key or connection string.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readJsonUp } from '../find-up.js';
 import { createLogger } from '../log.js';
 import { problemResponse } from '../problems/to-problem.js';
 import { getRuntime, type Runtime } from '../runtime.js';
@@ -42,13 +41,6 @@ let version: string | undefined;
 
 /** The gateway's package version, from the nearest package.json above this module. */
 export function packageVersion(): string {
-  if (version) return version;
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      version = String((JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version ?? '0.0.0');
-      return version;
-    }
-  }
-  return '0.0.0';
+  version ??= String((readJsonUp('package.json') as { version?: unknown } | undefined)?.version ?? '0.0.0');
+  return version;
 }
