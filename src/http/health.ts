@@ -4,11 +4,9 @@
  * names no endpoint, key or connection string.
  */
 import { readJsonUp } from '../find-up.js';
-import { createLogger } from '../log.js';
-import { problemResponse } from '../problems/to-problem.js';
 import { getRuntime, type Runtime } from '../runtime.js';
 import { storageConfigured } from '../staging/storage-client.js';
-import { correlate, correlationHeaders } from './correlation.js';
+import { gatewayRoute } from './gateway-route.js';
 import type { GatewayHandler } from './operation-handler.js';
 
 /**
@@ -16,25 +14,18 @@ import type { GatewayHandler } from './operation-handler.js';
  * const response = await healthHandler()(request, console); // 200 {"status":"ok",...}
  */
 export function healthHandler(runtimeOf: () => Runtime = getRuntime): GatewayHandler {
-  return async (request, sink) => {
-    const correlation = correlate(request.headers);
-    try {
-      const { settings } = runtimeOf();
-      const body = {
-        status: 'ok',
-        version: packageVersion(),
-        upstreams: {
-          flyte: { configured: settings.FLYTE_ENDPOINT !== undefined, auth: settings.FLYTE_AUTH },
-          azureml: { configured: settings.AZUREML_ENDPOINT !== undefined, auth: settings.AZUREML_AUTH },
-          storage: { configured: storageConfigured(settings) },
-        },
-      };
-      return Response.json(body, { headers: correlationHeaders(correlation) });
-    } catch (error) {
-      createLogger(sink).error('health.failed', { requestId: correlation.requestId });
-      return problemResponse(error, correlation.requestId, '/v1/health', correlationHeaders(correlation));
-    }
-  };
+  return gatewayRoute('health', async () => {
+    const { settings } = runtimeOf();
+    return Response.json({
+      status: 'ok',
+      version: packageVersion(),
+      upstreams: {
+        flyte: { configured: settings.FLYTE_ENDPOINT !== undefined, auth: settings.FLYTE_AUTH },
+        azureml: { configured: settings.AZUREML_ENDPOINT !== undefined, auth: settings.AZUREML_AUTH },
+        storage: { configured: storageConfigured(settings) },
+      },
+    });
+  });
 }
 
 let version: string | undefined;

@@ -6,11 +6,9 @@
  */
 import { operations } from '../catalog/index.js';
 import type { Operation } from '../catalog/operation.js';
-import { createLogger } from '../log.js';
 import { buildOpenApiDocument } from '../openapi/document.js';
-import { problemResponse } from '../problems/to-problem.js';
 import { getRuntime, type Runtime } from '../runtime.js';
-import { correlate, correlationHeaders } from './correlation.js';
+import { gatewayRoute } from './gateway-route.js';
 import { routePrefix } from './host-json.js';
 import type { GatewayHandler, GatewayRequest } from './operation-handler.js';
 
@@ -42,25 +40,9 @@ export function openApiHandler(
   runtimeOf: () => Runtime = getRuntime,
   ops: readonly Operation[] = operations,
 ): GatewayHandler {
-  return async (request, sink) => {
-    await request.body?.cancel().catch(() => undefined);
-    const correlation = correlate(request.headers);
-    try {
-      const document = buildOpenApiDocument(ops, runtimeOf().settings, serverUrlOf(request));
-      return Response.json(document, {
-        headers: { ...correlationHeaders(correlation), 'cache-control': 'no-cache' },
-      });
-    } catch (error) {
-      createLogger(sink).error('openapi.failed', {
-        requestId: correlation.requestId,
-        error: error instanceof Error ? error.name : 'Error',
-      });
-      return problemResponse(
-        error,
-        correlation.requestId,
-        '/v1/openapi.json',
-        correlationHeaders(correlation),
-      );
-    }
-  };
+  return gatewayRoute('openapi', async (request) =>
+    Response.json(buildOpenApiDocument(ops, runtimeOf().settings, serverUrlOf(request)), {
+      headers: { 'cache-control': 'no-cache' },
+    }),
+  );
 }

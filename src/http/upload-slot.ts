@@ -5,10 +5,8 @@
  * staging container. Upload the zip there with any Blob client, then call startrun with
  * `{ "runDefinition": {...}, "stagedZipId": "<uploadId>" }`.
  */
-import { createLogger } from '../log.js';
-import { problemResponse } from '../problems/to-problem.js';
 import { getRuntime, type Runtime } from '../runtime.js';
-import { correlate, correlationHeaders } from './correlation.js';
+import { gatewayRoute } from './gateway-route.js';
 import type { GatewayHandler } from './operation-handler.js';
 
 /**
@@ -16,21 +14,10 @@ import type { GatewayHandler } from './operation-handler.js';
  * const response = await uploadSlotHandler()(request, context); // 201 {"uploadId": "...", ...}
  */
 export function uploadSlotHandler(runtimeOf: () => Runtime = getRuntime): GatewayHandler {
-  return async (request, sink) => {
-    await request.body?.cancel().catch(() => undefined);
-    const correlation = correlate(request.headers);
-    const log = createLogger(sink).child({ requestId: correlation.requestId, operation: 'uploadslot' });
-    try {
-      const slot = await runtimeOf().staging().uploadSlot();
-      // The URL is a credential: its id and expiry are logged, never the URL.
-      log.info('request.done', { status: 201, uploadId: slot.uploadId, expiresOn: slot.expiresOn });
-      return Response.json(slot, {
-        status: 201,
-        headers: { ...correlationHeaders(correlation), 'cache-control': 'no-store' },
-      });
-    } catch (error) {
-      log.error('request.failed', { error: error instanceof Error ? error.name : 'Error' });
-      return problemResponse(error, correlation.requestId, '/v1/uploads', correlationHeaders(correlation));
-    }
-  };
+  return gatewayRoute('uploadslot', async (_request, { log }) => {
+    const slot = await runtimeOf().staging().uploadSlot();
+    // The URL is a credential: its id and expiry are logged, never the URL.
+    log.info('request.done', { status: 201, uploadId: slot.uploadId, expiresOn: slot.expiresOn });
+    return Response.json(slot, { status: 201, headers: { 'cache-control': 'no-store' } });
+  });
 }

@@ -1,0 +1,42 @@
+/**
+ * @module
+ * The frame of the gateway's own routes (health, upload slots, the OpenAPI document): no
+ * request body is read, the answer carries the correlation headers, and any failure becomes
+ * problem+json and one log line — what the operation handler does for catalog operations.
+ */
+import { createLogger, type Logger } from '../log.js';
+import { problemResponse } from '../problems/to-problem.js';
+import { type Correlation, correlate, correlationHeaders } from './correlation.js';
+import type { GatewayHandler, GatewayRequest } from './operation-handler.js';
+
+export interface RouteContext {
+  correlation: Correlation;
+  /** Carries `requestId` and `operation` (the route name). */
+  log: Logger;
+}
+
+/**
+ * @example
+ * const handler = gatewayRoute('health', async () => Response.json({ status: 'ok' }));
+ */
+export function gatewayRoute(
+  name: string,
+  run: (request: GatewayRequest, ctx: RouteContext) => Promise<Response>,
+): GatewayHandler {
+  return async (request, sink) => {
+    await request.body?.cancel().catch(() => undefined);
+    const correlation = correlate(request.headers);
+    const log = createLogger(sink).child({ requestId: correlation.requestId, operation: name });
+    try {
+      const response = await run(request, { correlation, log });
+      for (const [header, value] of Object.entries(correlationHeaders(correlation))) {
+        response.headers.set(header, value);
+      }
+      return response;
+    } catch (error) {
+      log.error('request.failed', { error: error instanceof Error ? error.name : 'Error' });
+      const instance = new URL(request.url, 'http://localhost').pathname;
+      return problemResponse(error, correlation.requestId, instance, correlationHeaders(correlation));
+    }
+  };
+}
