@@ -112,6 +112,12 @@ export const settingsSchema = z.object({
   AzureWebJobsStorage__blobServiceUri: httpUrl
     .optional()
     .describe('Identity-based storage: Blob endpoint of the app storage account (used for staging).'),
+  AzureWebJobsStorage__queueServiceUri: httpUrl
+    .optional()
+    .describe('Identity-based storage: Queue endpoint of the app storage account (batch cancellations).'),
+  AzureWebJobsStorage__tableServiceUri: httpUrl
+    .optional()
+    .describe('Identity-based storage: Table endpoint of the app storage account (cancellation reports).'),
   AzureWebJobsStorage__accountName: optionalText.describe(
     'Identity-based storage: account name (https://<name>.blob.core.windows.net) when no blobServiceUri is set.',
   ),
@@ -132,6 +138,28 @@ export const settingsSchema = z.object({
     'Longest upstream Retry-After the gateway waits out itself; longer ones go back to the caller as 429.',
   ),
   UPSTREAM_CONNECTIONS: intSetting(1, 1024, 64).describe('Keep-alive connections per upstream origin.'),
+  CANCEL_QUEUE: z
+    .string()
+    .trim()
+    // Storage queue names; 56 at most so that "<name>-poison" is one too.
+    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/, 'must be a valid queue name of at most 56 characters')
+    .default('cancellations')
+    .describe('Storage queue of batch cancellations (the queue trigger reads it; "<name>-poison" beside it).'),
+  CANCEL_TABLE: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')
+    .default('cancellations')
+    .describe('Storage table where every batch cancellation target and its outcome is recorded.'),
+  CANCEL_CONCURRENCY: intSetting(1, 256, 16).describe(
+    'Upstream cancel calls in flight per queue message (see host.json queues.batchSize).',
+  ),
+  CANCEL_MAX_ATTEMPTS: intSetting(1, 20, 5).describe(
+    'Upstream calls per batch target before a transient failure (429, 5xx, timeout) counts as failed.',
+  ),
+  MAX_BATCH_TARGETS: intSetting(1, 100_000, 10_000).describe(
+    'Most targets accepted in one POST /v1/cancellations batch.',
+  ),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -15,3 +15,9 @@ export const azureIdentity = (): typeof import('@azure/identity') => load('@azur
 
 /** undici costs ~80 ms to load (110 modules): loaded with the first upstream call. */
 export const undici = (): typeof import('undici') => load('undici');
+
+/** @example const { QueueClient } = storageQueue(); */
+export const storageQueue = (): typeof import('@azure/storage-queue') => load('@azure/storage-queue');
+
+/** @example const { TableClient } = dataTables(); */
+export const dataTables = (): typeof import('@azure/data-tables') => load('@azure/data-tables');

@@ -4,9 +4,16 @@
  * configured upstream, each made on first use. One runtime per process (`getRuntime`),
  * built from `process.env`; tests build their own with `createRuntime`.
  */
+import { CancellationQueue } from './cancellations/queue.js';
+import { CancellationStore } from './cancellations/store.js';
 import { loadSettings, type Settings } from './config.js';
 import { UpstreamNotConfiguredError } from './problems/errors.js';
-import { STORAGE_NAME, storageConfigured } from './staging/storage-client.js';
+import {
+  QUEUE_STORAGE_NAME,
+  STORAGE_NAME,
+  storageConfigured,
+  tableClient,
+} from './storage/clients.js';
 import { ZipStaging } from './staging/zip-staging.js';
 import { clientCredentials, managedIdentity, staticBearer } from './upstream/credentials.js';
 import { type CredentialProvider, UpstreamClient } from './upstream/http-client.js';
@@ -23,6 +30,8 @@ export interface Runtime {
   azureml(): UpstreamClient;
   /** Project zip staging in the app's Blob Storage; throws without storage settings. */
   staging(): ZipStaging;
+  /** The batch-cancellation queue and table in the app's storage; throws without storage settings. */
+  cancellations(): Cancellations;
   /** Throws `UpstreamNotConfiguredError` when the capability's upstream has no settings. */
   assertConfigured(capability: 'flyte' | 'azureml'): void;
   close(): Promise<void>;
@@ -36,6 +45,7 @@ export function createRuntime(settings: Settings): Runtime {
   let flyte: UpstreamClient | undefined;
   let azureml: UpstreamClient | undefined;
   let staging: ZipStaging | undefined;
+  let cancellations: Cancellations | undefined;
   const retry: RetryPolicy = {
     maxRetries: settings.UPSTREAM_MAX_RETRIES,
     baseDelayMs: 100,
@@ -83,6 +93,19 @@ export function createRuntime(settings: Settings): Runtime {
       staging ??= new ZipStaging(settings);
       return staging;
     },
+    cancellations() {
+      const s = settings;
+      const configured =
+        s.AzureWebJobsStorage ||
+        s.AzureWebJobsStorage__accountName ||
+        (s.AzureWebJobsStorage__queueServiceUri && s.AzureWebJobsStorage__tableServiceUri);
+      if (!configured) throw new UpstreamNotConfiguredError(QUEUE_STORAGE_NAME, 'AzureWebJobsStorage');
+      cancellations ??= {
+        store: new CancellationStore(tableClient(s, s.CANCEL_TABLE)),
+        queue: new CancellationQueue(s),
+      };
+      return cancellations;
+    },
     assertConfigured(capability) {
       if (capability === 'flyte' && !settings.FLYTE_ENDPOINT) {
         throw new UpstreamNotConfiguredError(FLYTE_NAME, 'FLYTE_ENDPOINT');
@@ -121,6 +144,11 @@ function flyteCredential(s: Settings): CredentialProvider | undefined {
         clientId: s.AZURE_CLIENT_ID,
       });
   }
+}
+
+export interface Cancellations {
+  store: CancellationStore;
+  queue: CancellationQueue;
 }
 
 let current: Runtime | undefined;

@@ -3,7 +3,8 @@
  * `execution/v1.0` data plane (`startrun`, `snapshotrun`, `startlocalrun`, `runId/{id}/cancel`) with the
  * swagger's paths, the service's error bodies and status codes, plus a Run History read for tests and an
  * App Service–style managed-identity endpoint for `@azure/identity`. Run statuses advance on a
- * (replaceable) clock; faults, bearer auth and a request journal let tests exercise a gateway end to end.
+ * (replaceable) clock; runs can also be seeded directly; faults, bearer auth and a request journal let tests
+ * exercise a gateway end to end.
  * @module
  */
 import { createServer } from 'node:http';
@@ -12,6 +13,7 @@ import type { RecordedRequest } from '../common/journal.js';
 import { closer, listen } from '../common/listen.js';
 import { IdentityService, type TokenRequest } from './identity.js';
 import { type AzureMlEmulatorOptions, resolveOptions } from './options.js';
+import { type SeedRun, seedRun } from './seed.js';
 import { createRequestListener, type EmulatorState } from './server.js';
 import { type RunReader, RunStore } from './store.js';
 
@@ -28,6 +30,7 @@ export type {
 } from './options.js';
 export type { ExperimentScope } from './routes.js';
 export { invocationBundle, runDetails } from './run-operations.js';
+export { SEED_DEFAULTS, type SeedRun } from './seed.js';
 export type { AzureMlRun, ReceivedZip, RunReader, StartOperation } from './store.js';
 
 export interface AzureMlEmulator {
@@ -45,6 +48,12 @@ export interface AzureMlEmulator {
   readonly tokenRequests: TokenRequest[];
   /** Clears runs, faults, the journal and token requests (issued tokens stay valid). */
   reset(): void;
+  /**
+   * Inserts runs directly into the store (no HTTP, no journal entry); returns their ids in order.
+   * @throws on an invalid id or a run id already used in the experiment (runs before it stay inserted)
+   * @example aml.seed(Array.from({ length: 500 }, () => ({ status: 'Running' })));
+   */
+  seed(runs: SeedRun | SeedRun[]): string[];
   /** Stops listening and destroys open (keep-alive) connections. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -89,6 +98,10 @@ export async function startAzureMlEmulator(options: AzureMlEmulatorOptions = {})
     runs: store,
     tokenRequests: identity.tokenRequests,
     reset: () => state.reset(),
+    seed(runs) {
+      const list = Array.isArray(runs) ? runs : [runs];
+      return list.map((seed) => seedRun({ options: resolved, store }, seed));
+    },
     close: closer(server),
   };
 }

@@ -99,7 +99,7 @@ export class RunStore implements RunReader {
 
   /** A copy of the record with its status at the emulator's `now`. */
   view(record: RunRecord): AzureMlRun {
-    const { finalStatus: _final, ...rest } = record;
+    const { finalStatus: _final, pinnedStatus: _pinned, ...rest } = record;
     return {
       ...structuredClone(rest),
       ...statusAt(record, this.options.delays, this.options.now()),

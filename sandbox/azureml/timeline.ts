@@ -3,16 +3,19 @@
  * cancel arrived; its status at any instant follows from those and the configured delays. So a test can
  * inject a clock and jump, and nothing runs in the background. Path: NotStarted → Starting → Queued →
  * Running → Finalizing → Completed|Failed (§7); a cancel moves any active run to CancelRequested and then
- * Canceled.
+ * Canceled. A seeded run may instead be pinned in one status from its creation: an active one stays there
+ * until cancelled, a terminal one (or CancelRequested) for good.
  * @module
  */
-import { FORWARD_PATH, RunStatus } from './constants.js';
+import { FORWARD_PATH, RunStatus, TERMINAL_STATUSES } from './constants.js';
 import type { ResolvedDelays } from './options.js';
 
 export interface TimelineInput {
   createdAt: number;
   finalStatus: 'Completed' | 'Failed';
   cancelRequestedAt?: number;
+  /** Seeded runs only: the status the run stays in from `createdAt` instead of walking the path. */
+  pinnedStatus?: RunStatus;
 }
 
 export interface Transition {
@@ -35,14 +38,20 @@ const DELAY_OF: Record<(typeof FORWARD_PATH)[number], keyof ResolvedDelays> = {
  */
 export function transitions(run: TimelineInput, delays: ResolvedDelays): Transition[] {
   const list: Transition[] = [];
-  let at = run.createdAt;
-  for (const status of FORWARD_PATH) {
-    const delay = delays[DELAY_OF[status]];
-    if (delay === 0) continue;
-    list.push({ status, at });
-    at += delay;
+  if (run.pinnedStatus !== undefined) {
+    list.push({ status: run.pinnedStatus, at: run.createdAt });
+    if (TERMINAL_STATUSES.has(run.pinnedStatus) || run.pinnedStatus === RunStatus.CancelRequested)
+      return list;
+  } else {
+    let at = run.createdAt;
+    for (const status of FORWARD_PATH) {
+      const delay = delays[DELAY_OF[status]];
+      if (delay === 0) continue;
+      list.push({ status, at });
+      at += delay;
+    }
+    list.push({ status: run.finalStatus, at });
   }
-  list.push({ status: run.finalStatus, at });
   const cancelAt = run.cancelRequestedAt;
   if (cancelAt === undefined) return list;
   const before = list.filter((step) => step.at < cancelAt);
@@ -68,7 +77,6 @@ export function statusAt(run: TimelineInput, delays: ResolvedDelays, now: number
   const view: StatusView = { status: current.status };
   const running = steps.find((step) => step.status === RunStatus.Running);
   if (running && running.at <= now) view.startedAt = running.at;
-  const last = steps[steps.length - 1];
-  if (last && last === current) view.endedAt = last.at;
+  if (TERMINAL_STATUSES.has(current.status)) view.endedAt = current.at;
   return view;
 }

@@ -2,8 +2,11 @@
  * Fault injection shared by the sandbox emulators, for tests of clients and gateways: a fixed latency
  * before every answer, and counted faults — the next N requests get a 429 with `Retry-After`, a 5xx, or a
  * dropped connection. Counted faults are consumed one per request in the order drop → 429 → 5xx, so
- * setting several at once scripts a sequence. Settable in code (`emulator.faults.status429 = {...}` or
- * `set()`) and over HTTP (`PUT /_emulator/faults`). Each emulator renders the 429/5xx in its own error
+ * setting several at once makes a sequence. Per-path scripts give one exact path (raw, without query) its
+ * own steps, one per request to that path, ahead of the counted faults and regardless of `pathPrefix`; once
+ * they are used up the path behaves normally (latency applies to it as to any path under `pathPrefix`).
+ * Settable in code (`emulator.faults.status429 = {...}`, `set()`, `script()`) and over HTTP
+ * (`PUT /_emulator/faults`, `scripts: {path: steps}`). Each emulator renders the 429/5xx in its own error
  * shape; this module only decides.
  * @module
  */
@@ -18,9 +21,20 @@ export interface FaultSettings {
   status5xx?: { count: number; status?: number };
   /** The next `count` requests have their socket destroyed without any response. */
   drop?: { count: number };
-  /** Only requests whose path starts with this are affected (e.g. `/api/`). @default every request */
+  /**
+   * Only requests whose path starts with this get the latency and counted faults (e.g. `/api/`); scripts
+   * name their paths exactly and ignore it. @default every request
+   */
   pathPrefix?: string;
+  /** Exact request path (without query) → the steps its next requests get, in order. */
+  scripts?: Record<string, ScriptedFault[]>;
 }
+
+/** One scripted answer for one request to a scripted path. */
+export type ScriptedFault =
+  | { kind: 'status429'; retryAfterSeconds?: number }
+  | { kind: 'status5xx'; status?: number }
+  | { kind: 'drop' };
 
 /** What to do with one request, decided (and counted) when it arrives. */
 export type FaultDecision =
@@ -42,6 +56,54 @@ function optionalNumber(name: string, value: unknown, check: (n: number) => bool
   return value;
 }
 
+const isStatus5xx = (n: number) => Number.isInteger(n) && n >= 500 && n <= 599;
+
+function plainObject(name: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError(`${name} must be an object`);
+  return value as Record<string, unknown>;
+}
+
+function parseStep(name: string, input: unknown): ScriptedFault {
+  const raw = plainObject(name, input);
+  const allowed: Record<string, string[]> = {
+    status429: ['kind', 'retryAfterSeconds'],
+    status5xx: ['kind', 'status'],
+    drop: ['kind'],
+  };
+  const kind = raw.kind;
+  const fields = typeof kind === 'string' && Object.hasOwn(allowed, kind) ? allowed[kind] : undefined;
+  if (!fields)
+    throw new TypeError(`${name}.kind must be one of status429, status5xx, drop: ${JSON.stringify(kind)}`);
+  for (const key of Object.keys(raw))
+    if (!fields.includes(key)) throw new TypeError(`unknown field ${name}.${key} for kind ${kind}`);
+  if (kind === 'status429') {
+    const retryAfterSeconds = optionalNumber(
+      `${name}.retryAfterSeconds`,
+      raw.retryAfterSeconds,
+      (n) => n >= 0,
+    );
+    return retryAfterSeconds === undefined ? { kind } : { kind, retryAfterSeconds };
+  }
+  if (kind === 'status5xx') {
+    const status = optionalNumber(`${name}.status`, raw.status, isStatus5xx);
+    return status === undefined ? { kind } : { kind, status };
+  }
+  return { kind: 'drop' };
+}
+
+/**
+ * Checks one path's scripted steps and returns a clean copy.
+ * @throws TypeError naming the first bad field, e.g. `scripts["/api/x"][1].kind`
+ */
+export function parseScript(path: string, steps: unknown): ScriptedFault[] {
+  const name = `scripts[${JSON.stringify(path)}]`;
+  if (!path.startsWith('/')) throw new TypeError(`${name}: a scripted path must start with /`);
+  if (path.includes('?')) throw new TypeError(`${name}: a scripted path has no query`);
+  if (!Array.isArray(steps)) throw new TypeError(`${name} must be an array of steps`);
+  return steps.map((step, index) => parseStep(`${name}[${index}]`, step));
+}
+
 /**
  * Checks untrusted settings (e.g. a `PUT /_emulator/faults` body) and returns a clean copy.
  * @throws TypeError naming the first bad field
@@ -51,14 +113,13 @@ export function parseFaultSettings(input: unknown): FaultSettings {
     throw new TypeError('fault settings must be a JSON object');
   }
   const raw = input as Record<string, unknown>;
-  const known = new Set(['latencyMs', 'status429', 'status5xx', 'drop', 'pathPrefix']);
+  const known = new Set(['latencyMs', 'status429', 'status5xx', 'drop', 'pathPrefix', 'scripts']);
   for (const key of Object.keys(raw))
     if (!known.has(key)) throw new TypeError(`unknown fault setting ${key}`);
   const section = (name: string) => {
     const value = raw[name];
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`${name} must be an object`);
-    return value as Record<string, unknown>;
+    return plainObject(name, value);
   };
   const settings: FaultSettings = {};
   const latencyMs = optionalNumber('latencyMs', raw.latencyMs, (n) => n >= 0);
@@ -74,11 +135,7 @@ export function parseFaultSettings(input: unknown): FaultSettings {
   }
   const s5xx = section('status5xx');
   if (s5xx) {
-    const status = optionalNumber(
-      'status5xx.status',
-      s5xx.status,
-      (n) => Number.isInteger(n) && n >= 500 && n <= 599,
-    );
+    const status = optionalNumber('status5xx.status', s5xx.status, isStatus5xx);
     settings.status5xx = { count: count('status5xx', s5xx.count), status };
   }
   const drop = section('drop');
@@ -87,15 +144,21 @@ export function parseFaultSettings(input: unknown): FaultSettings {
     if (typeof raw.pathPrefix !== 'string') throw new TypeError('pathPrefix must be a string');
     settings.pathPrefix = raw.pathPrefix;
   }
+  const scripts = section('scripts');
+  if (scripts) {
+    settings.scripts = {};
+    for (const [path, steps] of Object.entries(scripts)) settings.scripts[path] = parseScript(path, steps);
+  }
   return settings;
 }
 
 /**
  * The live fault switches of one emulator. Properties may be assigned directly; counts go down as
- * requests consume them.
+ * requests consume them, and so do scripted steps.
  * @example
  * emulator.faults.set({ status429: { count: 2, retryAfterSeconds: 1 } });
  * emulator.faults.latencyMs = 100;
+ * emulator.faults.script('/api/v1/executions/p/d/run-1', [{ kind: 'status429' }, { kind: 'status5xx' }]);
  * emulator.faults.clear();
  */
 export class FaultControl implements FaultSettings {
@@ -104,6 +167,8 @@ export class FaultControl implements FaultSettings {
   status5xx?: { count: number; status?: number };
   drop?: { count: number };
   pathPrefix?: string;
+  /** Remaining steps per scripted path; a path leaves the map when its last step is used. */
+  private readonly scripted = new Map<string, ScriptedFault[]>();
 
   constructor(initial: FaultSettings = {}) {
     this.set(initial);
@@ -117,10 +182,39 @@ export class FaultControl implements FaultSettings {
     this.status5xx = clean.status5xx && { ...clean.status5xx };
     this.drop = clean.drop && { ...clean.drop };
     this.pathPrefix = clean.pathPrefix;
+    this.scripted.clear();
+    for (const [path, steps] of Object.entries(clean.scripts ?? {})) this.script(path, steps);
   }
 
   clear(): void {
     this.set({});
+  }
+
+  /**
+   * Gives the next `steps.length` requests to exactly `path` (raw path, no query) these answers, one per
+   * request and ahead of any counted fault; afterwards the path behaves normally. Replaces the path's
+   * earlier steps; an empty list removes its script.
+   * @throws TypeError for a malformed step
+   * @example
+   * faults.script('/api/v1/executions/p/d/run-1', [{ kind: 'status429', retryAfterSeconds: 2 }, { kind: 'status5xx' }]);
+   */
+  script(path: string, steps: ScriptedFault[]): void {
+    const clean = parseScript(path, steps);
+    if (clean.length === 0) this.scripted.delete(path);
+    else this.scripted.set(path, clean);
+  }
+
+  /** Remaining scripted steps per path (copies); assigning replaces every script. */
+  get scripts(): Record<string, ScriptedFault[]> {
+    return Object.fromEntries(
+      [...this.scripted].map(([path, steps]) => [path, steps.map((step) => ({ ...step }))]),
+    );
+  }
+
+  set scripts(value: Record<string, ScriptedFault[]> | undefined) {
+    const clean = parseFaultSettings({ scripts: value }).scripts ?? {};
+    this.scripted.clear();
+    for (const [path, steps] of Object.entries(clean)) this.script(path, steps);
   }
 
   /** Plain-object copy of the current settings (what `GET /_emulator/faults` returns). */
@@ -132,6 +226,7 @@ export class FaultControl implements FaultSettings {
         status5xx: this.status5xx,
         drop: this.drop,
         pathPrefix: this.pathPrefix,
+        scripts: this.scripted.size === 0 ? undefined : this.scripts,
       }),
     ) as FaultSettings;
   }
@@ -140,8 +235,18 @@ export class FaultControl implements FaultSettings {
     return this.pathPrefix === undefined || path.startsWith(this.pathPrefix);
   }
 
-  /** Decides the fate of one request to `path`, consuming one counted fault if any is armed. */
+  /**
+   * Decides the fate of one request to `path`, consuming that path's next scripted step if it has one,
+   * else one counted fault if any is armed and the path is affected.
+   */
   take(path: string): FaultDecision {
+    const steps = this.scripted.get(path);
+    const step = steps?.shift();
+    if (steps && steps.length === 0) this.scripted.delete(path);
+    if (step?.kind === 'drop') return { kind: 'drop' };
+    if (step?.kind === 'status429')
+      return { kind: 'status429', retryAfterSeconds: step.retryAfterSeconds ?? 1 };
+    if (step?.kind === 'status5xx') return { kind: 'status5xx', status: step.status ?? 503 };
     if (!this.applies(path)) return { kind: 'none' };
     if (this.drop && this.drop.count > 0) {
       this.drop.count -= 1;

@@ -15,6 +15,7 @@ import type { ExperimentPath, RunDefinition, RunPath } from './schemas.js';
 export interface CallOptions {
   correlation: Correlation;
   signal?: AbortSignal;
+  retry?: false;
 }
 
 const seg = encodeURIComponent;

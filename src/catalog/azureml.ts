@@ -26,7 +26,11 @@ const EXPERIMENT =
 
 const allow = ({ params }: { params: ExperimentPath }, ctx: OperationContext) =>
   assertWorkspaceAllowed(params, ctx.runtime.settings.AZUREML_WORKSPACES);
-const call = (ctx: OperationContext) => ({ correlation: ctx.correlation, signal: ctx.signal });
+const call = (ctx: OperationContext) => ({
+  correlation: ctx.correlation,
+  signal: ctx.signal,
+  retry: ctx.retry,
+});
 const hints = { readOnly: false, destructive: false, idempotent: false };
 
 /**

@@ -24,7 +24,11 @@ const EXECUTION = `${EXECUTIONS}/{id-project}/{id-domain}/{id-name}`;
 
 const allow = (ctx: OperationContext, ...projects: string[]) =>
   assertProjectsAllowed(projects, ctx.runtime.settings.FLYTE_PROJECTS);
-const call = (ctx: OperationContext) => ({ correlation: ctx.correlation, signal: ctx.signal });
+const call = (ctx: OperationContext) => ({
+  correlation: ctx.correlation,
+  signal: ctx.signal,
+  retry: ctx.retry,
+});
 
 export const createExecution = operation({
   seed: 'createexecution',

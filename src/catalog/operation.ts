@@ -27,6 +27,8 @@ export interface OperationContext {
   correlation: Correlation;
   log: Logger;
   signal?: AbortSignal;
+  /** `false`: one upstream attempt, no inline retry (batch cancellation retries through its queue). */
+  retry?: false;
 }
 
 /** A schema, or one built from settings (for limits that are settings). */

@@ -33,6 +33,7 @@ export interface ListQuery {
 export interface CallOptions {
   correlation: Correlation;
   signal?: AbortSignal;
+  retry?: false;
 }
 
 const seg = encodeURIComponent;

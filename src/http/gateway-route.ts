@@ -1,10 +1,12 @@
 /**
  * @module
- * The frame of the gateway's own routes (health, upload slots, the OpenAPI document): no
- * request body is read, the answer carries the correlation headers, and any failure becomes
- * problem+json and one log line — what the operation handler does for catalog operations.
+ * The frame of the gateway's own routes (health, upload slots, the OpenAPI document, batch
+ * cancellations): the request body is discarded unless the route reads it, the answer carries
+ * the correlation headers, and any failure becomes problem+json and one log line — what the
+ * operation handler does for catalog operations.
  */
 import { createLogger, type Logger } from '../log.js';
+import { GatewayError } from '../problems/errors.js';
 import { problemResponse } from '../problems/to-problem.js';
 import { type Correlation, correlate, correlationHeaders } from './correlation.js';
 import type { GatewayHandler, GatewayRequest } from './operation-handler.js';
@@ -22,9 +24,10 @@ export interface RouteContext {
 export function gatewayRoute(
   name: string,
   run: (request: GatewayRequest, ctx: RouteContext) => Promise<Response>,
+  options: { readsBody?: boolean } = {},
 ): GatewayHandler {
   return async (request, sink) => {
-    await request.body?.cancel().catch(() => undefined);
+    if (!options.readsBody) await request.body?.cancel().catch(() => undefined);
     const correlation = correlate(request.headers);
     const log = createLogger(sink).child({ requestId: correlation.requestId, operation: name });
     try {
@@ -34,7 +37,10 @@ export function gatewayRoute(
       }
       return response;
     } catch (error) {
-      log.error('request.failed', { error: error instanceof Error ? error.name : 'Error' });
+      await request.body?.cancel().catch(() => undefined);
+      const status = error instanceof GatewayError ? error.status : 500;
+      if (status >= 500) log.error('request.failed', { status, error: error instanceof Error ? error.name : 'Error' });
+      else log.warn('request.refused', { status, problem: (error as GatewayError).type });
       const instance = new URL(request.url, 'http://localhost').pathname;
       return problemResponse(error, correlation.requestId, instance, correlationHeaders(correlation));
     }

@@ -5,7 +5,7 @@
  */
 import { readJsonUp } from '../find-up.js';
 import { getRuntime, type Runtime } from '../runtime.js';
-import { storageConfigured } from '../staging/storage-client.js';
+import { storageConfigured } from '../storage/clients.js';
 import { gatewayRoute } from './gateway-route.js';
 import type { GatewayHandler } from './operation-handler.js';
 

@@ -21,3 +21,43 @@ export function routePrefix(): string {
 export function withPrefix(route: string, prefix = routePrefix()): string {
   return prefix === '' ? route : `${prefix}/${route}`;
 }
+
+/** `extensions.queues` of host.json, with the host's defaults for what is absent. */
+export interface QueueHostOptions {
+  batchSize: number;
+  newBatchThreshold: number;
+  maxPollingIntervalMs: number;
+  visibilityTimeoutMs: number;
+  maxDequeueCount: number;
+  messageEncoding: 'base64' | 'none';
+}
+
+let queueCached: QueueHostOptions | undefined;
+
+/**
+ * The queue trigger's settings as the Functions host reads them.
+ * @see https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#host-json
+ */
+export function queueHostOptions(): QueueHostOptions {
+  if (!queueCached) {
+    const host = readJsonUp('host.json') as { extensions?: { queues?: Record<string, unknown> } } | undefined;
+    const q = host?.extensions?.queues ?? {};
+    const batchSize = typeof q.batchSize === 'number' ? q.batchSize : 16;
+    queueCached = {
+      batchSize,
+      newBatchThreshold: typeof q.newBatchThreshold === 'number' ? q.newBatchThreshold : Math.floor(batchSize / 2),
+      maxPollingIntervalMs: timeSpanMs(q.maxPollingInterval) ?? 60_000,
+      visibilityTimeoutMs: timeSpanMs(q.visibilityTimeout) ?? 0,
+      maxDequeueCount: typeof q.maxDequeueCount === 'number' ? q.maxDequeueCount : 5,
+      messageEncoding: q.messageEncoding === 'none' ? 'none' : 'base64',
+    };
+  }
+  return queueCached;
+}
+
+/** A .NET TimeSpan `hh:mm:ss[.fff]` in ms, or undefined. */
+function timeSpanMs(value: unknown): number | undefined {
+  const match = typeof value === 'string' ? /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(value) : null;
+  if (!match) return undefined;
+  return Math.round((Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3])) * 1000);
+}

@@ -108,7 +108,8 @@ export function operationHandler(op: Operation, runtimeOf: () => Runtime = getRu
   };
 }
 
-async function upstreamFailure(upstream: UpstreamResponse): Promise<UpstreamError> {
+/** A failed upstream answer as an `UpstreamError`, with the (capped) body it carried. */
+export async function upstreamFailure(upstream: UpstreamResponse): Promise<UpstreamError> {
   const text = (await readCapped(upstream.body, UPSTREAM_ERROR_BODY_LIMIT)).bytes.toString('utf8');
   let body: unknown = text;
   try {

@@ -1,12 +1,18 @@
 /**
  * @module
  * The route table: every HTTP function the app registers, derived from the catalog, plus
- * health, the upload slot, the MCP endpoint (`/mcp`, every operation as a tool), the OpenAPI
+ * health, the upload slot, batch cancellations and their reports, the MCP endpoint (`/mcp`, every operation as a tool), the OpenAPI
  * document and its reference page (`/v1/openapi.json`, `/v1/docs`) and a
  * catch-all that answers unknown paths (404) and wrong methods (405) with problem+json.
  * Functions registrations and the local host both read this one table, so they serve the
  * same names, routes, methods and handlers.
  */
+import {
+  batchReportHandler,
+  CANCELLATIONS_ROUTE,
+  REPORT_ROUTE,
+  submitBatchHandler,
+} from '../cancellations/http.js';
 import { operations } from '../catalog/index.js';
 import type { HttpMethod, Operation } from '../catalog/operation.js';
 import { mcpHandler } from '../mcp/handler.js';
@@ -71,6 +77,22 @@ export function routeTable(
     authLevel: 'function',
     handler: uploadSlotHandler(runtimeOf),
   });
+  table.push(
+    {
+      name: 'cancellations',
+      methods: ['POST'],
+      route: CANCELLATIONS_ROUTE,
+      authLevel: 'function',
+      handler: submitBatchHandler(runtimeOf),
+    },
+    {
+      name: 'cancellationreport',
+      methods: ['GET'],
+      route: REPORT_ROUTE,
+      authLevel: 'function',
+      handler: batchReportHandler(runtimeOf),
+    },
+  );
   table.push({
     name: 'mcp',
     methods: ['GET', 'POST', 'DELETE'],

@@ -123,8 +123,11 @@ export class PayloadTooLargeError extends GatewayError {
 /** 403: the target (Flyte project, workspace) is not on the gateway's allow-list. */
 export class NotAllowedError extends GatewayError {
   override name = 'NotAllowedError';
-  constructor(detail: string) {
+  /** One entry per refused item when several were checked at once (a batch's targets). */
+  readonly errors: FieldError[] | undefined;
+  constructor(detail: string, errors?: FieldError[]) {
     super(403, ProblemTypes.forbidden, 'Forbidden', { detail });
+    this.errors = errors;
   }
 }
 

@@ -5,7 +5,14 @@
  * anything else becomes a bare 500 with the correlation id and nothing else, so no
  * stack trace, token or internal message can leave.
  */
-import { type FieldError, GatewayError, ProblemTypes, UpstreamError, ValidationError } from './errors.js';
+import {
+  type FieldError,
+  GatewayError,
+  NotAllowedError,
+  ProblemTypes,
+  UpstreamError,
+  ValidationError,
+} from './errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -47,6 +54,7 @@ export function toProblem(error: unknown, correlationId: string, instance?: stri
     ...(instance ? { instance } : {}),
   };
   if (error instanceof ValidationError) body.errors = error.errors;
+  if (error instanceof NotAllowedError && error.errors) body.errors = error.errors;
   if (error instanceof UpstreamError) body.upstream = error.upstream;
   return body;
 }

@@ -13,7 +13,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { Settings } from '../config.js';
 import { storageBlob } from '../lazy-require.js';
 import { GatewayError, PayloadTooLargeError, ValidationError } from '../problems/errors.js';
-import { blobServiceClient } from './storage-client.js';
+import { blobServiceClient } from '../storage/clients.js';
 import { looksLikeZip, notAZip, ZipInspector } from './zip-inspector.js';
 
 export interface StagedZip {

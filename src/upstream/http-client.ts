@@ -31,6 +31,8 @@ export interface UpstreamRequest {
   idempotent: boolean;
   correlation: Correlation;
   signal?: AbortSignal;
+  /** `false`: a single attempt whatever the policy says (the caller retries in its own way). */
+  retry?: false;
 }
 
 export interface UpstreamResponse {
@@ -93,6 +95,7 @@ export class UpstreamClient {
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     Object.assign(headers, request.headers);
     if (authorization) headers.authorization = authorization;
+    const policy = request.retry === false ? { ...this.options.retry, maxRetries: 0 } : this.options.retry;
     let attempts = 1;
     try {
       const options: Dispatcher.RequestOptions & { retryOptions: RetryHandler.RetryOptions } = {
@@ -108,14 +111,14 @@ export class UpstreamClient {
         signal: request.signal,
         retryOptions: {
           throwOnError: false,
-          maxRetries: this.options.retry.maxRetries,
+          maxRetries: policy.maxRetries,
           retry: (err, { state }, callback) => {
             const failure = err as Error & {
               statusCode?: number;
               code?: string;
               headers?: Record<string, unknown>;
             };
-            const delay = retryDelay(this.options.retry, {
+            const delay = retryDelay(policy, {
               attempt: state.counter,
               idempotent: request.idempotent,
               statusCode: failure.statusCode,

@@ -22,7 +22,7 @@ describe.each(operations.map((op) => ({ seed: op.seed, op })))('the route for $s
 });
 
 describe('routeTable', () => {
-  it('holds one route per operation, then health, the upload slot, MCP and the fallback', () => {
+  it('holds one route per operation, then health, the upload slot, batch cancellations, MCP and the fallback', () => {
     // Act
     const names = routeTable().map((r) => r.name);
 
@@ -31,6 +31,8 @@ describe('routeTable', () => {
       ...operations.map((op) => op.seed),
       'health',
       'uploadslot',
+      'cancellations',
+      'cancellationreport',
       'mcp',
       'openapi',
       'docs',
@@ -93,6 +95,8 @@ describe('routeTable', () => {
       first?.seed,
       'health',
       'uploadslot',
+      'cancellations',
+      'cancellationreport',
       'mcp',
       'openapi',
       'docs',

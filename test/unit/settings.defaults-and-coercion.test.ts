@@ -26,6 +26,11 @@ describe('loadSettings: defaults', () => {
       STAGING_RETAIN: false,
       UPLOAD_SLOT_MINUTES: 60,
       MCP_MAX_INLINE_ZIP_BYTES: 8 * 1024 * 1024,
+      CANCEL_QUEUE: 'cancellations',
+      CANCEL_TABLE: 'cancellations',
+      CANCEL_CONCURRENCY: 16,
+      CANCEL_MAX_ATTEMPTS: 5,
+      MAX_BATCH_TARGETS: 10_000,
     });
   });
 

@@ -1,0 +1,193 @@
+/**
+ * @module
+ * The REST side of batch cancellation. `POST /v1/cancellations` validates every target with
+ * its single-run operation's schemas and allow-list (one bad target refuses the batch, each
+ * named by index, and nothing is queued), records every target as `pending`, splits the
+ * batch into queue messages within the 64 KiB limit, and answers 202 with the status URL.
+ * `GET /v1/cancellations/{batchId}` is the report: counts, one page of targets, rejected
+ * messages.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Settings } from '../config.js';
+import { gatewayRoute } from '../http/gateway-route.js';
+import type { GatewayHandler } from '../http/operation-handler.js';
+import { serverUrlOf } from '../http/openapi.js';
+import { readJsonBody } from '../http/read-json-body.js';
+import { toFieldErrors } from '../http/validate.js';
+import { GatewayError, ProblemTypes, ValidationError } from '../problems/errors.js';
+import type { Runtime } from '../runtime.js';
+import { getRuntime } from '../runtime.js';
+import { batchIdSchema, encodeMessages } from './messages.js';
+import { OUTCOMES, pendingRecord, type TargetRecord } from './store.js';
+import {
+  assertTargetsAllowed,
+  cappedValidationError,
+  causeSchema,
+  type Target,
+  targetSchema,
+} from './targets.js';
+
+export const CANCELLATIONS_ROUTE = 'v1/cancellations';
+export const REPORT_ROUTE = 'v1/cancellations/{batchId}';
+
+const batchSchemas = new WeakMap<Settings, z.ZodType<{ cause?: string; targets: Target[] }>>();
+
+/** The POST body's schema; its target cap is a setting. */
+export function batchRequestSchema(settings: Settings) {
+  let schema = batchSchemas.get(settings);
+  if (!schema) {
+    schema = z.strictObject({
+      cause: causeSchema.optional(),
+      targets: z
+        .array(targetSchema)
+        .min(1, 'must hold at least one target')
+        .max(settings.MAX_BATCH_TARGETS, `must hold at most ${settings.MAX_BATCH_TARGETS} targets (MAX_BATCH_TARGETS)`),
+    });
+    batchSchemas.set(settings, schema);
+  }
+  return schema;
+}
+
+export const reportQuerySchema = z.strictObject({
+  outcome: z.enum(OUTCOMES).optional(),
+  token: z
+    .string()
+    .regex(/^t\d{7}$/, 'must be a nextToken from an earlier page')
+    .optional(),
+  limit: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(1).max(1000))
+    .default(100),
+});
+
+/** 404 for a batch id nobody has used. */
+export class BatchNotFoundError extends GatewayError {
+  override name = 'BatchNotFoundError';
+  constructor(batchId: string) {
+    super(404, ProblemTypes.notFound, 'Not found', { detail: `There is no cancellation batch ${batchId}.` });
+  }
+}
+
+/**
+ * @example
+ * const handler = submitBatchHandler(); // POST /v1/cancellations
+ */
+export function submitBatchHandler(runtimeOf: () => Runtime = getRuntime): GatewayHandler {
+  return gatewayRoute(
+    'cancellations',
+    async (request, { log }) => {
+      const runtime = runtimeOf();
+      const { settings } = runtime;
+      const body = await readJsonBody(request.body, request.headers, settings.MAX_JSON_BODY_BYTES);
+      const parsed = batchRequestSchema(settings).safeParse(body ?? {});
+      if (!parsed.success) throw cappedValidationError(toFieldErrors('body', parsed.error));
+      const { cause, targets } = parsed.data;
+      assertTargetsAllowed(targets, settings, 'body.targets');
+      for (const kind of new Set(targets.map((t) => t.kind))) runtime.assertConfigured(kind);
+      const { store, queue } = runtime.cancellations();
+
+      const batchId = randomUUID();
+      const statusUrl = `${serverUrlOf(request)}/${CANCELLATIONS_ROUTE}/${batchId}`;
+      const indexed = targets.map((target, index) => ({ ...target, index }));
+      await store
+        .createBatch({
+          batchId,
+          total: targets.length,
+          source: 'rest',
+          createdAt: new Date().toISOString(),
+          ...(cause === undefined ? {} : { cause }),
+        })
+        .catch((error: unknown) => {
+          throw new GatewayError(503, ProblemTypes.upstreamUnreachable, 'Storage unavailable', {
+            detail: 'The batch could not be recorded in Table Storage; nothing was queued.',
+            cause: error,
+          });
+        });
+      // Per message: its targets are on record as pending, then it is queued; the first
+      // messages are being processed while the later ones are still written.
+      const messages = encodeMessages(batchId, cause, indexed);
+      let done = 0;
+      try {
+        for (const message of messages) {
+          await store.write(
+            batchId,
+            message.targets.map(({ index, ...target }) => pendingRecord(index, target as Target)),
+          );
+          await queue.send(message.text);
+          done += message.targets.length;
+        }
+      } catch (error) {
+        await recordUnqueued(runtime, batchId, indexed.slice(done));
+        log.error('cancellations.enqueue_failed', { batchId, queued: done, total: targets.length });
+        const failure = new GatewayError(503, ProblemTypes.upstreamUnreachable, 'Batch partly queued', {
+          detail: `Only ${done} of ${targets.length} targets could be queued; the rest are recorded as failed. See statusUrl.`,
+          cause: error,
+        });
+        Object.assign(failure.extensions, { batchId, statusUrl });
+        throw failure;
+      }
+      log.info('cancellations.accepted', { batchId, total: targets.length, messages: messages.length });
+      return Response.json(
+        { batchId, total: targets.length, statusUrl },
+        { status: 202, headers: { location: statusUrl } },
+      );
+    },
+    { readsBody: true },
+  );
+}
+
+/** Best effort: targets that never reached the queue are failed in the report, not left pending. */
+async function recordUnqueued(runtime: Runtime, batchId: string, rest: (Target & { index: number })[]) {
+  const records: TargetRecord[] = rest.map(({ index, ...target }) => ({
+    ...pendingRecord(index, target as Target),
+    outcome: 'failed',
+    detail: 'could not be queued',
+  }));
+  await runtime
+    .cancellations()
+    .store.write(batchId, records)
+    .catch(() => undefined);
+}
+
+/**
+ * @example
+ * const handler = batchReportHandler(); // GET /v1/cancellations/{batchId}?outcome=failed&token=…
+ */
+export function batchReportHandler(runtimeOf: () => Runtime = getRuntime): GatewayHandler {
+  return gatewayRoute('cancellationreport', async (request) => {
+    const runtime = runtimeOf();
+    const url = new URL(request.url, 'http://localhost');
+    const id = batchIdSchema.safeParse(request.params.batchId);
+    const query = reportQuerySchema.safeParse(Object.fromEntries(url.searchParams));
+    const errors = [
+      ...(id.success ? [] : toFieldErrors('params.batchId', id.error)),
+      ...(query.success ? [] : toFieldErrors('query', query.error)),
+    ];
+    if (errors.length > 0 || !id.success || !query.success) throw new ValidationError(errors);
+    const report = await runtime.cancellations().store.report(id.data, query.data);
+    if (!report) throw new BatchNotFoundError(id.data);
+    const { batch, counts, targets, rejectedMessages, nextToken } = report;
+    return Response.json({
+      batchId: batch.batchId,
+      total: batch.total,
+      done: counts.pending === 0,
+      ...(batch.cause === undefined ? {} : { cause: batch.cause }),
+      createdAt: batch.createdAt,
+      counts,
+      targets: targets.map((t) => ({
+        index: t.index,
+        kind: t.kind,
+        ...t.identity,
+        outcome: t.outcome,
+        attempts: t.attempts,
+        ...(t.status === undefined ? {} : { status: t.status }),
+        ...(t.detail === undefined ? {} : { detail: t.detail }),
+      })),
+      ...(rejectedMessages.length > 0 ? { rejectedMessages } : {}),
+      ...(nextToken ? { nextToken } : {}),
+    });
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * @module
+ * The cancellation queue and its poison queue (`<CANCEL_QUEUE>-poison`), for the three
+ * writers: the REST endpoint (a batch split into messages), the processor (targets to retry,
+ * with a visibility delay) and the rejection of malformed messages. Both queues are created
+ * on first use when missing (Azurite starts empty; in Azure, Bicep made them).
+ */
+import type { QueueClient } from '@azure/storage-queue';
+import type { Settings } from '../config.js';
+import { queueClient } from '../storage/clients.js';
+
+/** Storage queues hide a message for at most 7 days. */
+const MAX_DELAY_SECONDS = 7 * 24 * 60 * 60 - 1;
+
+export const poisonQueueName = (queue: string) => `${queue}-poison`;
+
+export class CancellationQueue {
+  readonly main: QueueClient;
+  readonly poison: QueueClient;
+  private ready: Promise<unknown> | undefined;
+
+  constructor(settings: Settings) {
+    this.main = queueClient(settings, settings.CANCEL_QUEUE);
+    this.poison = queueClient(settings, poisonQueueName(settings.CANCEL_QUEUE));
+  }
+
+  private ensure(): Promise<unknown> {
+    this.ready ??= Promise.all([this.main.createIfNotExists(), this.poison.createIfNotExists()]).catch(
+      (error: unknown) => {
+        this.ready = undefined;
+        throw error;
+      },
+    );
+    return this.ready;
+  }
+
+  /**
+   * Enqueues one message text, invisible for `delaySeconds`.
+   * @example
+   * await queue.send(text, 2); // a retry, visible in two seconds
+   */
+  async send(text: string, delaySeconds = 0): Promise<void> {
+    await this.ensure();
+    const visibilityTimeout = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds)));
+    await this.main.sendMessage(text, { visibilityTimeout });
+  }
+
+  /** Puts a message text, unchanged, on the poison queue. */
+  async sendToPoison(text: string): Promise<void> {
+    await this.ensure();
+    await this.poison.sendMessage(text);
+  }
+}

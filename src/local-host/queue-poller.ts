@@ -1,0 +1,153 @@
+/**
+ * @module
+ * The Functions host's queue listener, for the local host (`npm start` without Core Tools)
+ * and the tests: it polls a Storage queue, takes up to `batchSize` messages and fetches more
+ * when only `newBatchThreshold` are still running, backs off up to `maxPollingInterval` while
+ * the queue is empty, decodes per `messageEncoding`, keeps a message hidden while its handler
+ * runs, deletes it after success, makes it visible again after `visibilityTimeout` on
+ * failure, and moves it to `<queue>-poison` once it has failed `maxDequeueCount` times —
+ * what host.json says, as the host does it.
+ */
+import type { QueueClient } from '@azure/storage-queue';
+import type { QueueHandler } from '../cancellations/queue-trigger.js';
+import { type QueueHostOptions, queueHostOptions } from '../http/host-json.js';
+import { createLogger, type LogSink } from '../log.js';
+
+export interface QueuePollerOptions {
+  queue: QueueClient;
+  poison: QueueClient;
+  handler: QueueHandler;
+  sink?: LogSink;
+  /** @default host.json's `extensions.queues` */
+  host?: QueueHostOptions;
+  /** How long a taken message stays hidden, renewed at half time while it runs. @default 10 min (the host's) */
+  leaseMs?: number;
+}
+
+export interface QueuePoller {
+  /** Stops taking messages and waits for the running ones to finish. */
+  stop(): Promise<void>;
+}
+
+const MIN_POLL_MS = 100;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * @example
+ * const poller = startQueuePoller({ queue, poison, handler: cancellationQueueHandler() });
+ * await poller.stop();
+ */
+export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
+  const host = options.host ?? queueHostOptions();
+  const leaseMs = options.leaseMs ?? 10 * 60_000;
+  const log = createLogger(options.sink ?? console).child({ queue: options.queue.name });
+  const running = new Set<Promise<void>>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let delay = MIN_POLL_MS;
+  let wake: (() => void) | undefined;
+  let ready: Promise<unknown> | undefined;
+
+  const poll = async () => {
+    timer = undefined;
+    if (stopped) return;
+    try {
+      ready ??= Promise.all([options.queue.createIfNotExists(), options.poison.createIfNotExists()]);
+      await ready;
+      const free = host.batchSize - running.size;
+      const { receivedMessageItems: messages } = await options.queue.receiveMessages({
+        numberOfMessages: Math.max(1, Math.min(32, free)),
+        visibilityTimeout: Math.ceil(leaseMs / 1000),
+      });
+      delay = messages.length > 0 ? MIN_POLL_MS : Math.min(delay * 2, host.maxPollingIntervalMs);
+      for (const message of messages) {
+        const job = handle(message).finally(() => {
+          running.delete(job);
+          if (running.size <= host.newBatchThreshold) wake?.();
+        });
+        running.add(job);
+      }
+      if (messages.length > 0 && running.size > host.newBatchThreshold) {
+        // Like the host: fetch the next batch once the running ones drop to the threshold.
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+        delay = 0;
+      }
+    } catch (error) {
+      ready = undefined;
+      log.error('queue.poll_failed', { error: (error as Error)?.name ?? 'Error' });
+      delay = Math.min(Math.max(delay * 2, 1000), host.maxPollingIntervalMs);
+    }
+    if (!stopped) timer = setTimeout(() => void poll(), delay);
+  };
+
+  const handle = async (message: ReceivedMessage) => {
+    let popReceipt = message.popReceipt;
+    const renew = setInterval(() => {
+      options.queue
+        .updateMessage(message.messageId, popReceipt, undefined, Math.ceil(leaseMs / 1000))
+        .then((r) => {
+          popReceipt = r.popReceipt ?? popReceipt;
+        })
+        .catch(() => undefined);
+    }, leaseMs / 2);
+    const fields = { messageId: message.messageId, dequeueCount: message.dequeueCount };
+    try {
+      if (message.dequeueCount > host.maxDequeueCount) throw new Error('dequeue count above maxDequeueCount');
+      const text = decodeText(message.messageText, host.messageEncoding);
+      await options.handler(
+        { id: message.messageId, dequeueCount: message.dequeueCount, text, maxDequeueCount: host.maxDequeueCount },
+        options.sink ?? console,
+      );
+      clearInterval(renew);
+      await options.queue.deleteMessage(message.messageId, popReceipt);
+    } catch (error) {
+      clearInterval(renew);
+      log.warn('queue.message_failed', { ...fields, error: (error as Error)?.name ?? 'Error' });
+      await settleFailure(message, popReceipt).catch((e: unknown) =>
+        log.error('queue.release_failed', { ...fields, error: (e as Error)?.name ?? 'Error' }),
+      );
+    }
+  };
+
+  const settleFailure = async (message: ReceivedMessage, popReceipt: string) => {
+    if (message.dequeueCount >= host.maxDequeueCount) {
+      await options.poison.sendMessage(message.messageText);
+      await options.queue.deleteMessage(message.messageId, popReceipt);
+      log.warn('queue.message_poisoned', { messageId: message.messageId, dequeueCount: message.dequeueCount });
+      return;
+    }
+    await options.queue.updateMessage(
+      message.messageId,
+      popReceipt,
+      undefined,
+      Math.ceil(host.visibilityTimeoutMs / 1000),
+    );
+  };
+
+  timer = setTimeout(() => void poll(), 0);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      wake?.();
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+  };
+}
+
+interface ReceivedMessage {
+  messageId: string;
+  popReceipt: string;
+  messageText: string;
+  dequeueCount: number;
+}
+
+/** The host's decoding: base64 must be well formed, else the message fails like any error. */
+function decodeText(text: string, encoding: QueueHostOptions['messageEncoding']): string {
+  if (encoding === 'none') return text;
+  if (!BASE64.test(text)) throw new Error('message is not base64 (host.json messageEncoding)');
+  return Buffer.from(text, 'base64').toString('utf8');
+}

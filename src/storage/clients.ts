@@ -1,0 +1,103 @@
+/**
+ * @module
+ * Clients of the app's storage account, from the same settings the Functions host reads: a
+ * connection string in `AzureWebJobsStorage` (Azurite locally), or identity-based
+ * `AzureWebJobsStorage__{blob,queue,table}ServiceUri` / `__accountName` with a managed
+ * identity (`AZURE_CLIENT_ID` for a user-assigned one). Blobs stage project zips; the queue
+ * and the table carry batch cancellations. The SDKs are loaded lazily.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import type { TableClient } from '@azure/data-tables';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type { QueueClient } from '@azure/storage-queue';
+import type { Settings } from '../config.js';
+import { azureIdentity, dataTables, storageBlob, storageQueue } from '../lazy-require.js';
+import { UpstreamNotConfiguredError } from '../problems/errors.js';
+
+export const STORAGE_NAME = 'Blob Storage';
+export const QUEUE_STORAGE_NAME = 'Queue Storage';
+export const TABLE_STORAGE_NAME = 'Table Storage';
+
+type Service = 'blob' | 'queue' | 'table';
+
+/** True when the settings name a storage account for staging. */
+export function storageConfigured(s: Settings): boolean {
+  return Boolean(
+    s.AzureWebJobsStorage || s.AzureWebJobsStorage__blobServiceUri || s.AzureWebJobsStorage__accountName,
+  );
+}
+
+/** The identity-based endpoint of one service, or undefined when only a connection string (or nothing) is set. */
+function serviceUrl(s: Settings, service: Service): string | undefined {
+  const explicit = {
+    blob: s.AzureWebJobsStorage__blobServiceUri,
+    queue: s.AzureWebJobsStorage__queueServiceUri,
+    table: s.AzureWebJobsStorage__tableServiceUri,
+  }[service];
+  if (explicit) return explicit;
+  const account = s.AzureWebJobsStorage__accountName;
+  return account ? `https://${account}.${service}.core.windows.net` : undefined;
+}
+
+let credential: TokenCredential | undefined;
+let credentialFor: string | undefined;
+
+/** One credential per process (its token cache is shared by the three services). */
+function identity(s: Settings): TokenCredential {
+  if (!credential || credentialFor !== s.AZURE_CLIENT_ID) {
+    const { DefaultAzureCredential } = azureIdentity();
+    credential = new DefaultAzureCredential({ managedIdentityClientId: s.AZURE_CLIENT_ID });
+    credentialFor = s.AZURE_CLIENT_ID;
+  }
+  return credential;
+}
+
+function missing(service: Service, name: string): never {
+  throw new UpstreamNotConfiguredError(name, `AzureWebJobsStorage or AzureWebJobsStorage__${service}ServiceUri`);
+}
+
+/**
+ * @example
+ * const service = await blobServiceClient(settings);
+ */
+export async function blobServiceClient(s: Settings): Promise<BlobServiceClient> {
+  const blob = storageBlob();
+  if (s.AzureWebJobsStorage) return blob.BlobServiceClient.fromConnectionString(s.AzureWebJobsStorage);
+  const url = serviceUrl(s, 'blob');
+  if (!url) missing('blob', STORAGE_NAME);
+  return new blob.BlobServiceClient(url, identity(s));
+}
+
+/**
+ * One queue of the app's storage account.
+ * @example
+ * const queue = queueClient(settings, settings.CANCEL_QUEUE);
+ */
+export function queueClient(s: Settings, name: string): QueueClient {
+  const { QueueClient, QueueServiceClient } = storageQueue();
+  if (s.AzureWebJobsStorage) {
+    return QueueServiceClient.fromConnectionString(s.AzureWebJobsStorage).getQueueClient(name);
+  }
+  const url = serviceUrl(s, 'queue');
+  if (!url) missing('queue', QUEUE_STORAGE_NAME);
+  return new QueueClient(`${url.replace(/\/+$/, '')}/${name}`, identity(s));
+}
+
+/**
+ * One table of the app's storage account.
+ * @example
+ * const table = tableClient(settings, settings.CANCEL_TABLE);
+ */
+export function tableClient(s: Settings, name: string): TableClient {
+  const { TableClient } = dataTables();
+  if (s.AzureWebJobsStorage) {
+    // Azurite speaks plain http on loopback; the SDK refuses that unless told.
+    const insecure = /(^|;)\s*(DefaultEndpointsProtocol=http|UseDevelopmentStorage=true)\s*(;|$)/i.test(
+      s.AzureWebJobsStorage,
+    );
+    return TableClient.fromConnectionString(s.AzureWebJobsStorage, name, { allowInsecureConnection: insecure });
+  }
+  const url = serviceUrl(s, 'table');
+  if (!url) missing('table', TABLE_STORAGE_NAME);
+  return new TableClient(url, name, identity(s));
+}
