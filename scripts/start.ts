@@ -11,12 +11,15 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { startAzureMlEmulator } from '../sandbox/azureml/index.js';
 import { startAzurite } from '../sandbox/azurite.js';
 import { startFlyteAdminEmulator } from '../sandbox/flyte-admin/index.js';
+import { cancellationQueueHandler } from '../src/cancellations/queue-trigger.js';
 import { loadSettings } from '../src/config.js';
 import { packageVersion } from '../src/http/health.js';
 import { withPrefix } from '../src/http/host-json.js';
 import { routeTable } from '../src/http/routes.js';
+import { startQueuePoller } from '../src/local-host/queue-poller.js';
 import { startLocalHost } from '../src/local-host/server.js';
 import { ConfigError } from '../src/problems/errors.js';
+import { getRuntime } from '../src/runtime.js';
 import { loadLocalSettings } from './local-settings.js';
 
 type Stopper = () => Promise<void>;
@@ -65,6 +68,8 @@ async function main(): Promise<void> {
     lines.push(`  Azure ML     ${new URL(env.AZUREML_ENDPOINT).origin} (AZUREML_ENDPOINT)`);
   }
 
+  // func resolves the trigger's %CANCEL_QUEUE% from the settings: give it the default.
+  env.CANCEL_QUEUE ??= 'cancellations';
   loadSettings(env);
 
   const mode = chooseHost(local.GATEWAY_LOCAL_HOST);
@@ -79,6 +84,17 @@ async function main(): Promise<void> {
     const host = await startLocalHost({ port, host: local.HOST });
     stoppers.push(host.close);
     url = host.url;
+    // The queue trigger, run the way the Functions host runs it (host.json's queue settings).
+    const { queue } = getRuntime().cancellations();
+    const poller = startQueuePoller({
+      queue: queue.main,
+      poison: queue.poison,
+      handler: cancellationQueueHandler(),
+    });
+    stoppers.push(poller.stop);
+    lines.push(
+      `  queue        ${queue.main.name} (queue trigger: cancellationqueue; poison: ${queue.poison.name})`,
+    );
   }
 
   const routes = routeTable()

@@ -144,7 +144,9 @@ export const settingsSchema = z.object({
     // Storage queue names; 56 at most so that "<name>-poison" is one too.
     .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/, 'must be a valid queue name of at most 56 characters')
     .default('cancellations')
-    .describe('Storage queue of batch cancellations (the queue trigger reads it; "<name>-poison" beside it).'),
+    .describe(
+      'Storage queue of batch cancellations (the queue trigger reads it; "<name>-poison" beside it).',
+    ),
   CANCEL_TABLE: z
     .string()
     .trim()

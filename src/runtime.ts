@@ -8,13 +8,8 @@ import { CancellationQueue } from './cancellations/queue.js';
 import { CancellationStore } from './cancellations/store.js';
 import { loadSettings, type Settings } from './config.js';
 import { UpstreamNotConfiguredError } from './problems/errors.js';
-import {
-  QUEUE_STORAGE_NAME,
-  STORAGE_NAME,
-  storageConfigured,
-  tableClient,
-} from './storage/clients.js';
 import { ZipStaging } from './staging/zip-staging.js';
+import { QUEUE_STORAGE_NAME, STORAGE_NAME, storageConfigured, tableClient } from './storage/clients.js';
 import { clientCredentials, managedIdentity, staticBearer } from './upstream/credentials.js';
 import { type CredentialProvider, UpstreamClient } from './upstream/http-client.js';
 import type { RetryPolicy } from './upstream/retry-policy.js';

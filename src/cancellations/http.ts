@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Settings } from '../config.js';
 import { gatewayRoute } from '../http/gateway-route.js';
-import type { GatewayHandler } from '../http/operation-handler.js';
 import { serverUrlOf } from '../http/openapi.js';
+import type { GatewayHandler } from '../http/operation-handler.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { toFieldErrors } from '../http/validate.js';
 import { GatewayError, ProblemTypes, ValidationError } from '../problems/errors.js';
@@ -42,7 +42,10 @@ export function batchRequestSchema(settings: Settings) {
       targets: z
         .array(targetSchema)
         .min(1, 'must hold at least one target')
-        .max(settings.MAX_BATCH_TARGETS, `must hold at most ${settings.MAX_BATCH_TARGETS} targets (MAX_BATCH_TARGETS)`),
+        .max(
+          settings.MAX_BATCH_TARGETS,
+          `must hold at most ${settings.MAX_BATCH_TARGETS} targets (MAX_BATCH_TARGETS)`,
+        ),
     });
     batchSchemas.set(settings, schema);
   }

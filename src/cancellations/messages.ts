@@ -24,7 +24,10 @@ export const MAX_TARGETS_PER_MESSAGE = 256;
 /** Batch ids are table partition keys and URL segments: letters, digits, `-` and `_`. */
 export const batchIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+    'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit',
+  );
 
 const envelopeSchema = z.strictObject({
   cancellation: z.strictObject({
@@ -48,7 +51,9 @@ export interface DecodedMessage {
   indexed: boolean;
 }
 
-export type DecodeResult = { ok: true; message: DecodedMessage } | { ok: false; reason: string; batchId?: string };
+export type DecodeResult =
+  | { ok: true; message: DecodedMessage }
+  | { ok: false; reason: string; batchId?: string };
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -84,13 +89,23 @@ export function decodeEnvelope(json: unknown): DecodeResult {
     };
   }
   const { batchId, cause, targets } = parsed.data.cancellation;
-  const indexes = targets.map((t) => (t && typeof t === 'object' ? (t as { index?: unknown }).index : undefined));
+  const indexes = targets.map((t) =>
+    t && typeof t === 'object' ? (t as { index?: unknown }).index : undefined,
+  );
   const indexed = indexes.every((i) => i !== undefined);
   if (!indexed && indexes.some((i) => i !== undefined)) {
-    return { ok: false, reason: 'not a cancellation envelope: either every target has an index or none', batchId };
+    return {
+      ok: false,
+      reason: 'not a cancellation envelope: either every target has an index or none',
+      batchId,
+    };
   }
   if (indexed && (!batchId || !indexes.every((i) => Number.isSafeInteger(i) && (i as number) >= 0))) {
-    return { ok: false, reason: 'not a cancellation envelope: indexed targets need a batchId and whole indexes', batchId };
+    return {
+      ok: false,
+      reason: 'not a cancellation envelope: indexed targets need a batchId and whole indexes',
+      batchId,
+    };
   }
   const entries = targets.map((raw, position): MessageEntry => {
     const index = indexed ? (indexes[position] as number) : undefined;
@@ -119,7 +134,9 @@ export function encodeMessages(
   cause: string | undefined,
   targets: readonly (Target & { index: number })[],
 ): EncodedMessage[] {
-  const head = JSON.stringify({ cancellation: { batchId, ...(cause === undefined ? {} : { cause }), targets: [] } });
+  const head = JSON.stringify({
+    cancellation: { batchId, ...(cause === undefined ? {} : { cause }), targets: [] },
+  });
   const messages: EncodedMessage[] = [];
   let chunk: string[] = [];
   let carried: (Target & { index: number })[] = [];

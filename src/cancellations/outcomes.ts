@@ -8,6 +8,7 @@
  * for it is counted as `cancelled` (reference/azureml-execution.md §3.4).
  */
 import { upstreamFailure } from '../http/operation-handler.js';
+import { readCapped } from '../http/read-capped.js';
 import { GatewayError, UpstreamNotConfiguredError } from '../problems/errors.js';
 import type { UpstreamResponse } from '../upstream/http-client.js';
 import { parseRetryAfter } from '../upstream/retry-policy.js';
@@ -28,7 +29,8 @@ export type CallResult =
 export async function classifyAnswer(kind: TargetKind, response: UpstreamResponse): Promise<CallResult> {
   const { status } = response;
   if (status >= 200 && status < 300) {
-    await response.body.cancel().catch(() => undefined);
+    // Read to the end (it is small): the connection goes back to the pool.
+    await readCapped(response.body, 64 * 1024);
     return { outcome: 'cancelled', status };
   }
   const failure = await upstreamFailure(response);

@@ -118,7 +118,12 @@ export async function processMessage(
       result = classifyError(error);
     }
     const { outcome, status, detail } = result;
-    const base = { ...record, attempts, ...(status === undefined ? {} : { status }), ...(detail ? { detail } : {}) };
+    const base = {
+      ...record,
+      attempts,
+      ...(status === undefined ? {} : { status }),
+      ...(detail ? { detail } : {}),
+    };
     if (outcome !== 'transient') return recorder.add({ ...base, outcome });
     if (attempts >= settings.CANCEL_MAX_ATTEMPTS) return recorder.add({ ...base, outcome: 'failed' });
     recorder.add({ ...base, outcome: 'pending' });
@@ -129,7 +134,8 @@ export async function processMessage(
   await recorder.close();
   let retried = 0;
   for (const [delay, targets] of retries) {
-    for (const { text } of encodeMessages(batchId, message.cause, targets)) await deps.queue.send(text, delay);
+    for (const { text } of encodeMessages(batchId, message.cause, targets))
+      await deps.queue.send(text, delay);
     retried += targets.length;
   }
   return { batchId, targets: entries.length, skipped, calls, retried };

@@ -63,7 +63,11 @@ export function cancellationQueueHandler(runtimeOf: () => Runtime = getRuntime):
       const batchId = decoded.message.batchId ?? meta.id;
       if (meta.dequeueCount >= meta.maxDequeueCount) {
         await store
-          .recordRejected(batchId, { messageId: meta.id, reason: `${reason}; moved to the poison queue`, at: new Date().toISOString() })
+          .recordRejected(batchId, {
+            messageId: meta.id,
+            reason: `${reason}; moved to the poison queue`,
+            at: new Date().toISOString(),
+          })
           .catch(() => undefined);
       }
       throw error;

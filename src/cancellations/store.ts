@@ -146,7 +146,12 @@ export class CancellationStore {
    * batch row and the reservation change in one transaction, so a redelivered message gets
    * the same range and two messages never overlap.
    */
-  async reserve(batchId: string, messageId: string, count: number, cause: string | undefined): Promise<number> {
+  async reserve(
+    batchId: string,
+    messageId: string,
+    count: number,
+    cause: string | undefined,
+  ): Promise<number> {
     await this.ensureTable();
     const reservationKey = `m${messageId}`;
     for (let attempt = 0; attempt < 20; attempt++) {
@@ -159,13 +164,24 @@ export class CancellationStore {
         { partitionKey: batchId, rowKey: reservationKey, first, count },
       ];
       const batchUpdate: TransactionAction = row
-        ? ['update', { partitionKey: batchId, rowKey: BATCH_ROW, total: first + count }, 'Merge', { etag: row.etag }]
+        ? [
+            'update',
+            { partitionKey: batchId, rowKey: BATCH_ROW, total: first + count },
+            'Merge',
+            { etag: row.etag },
+          ]
         : [
             'create',
             {
               partitionKey: batchId,
               rowKey: BATCH_ROW,
-              ...batchEntity({ batchId, total: count, cause, source: 'queue', createdAt: new Date().toISOString() }),
+              ...batchEntity({
+                batchId,
+                total: count,
+                cause,
+                source: 'queue',
+                createdAt: new Date().toISOString(),
+              }),
             },
           ];
       try {
@@ -244,7 +260,10 @@ export class CancellationStore {
     };
   }
 
-  private async getRow(batchId: string, rowKey: string): Promise<(Record<string, unknown> & { etag: string }) | undefined> {
+  private async getRow(
+    batchId: string,
+    rowKey: string,
+  ): Promise<(Record<string, unknown> & { etag: string }) | undefined> {
     try {
       return await this.table.getEntity<Record<string, unknown>>(batchId, rowKey);
     } catch (error) {

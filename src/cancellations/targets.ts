@@ -96,7 +96,11 @@ export function cancelInput(
  * Checks every target against the allow-lists; throws one `NotAllowedError` naming each
  * refused target by index (`targets[3]`).
  */
-export function assertTargetsAllowed(targets: readonly Target[], settings: Settings, prefix = 'targets'): void {
+export function assertTargetsAllowed(
+  targets: readonly Target[],
+  settings: Settings,
+  prefix = 'targets',
+): void {
   const refused: FieldError[] = [];
   targets.forEach((target, index) => {
     const problem = targetProblem(target, settings);
@@ -116,7 +120,8 @@ export function targetProblem(target: Target, settings: Settings): string | unde
     op.guard?.(input, { runtime: { settings } } as OperationContext);
     return undefined;
   } catch (error) {
-    if (error instanceof ValidationError) return error.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+    if (error instanceof ValidationError)
+      return error.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
     if (error instanceof GatewayError) return error.detail;
     throw error;
   }

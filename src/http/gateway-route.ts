@@ -39,7 +39,8 @@ export function gatewayRoute(
     } catch (error) {
       await request.body?.cancel().catch(() => undefined);
       const status = error instanceof GatewayError ? error.status : 500;
-      if (status >= 500) log.error('request.failed', { status, error: error instanceof Error ? error.name : 'Error' });
+      if (status >= 500)
+        log.error('request.failed', { status, error: error instanceof Error ? error.name : 'Error' });
       else log.warn('request.refused', { status, problem: (error as GatewayError).type });
       const instance = new URL(request.url, 'http://localhost').pathname;
       return problemResponse(error, correlation.requestId, instance, correlationHeaders(correlation));

@@ -45,7 +45,8 @@ export function queueHostOptions(): QueueHostOptions {
     const batchSize = typeof q.batchSize === 'number' ? q.batchSize : 16;
     queueCached = {
       batchSize,
-      newBatchThreshold: typeof q.newBatchThreshold === 'number' ? q.newBatchThreshold : Math.floor(batchSize / 2),
+      newBatchThreshold:
+        typeof q.newBatchThreshold === 'number' ? q.newBatchThreshold : Math.floor(batchSize / 2),
       maxPollingIntervalMs: timeSpanMs(q.maxPollingInterval) ?? 60_000,
       visibilityTimeoutMs: timeSpanMs(q.visibilityTimeout) ?? 0,
       maxDequeueCount: typeof q.maxDequeueCount === 'number' ? q.maxDequeueCount : 5,

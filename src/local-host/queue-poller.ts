@@ -98,7 +98,12 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
       if (message.dequeueCount > host.maxDequeueCount) throw new Error('dequeue count above maxDequeueCount');
       const text = decodeText(message.messageText, host.messageEncoding);
       await options.handler(
-        { id: message.messageId, dequeueCount: message.dequeueCount, text, maxDequeueCount: host.maxDequeueCount },
+        {
+          id: message.messageId,
+          dequeueCount: message.dequeueCount,
+          text,
+          maxDequeueCount: host.maxDequeueCount,
+        },
         options.sink ?? console,
       );
       clearInterval(renew);
@@ -116,7 +121,10 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
     if (message.dequeueCount >= host.maxDequeueCount) {
       await options.poison.sendMessage(message.messageText);
       await options.queue.deleteMessage(message.messageId, popReceipt);
-      log.warn('queue.message_poisoned', { messageId: message.messageId, dequeueCount: message.dequeueCount });
+      log.warn('queue.message_poisoned', {
+        messageId: message.messageId,
+        dequeueCount: message.dequeueCount,
+      });
       return;
     }
     await options.queue.updateMessage(

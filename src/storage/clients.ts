@@ -53,7 +53,10 @@ function identity(s: Settings): TokenCredential {
 }
 
 function missing(service: Service, name: string): never {
-  throw new UpstreamNotConfiguredError(name, `AzureWebJobsStorage or AzureWebJobsStorage__${service}ServiceUri`);
+  throw new UpstreamNotConfiguredError(
+    name,
+    `AzureWebJobsStorage or AzureWebJobsStorage__${service}ServiceUri`,
+  );
 }
 
 /**
@@ -95,7 +98,9 @@ export function tableClient(s: Settings, name: string): TableClient {
     const insecure = /(^|;)\s*(DefaultEndpointsProtocol=http|UseDevelopmentStorage=true)\s*(;|$)/i.test(
       s.AzureWebJobsStorage,
     );
-    return TableClient.fromConnectionString(s.AzureWebJobsStorage, name, { allowInsecureConnection: insecure });
+    return TableClient.fromConnectionString(s.AzureWebJobsStorage, name, {
+      allowInsecureConnection: insecure,
+    });
   }
   const url = serviceUrl(s, 'table');
   if (!url) missing('table', TABLE_STORAGE_NAME);

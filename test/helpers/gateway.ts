@@ -4,7 +4,7 @@
  * registrations (captured `app.http` calls served by `functions-host.ts`). Both read the
  * same catalog; running the same cases on each keeps them from drifting.
  */
-import { app } from '@azure/functions';
+import { app, InvocationContext, type StorageQueueFunctionOptions } from '@azure/functions';
 import { vi } from 'vitest';
 import {
   type AzureMlEmulator,
@@ -17,10 +17,12 @@ import {
   type FlyteAdminEmulatorOptions,
   startFlyteAdminEmulator,
 } from '../../sandbox/flyte-admin/index.js';
+import { cancellationQueueHandler, type QueueHandler } from '../../src/cancellations/queue-trigger.js';
 import { loadSettings } from '../../src/config.js';
 import { routeTable } from '../../src/http/routes.js';
+import { type QueuePoller, startQueuePoller } from '../../src/local-host/queue-poller.js';
 import { startLocalHost } from '../../src/local-host/server.js';
-import { createRuntime } from '../../src/runtime.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { type Registration, serveRegistrations } from './functions-host.js';
 import { type CapturedLogs, captureLogs } from './log-capture.js';
 
@@ -35,7 +37,18 @@ export interface Gateway {
   /** Present when started with `azureml`: staging storage. */
   azurite?: Azurite;
   logs: CapturedLogs;
+  /** Present when started with `cancellations`: the queue trigger, run by the local host's poller. */
+  queueTrigger?: QueueTrigger;
   close(): Promise<void>;
+}
+
+export interface QueueTrigger {
+  /** The runtime whose storage clients the trigger uses (queue, poison queue, table). */
+  runtime: Runtime;
+  /** Stops taking messages; running ones finish first (a host shutting down). */
+  stop(): Promise<void>;
+  /** Starts polling again (a host coming back). */
+  start(): void;
 }
 
 /** The workspace the Azure ML suites use; on the allow-list by default. */
@@ -54,6 +67,8 @@ export interface GatewayOptions {
   tokenUrlFromEmulator?: boolean;
   /** Also start Azurite and the Azure ML emulator, and point the Azure ML settings at them. */
   azureml?: AzureMlEmulatorOptions | true;
+  /** Run the cancellation queue trigger (needs `azureml`, which brings Azurite). */
+  cancellations?: boolean;
 }
 
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
@@ -83,32 +98,66 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const logs = captureLogs();
   if ((options.surface ?? 'local-host') === 'functions') {
     const host = await startFunctionsSurface(env, logs);
+    const queueTrigger = options.cancellations
+      ? queueTriggerOf(host.runtime, host.queueHandler, logs)
+      : undefined;
     return {
       url: host.url,
       emulator,
       azureml,
       azurite,
       logs,
+      queueTrigger,
       close: async () => {
+        await queueTrigger?.stop();
         await host.close();
+        await host.runtime.close();
         await Promise.all([emulator.close(), azureml?.close(), azurite?.stop()]);
       },
     };
   }
   const runtime = createRuntime(loadSettings(env));
   const host = await startLocalHost({ port: 0, routes: routeTable(undefined, () => runtime), sink: logs });
+  const queueTrigger = options.cancellations
+    ? queueTriggerOf(
+        runtime,
+        cancellationQueueHandler(() => runtime),
+        logs,
+      )
+    : undefined;
   return {
     url: host.url,
     emulator,
     azureml,
     azurite,
     logs,
+    queueTrigger,
     close: async () => {
+      await queueTrigger?.stop();
       await host.close();
       await runtime.close();
       await Promise.all([emulator.close(), azureml?.close(), azurite?.stop()]);
     },
   };
+}
+
+/** The local host's queue poller around a handler, with stop/start for restart tests. */
+function queueTriggerOf(runtime: Runtime, handler: QueueHandler, sink: CapturedLogs): QueueTrigger {
+  const { queue } = runtime.cancellations();
+  let poller: QueuePoller | undefined;
+  const trigger: QueueTrigger = {
+    runtime,
+    start() {
+      poller ??= startQueuePoller({ queue: queue.main, poison: queue.poison, handler, sink });
+    },
+    async stop() {
+      const running = poller;
+      poller = undefined;
+      await running?.stop();
+    },
+  };
+  trigger.start();
+  return trigger;
 }
 
 /** Loads src/functions/*.ts afresh with `app.http` captured and the settings in process.env. */
@@ -119,22 +168,42 @@ async function startFunctionsSurface(env: Record<string, string>, logs: Captured
   const http = vi.spyOn(app, 'http').mockImplementation((name, options) => {
     registrations.push({ name, ...options });
   });
+  const queues: (StorageQueueFunctionOptions & { name: string })[] = [];
+  const storageQueue = vi.spyOn(app, 'storageQueue').mockImplementation((name, options) => {
+    queues.push({ name, ...options });
+  });
   const setup = vi.spyOn(app, 'setup').mockImplementation(() => undefined);
   vi.resetModules();
+  let runtime: Runtime;
   try {
     await import('../../src/index.js');
     await import('../../src/functions/rest.js');
-    const runtime = await import('../../src/runtime.js');
-    runtime.getRuntime(); // settings are read now, from the env above
+    await import('../../src/functions/queue.js');
+    runtime = (await import('../../src/runtime.js')).getRuntime(); // settings are read now, from the env above
   } finally {
     http.mockRestore();
+    storageQueue.mockRestore();
     setup.mockRestore();
     process.env = saved;
   }
   const host = await serveRegistrations(registrations, logs);
+  const registered = queues.find((q) => q.name === 'cancellationqueue');
+  if (!registered) throw new Error('src/functions/queue.ts registered no cancellationqueue trigger');
+  // The captured registration, called as the host would: message text plus trigger metadata.
+  const queueHandler: QueueHandler = async (meta, sink) => {
+    const context = new InvocationContext({
+      functionName: registered.name,
+      triggerMetadata: { id: meta.id, dequeueCount: meta.dequeueCount, queueTrigger: meta.text },
+      logHandler: (level, ...args) => (level === 'error' ? sink.error(...args) : sink.info(...args)),
+    });
+    await registered.handler(meta.text, context);
+  };
   return {
     url: host.url,
     registrations,
+    queues,
+    runtime,
+    queueHandler,
     close: async () => {
       await host.close();
     },
