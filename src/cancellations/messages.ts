@@ -82,11 +82,10 @@ export function decodeEnvelope(json: unknown): DecodeResult {
   if (!parsed.success) {
     const first = toFieldErrors('', parsed.error)[0];
     const batchId = (json as { cancellation?: { batchId?: unknown } } | null)?.cancellation?.batchId;
-    return {
-      ok: false,
-      reason: `not a cancellation envelope: ${first ? `${first.path || '(message)'} ${first.message}` : 'invalid'}`,
-      ...(typeof batchId === 'string' && batchIdSchema.safeParse(batchId).success ? { batchId } : {}),
-    };
+    return rejected(
+      first ? `${first.path || '(message)'} ${first.message}` : 'invalid',
+      typeof batchId === 'string' && batchIdSchema.safeParse(batchId).success ? batchId : undefined,
+    );
   }
   const { batchId, cause, targets } = parsed.data.cancellation;
   const indexes = targets.map((t) =>
@@ -94,18 +93,10 @@ export function decodeEnvelope(json: unknown): DecodeResult {
   );
   const indexed = indexes.every((i) => i !== undefined);
   if (!indexed && indexes.some((i) => i !== undefined)) {
-    return {
-      ok: false,
-      reason: 'not a cancellation envelope: either every target has an index or none',
-      batchId,
-    };
+    return rejected('either every target has an index or none', batchId);
   }
   if (indexed && (!batchId || !indexes.every((i) => Number.isSafeInteger(i) && (i as number) >= 0))) {
-    return {
-      ok: false,
-      reason: 'not a cancellation envelope: indexed targets need a batchId and whole indexes',
-      batchId,
-    };
+    return rejected('indexed targets need a batchId and whole indexes', batchId);
   }
   const entries = targets.map((raw, position): MessageEntry => {
     const index = indexed ? (indexes[position] as number) : undefined;
@@ -122,6 +113,10 @@ export function decodeEnvelope(json: unknown): DecodeResult {
 export interface EncodedMessage {
   text: string;
   targets: (Target & { index: number })[];
+}
+
+function rejected(why: string, batchId: string | undefined): DecodeResult {
+  return { ok: false, reason: `not a cancellation envelope: ${why}`, ...(batchId ? { batchId } : {}) };
 }
 
 /**

@@ -3,12 +3,13 @@
  * The OpenAPI 3.1 document, generated from the catalog: one operation per catalog entry
  * (contract path and method, `operationId` = the contract name, parameters and bodies from
  * its zod schemas, its success answer and its problem answers), plus the gateway's own
- * routes. The document for a given settings object is built once; only `servers` changes per
+ * routes and the batch cancellation routes. The document for a given settings object is built once; only `servers` changes per
  * request.
  */
 import type { Operation } from '../catalog/operation.js';
 import type { Settings } from '../config.js';
 import { packageVersion } from '../http/health.js';
+import { CANCELLATIONS_TAG, cancellationPaths } from './cancellation-routes.js';
 import { GATEWAY_TAG, gatewayPaths } from './gateway-routes.js';
 import { type JsonSchema, parametersOf } from './json-schema.js';
 import { problemRefs, problemResponses, problemSchema } from './problems.js';
@@ -55,7 +56,7 @@ function buildStatic(ops: readonly Operation[], settings: Settings): Omit<OpenAp
     item[op.rest.method.toLowerCase()] = operationObject(op, settings);
     paths[op.rest.path] = item;
   }
-  Object.assign(paths, gatewayPaths());
+  Object.assign(paths, gatewayPaths(), cancellationPaths(settings));
   return {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
@@ -71,6 +72,10 @@ function buildStatic(ops: readonly Operation[], settings: Settings): Omit<OpenAp
       { name: CAPABILITY_TAGS.flyte, description: 'Flyte Admin API: workflow executions' },
       { name: CAPABILITY_TAGS.azureml, description: 'Azure ML Execution Service: runs' },
       { name: GATEWAY_TAG, description: 'Health, upload slots and the MCP endpoint' },
+      {
+        name: CANCELLATIONS_TAG,
+        description: 'Batch cancellation of Flyte executions and Azure ML runs, with a report per batch',
+      },
     ],
     paths,
     components: {

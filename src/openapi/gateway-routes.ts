@@ -2,7 +2,7 @@
  * @module
  * The routes that are not catalog operations: health (anonymous), the upload slot and the
  * MCP endpoint (both behind a function key). The docs routes describe themselves and are
- * not listed.
+ * not listed; the batch cancellation routes are in `cancellation-routes.ts`.
  */
 import type { JsonSchema } from './json-schema.js';
 

@@ -1,9 +1,9 @@
 /**
  * @module
  * The problem+json part of the document: one shared `Problem` schema (RFC 9457 members, the
- * gateway's `correlationId`, field `errors`, the `upstream` answer and the start extensions
- * `runId`/`stagedZipId`), one shared response per status, and which statuses an operation
- * can answer.
+ * gateway's `correlationId`, field `errors`, the `upstream` answer, the start extensions
+ * `runId`/`stagedZipId` and the partly-queued batch extensions `batchId`/`statusUrl`), one
+ * shared response per status, and which statuses an operation can answer.
  */
 import { ProblemTypes } from '../problems/errors.js';
 import { PROBLEM_CONTENT_TYPE } from '../problems/to-problem.js';
@@ -50,6 +50,15 @@ export const problemSchema: JsonSchema = {
     stagedZipId: {
       type: 'string',
       description: 'Extension on failed startrun: the staged zip, reusable as {runDefinition, stagedZipId}',
+    },
+    batchId: {
+      type: 'string',
+      description: 'Extension on a partly queued batch cancellation: the batch that was recorded',
+    },
+    statusUrl: {
+      type: 'string',
+      format: 'uri',
+      description: 'Extension on a partly queued batch cancellation: its report',
     },
   },
   additionalProperties: true,

@@ -6,15 +6,25 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { batchRequestSchema } from '../../src/cancellations/http.js';
+import { OUTCOMES } from '../../src/cancellations/store.js';
 import { operations } from '../../src/catalog/index.js';
+import { CANCELLATIONS_TAG } from '../../src/openapi/cancellation-routes.js';
 import { buildOpenApiDocument } from '../../src/openapi/document.js';
+import { toJsonSchema } from '../../src/openapi/json-schema.js';
 import { type Doc, operationsOf } from '../helpers/openapi-cases.js';
 import { specPath } from '../helpers/shared-paths.js';
 import { unitSettings } from '../helpers/unit-factories.js';
 
 const settings = unitSettings();
 const doc: Doc = buildOpenApiDocument(operations, settings, 'https://gw.example.net');
-const GATEWAY_ROUTES = ['GET /v1/health health', 'POST /v1/uploads uploadslot', 'POST /mcp mcp'];
+const GATEWAY_ROUTES = [
+  'GET /v1/health health',
+  'POST /v1/uploads uploadslot',
+  'POST /v1/cancellations cancellations',
+  'GET /v1/cancellations/{batchId} cancellationreport',
+  'POST /mcp mcp',
+];
 
 interface RestSpec {
   capability: {
@@ -96,6 +106,67 @@ describe('the OpenAPI document', () => {
       expect.arrayContaining(['runDefinition', 'stagedZipId']),
     );
     expect(startrun?.responses['415']).toBeDefined();
+  });
+
+  it('describes the batch cancellation POST from its zod schema, answering 202 with a Location', () => {
+    // Act
+    const post = doc.paths['/v1/cancellations']?.post;
+
+    // Assess
+    expect(post).toMatchObject({ operationId: 'cancellations', tags: [CANCELLATIONS_TAG] });
+    expect(post.security).toStrictEqual([{ functionKey: [] }, { functionKeyQuery: [] }]);
+    expect(post.requestBody.content['application/json'].schema).toStrictEqual(
+      toJsonSchema(batchRequestSchema(settings)),
+    );
+    expect(post.responses['202'].headers.Location).toBeDefined();
+    expect(post.responses['202'].content['application/json'].schema.required).toStrictEqual([
+      'batchId',
+      'total',
+      'statusUrl',
+    ]);
+    expect(Object.keys(post.responses).sort()).toStrictEqual(
+      ['202', '400', '403', '413', '415', '500', '503'].sort(),
+    );
+  });
+
+  it('describes the batch report with its path and query parameters and every outcome', () => {
+    // Act
+    const get = doc.paths['/v1/cancellations/{batchId}']?.get;
+
+    // Assess
+    expect(get).toMatchObject({ operationId: 'cancellationreport', tags: [CANCELLATIONS_TAG] });
+    expect(get.parameters.map((p: Doc) => `${p.in} ${p.name} ${p.required}`)).toStrictEqual([
+      'path batchId true',
+      'query outcome false',
+      'query token false',
+      'query limit false',
+    ]);
+    const report = get.responses['200'].content['application/json'].schema;
+    expect(Object.keys(report.properties.counts.properties)).toStrictEqual([...OUTCOMES]);
+    expect(report.properties.targets.items.oneOf.map((t: Doc) => t.properties.kind.const)).toStrictEqual([
+      'flyte',
+      'azureml',
+    ]);
+    expect(get.responses['404']).toBeDefined();
+  });
+
+  it('gives the cancellation routes problem answers with the shared Problem schema', () => {
+    // Act
+    const answers = ['post', 'get'].flatMap((method) => {
+      const path = method === 'post' ? '/v1/cancellations' : '/v1/cancellations/{batchId}';
+      return Object.entries(doc.paths[path][method].responses as Record<string, Doc>).filter(
+        ([status]) => Number(status) >= 400,
+      );
+    });
+
+    // Assess
+    for (const [, answer] of answers) {
+      const schema = answer.$ref
+        ? doc.components.responses[answer.$ref.split('/').at(-1)].content['application/problem+json'].schema
+        : answer.content['application/problem+json'].schema;
+      expect(schema).toStrictEqual({ $ref: '#/components/schemas/Problem' });
+    }
+    expect(doc.components.schemas.Problem.properties).toHaveProperty('statusUrl');
   });
 
   it('gives every problem answer the shared Problem schema, and 429 a Retry-After header', () => {

@@ -1,7 +1,8 @@
 /**
  * Helpers for the OpenAPI suites: the operation object of an `operationId`, its request body
  * schema compiled with Ajv (draft 2020-12, the dialect of OpenAPI 3.1 and of zod's output),
- * and one valid and one invalid request per JSON-body operation, sent the same way over REST.
+ * and one valid and one invalid request per JSON-body operation and for the batch cancellation
+ * POST, sent the same way over REST.
  * @example
  * const accepts = bodyValidator(doc, 'createexecution');
  * expect(accepts(createBody('x'))).toBe(true);
@@ -10,6 +11,7 @@ import { BlockBlobClient } from '@azure/storage-blob';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { experimentPath, projectZip } from './azureml-requests.js';
+import { azuremlTarget, flyteTarget } from './cancellations.js';
 import { createBody, EXECUTIONS } from './flyte-requests.js';
 import { call, type Gateway } from './gateway.js';
 
@@ -108,6 +110,16 @@ export function bodyCases(tag: string): BodyCase[] {
         stagedZipId: await stagedZip(gw),
       }),
       invalid: { runDefinition: { configuration: { script: 'train.py' } }, stagedZipId: '../etc' },
+    },
+    {
+      operationId: 'cancellations',
+      method: 'POST',
+      path: '/v1/cancellations',
+      valid: async () => ({
+        cause: 'openapi agreement',
+        targets: [flyteTarget(`oa-${tag}`), azuremlTarget(`oa-${tag}`)],
+      }),
+      invalid: { targets: [flyteTarget(`oa-${tag}`), { kind: 'slurm', jobId: '42' }] },
     },
   ];
 }

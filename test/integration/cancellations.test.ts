@@ -142,6 +142,45 @@ describe.each(SURFACES)('batch cancellation (%s)', (surface) => {
     expect(rest.nextToken).toBeUndefined();
   }, 90_000);
 
+  it('loses nothing and cancels nothing twice when the host stops mid-batch and starts again', async () => {
+    // Prepare: five messages, each busy for a while, so a stop finds some done and some queued
+    const names = Array.from({ length: 1200 }, (_, i) => `restart-${i}`);
+    gateway.emulator.seed(
+      names.map((name) => ({
+        project: 'flytesnacks',
+        domain: 'development',
+        name,
+        phase: 'RUNNING' as const,
+      })),
+    );
+    gateway.emulator.faults.latencyMs = 40;
+    const trigger = gateway.queueTrigger;
+    if (!trigger) throw new Error('started without the queue trigger');
+    const res = await call(gateway, 'POST', '/v1/cancellations', { targets: names.map(flyteTarget) });
+    const { batchId } = res.json();
+
+    // Act: stop (running messages finish, queued ones stay), then start again
+    await pollUntil(
+      () => getReport(gateway, batchId, '?limit=1'),
+      (r) => r.counts.cancelled > 0,
+    );
+    await trigger.stop();
+    const stopped = await getReport(gateway, batchId, '?limit=1');
+    const callsWhileStopped = gateway.emulator.requests.length;
+    trigger.start();
+    const report = await waitUntilDone(gateway, batchId);
+
+    // Assess
+    expect(stopped.done).toBe(false);
+    expect(stopped.counts.pending).toBeGreaterThan(0);
+    expect(stopped.counts.cancelled + stopped.counts.pending).toBe(1200);
+    expect(callsWhileStopped).toBe(stopped.counts.cancelled);
+    expect(report.counts).toMatchObject({ pending: 0, cancelled: 1200, failed: 0 });
+    const calls = cancelCalls(gateway);
+    expect(calls.size).toBe(1200);
+    expect([...calls.values()].every((c) => c.calls === 1 && c.succeeded === 1)).toBe(true);
+  }, 60_000);
+
   it('processes a message a producer dropped on the queue, reported under its message id', async () => {
     // Prepare
     gateway.emulator.seed({

@@ -1,0 +1,178 @@
+/**
+ * The local host's queue poller against a real Azurite queue: it must do what host.json tells
+ * the Functions host to do — delete after success, release after failure, poison after
+ * maxDequeueCount, decode per messageEncoding, run at most batchSize + newBatchThreshold.
+ */
+import { QueueClient } from '@azure/storage-queue';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Azurite, startAzurite } from '../../sandbox/azurite.js';
+import type { QueueMessageMeta } from '../../src/cancellations/queue-trigger.js';
+import type { QueueHostOptions } from '../../src/http/host-json.js';
+import { startQueuePoller } from '../../src/local-host/queue-poller.js';
+import { silentSink } from '../../src/log.js';
+import { pollUntil } from '../helpers/poll.js';
+
+const HOST: QueueHostOptions = {
+  batchSize: 2,
+  newBatchThreshold: 0,
+  maxPollingIntervalMs: 200,
+  visibilityTimeoutMs: 0,
+  maxDequeueCount: 3,
+  messageEncoding: 'none',
+};
+
+let azurite: Azurite;
+let queue: QueueClient;
+let poison: QueueClient;
+let n = 0;
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+}, 30_000);
+afterAll(() => azurite.stop());
+beforeEach(async () => {
+  n += 1;
+  queue = new QueueClient(azurite.connectionString, `poller-${n}`);
+  poison = new QueueClient(azurite.connectionString, `poller-${n}-poison`);
+  await queue.create();
+});
+
+const count = async (q: QueueClient) =>
+  (await q.exists()) ? Number((await q.getProperties()).approximateMessagesCount) : 0;
+
+describe('queue poller', () => {
+  it('hands each message to the handler once and deletes it after success', async () => {
+    // Prepare
+    const seen: QueueMessageMeta[] = [];
+    await queue.sendMessage('first');
+    await queue.sendMessage('second');
+
+    // Act
+    const poller = startQueuePoller({
+      queue,
+      poison,
+      host: HOST,
+      sink: silentSink,
+      handler: async (m) => void seen.push(m),
+    });
+    await pollUntil(
+      async () => seen.length,
+      (l) => l === 2,
+    );
+    await poller.stop();
+
+    // Assess
+    expect(seen.map((m) => [m.text, m.dequeueCount, m.maxDequeueCount]).sort()).toStrictEqual([
+      ['first', 1, 3],
+      ['second', 1, 3],
+    ]);
+    expect(await count(queue)).toBe(0);
+    expect(await count(poison)).toBe(0);
+  });
+
+  it('retries a failing message and moves it to <queue>-poison after maxDequeueCount attempts', async () => {
+    // Prepare
+    const attempts: number[] = [];
+    await queue.sendMessage('always fails');
+
+    // Act
+    const poller = startQueuePoller({
+      queue,
+      poison,
+      host: HOST,
+      sink: silentSink,
+      handler: async (m) => {
+        attempts.push(m.dequeueCount);
+        throw new Error('boom');
+      },
+    });
+    await pollUntil(
+      () => count(poison),
+      (c) => c === 1,
+      { timeoutMs: 10_000 },
+    );
+    await poller.stop();
+
+    // Assess
+    expect(attempts).toStrictEqual([1, 2, 3]);
+    const { peekedMessageItems } = await poison.peekMessages();
+    expect(peekedMessageItems.map((m) => m.messageText)).toStrictEqual(['always fails']);
+    expect(await count(queue)).toBe(0);
+  });
+
+  it('decodes base64 when host.json says so, and counts undecodable text as a failure', async () => {
+    // Prepare
+    const texts: string[] = [];
+    await queue.sendMessage(Buffer.from('héllo').toString('base64'));
+    await queue.sendMessage('not base64 at all');
+
+    // Act
+    const poller = startQueuePoller({
+      queue,
+      poison,
+      host: { ...HOST, messageEncoding: 'base64', maxDequeueCount: 1 },
+      sink: silentSink,
+      handler: async (m) => void texts.push(m.text),
+    });
+    await pollUntil(
+      () => count(poison),
+      (c) => c === 1,
+      { timeoutMs: 10_000 },
+    );
+    await poller.stop();
+
+    // Assess
+    expect(texts).toStrictEqual(['héllo']);
+    const { peekedMessageItems } = await poison.peekMessages();
+    expect(peekedMessageItems[0]?.messageText).toBe('not base64 at all');
+  });
+
+  it('runs at most batchSize messages at once and waits for them when stopped', async () => {
+    // Prepare
+    for (let i = 0; i < 6; i++) await queue.sendMessage(`m-${i}`);
+    let running = 0;
+    let most = 0;
+    let finished = 0;
+    const gates: Array<() => void> = [];
+
+    // Act
+    const poller = startQueuePoller({
+      queue,
+      poison,
+      host: HOST,
+      sink: silentSink,
+      handler: async () => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        running -= 1;
+        finished += 1;
+      },
+    });
+    for (let released = 0; released < 4; released++) {
+      await pollUntil(
+        async () => gates.length,
+        (l) => l > 0,
+      );
+      gates.shift()?.();
+    }
+    await pollUntil(
+      async () => gates.length,
+      (l) => l === 2,
+    );
+    let stopped = false;
+    const stopping = poller.stop().then(() => {
+      stopped = true;
+    });
+    await Promise.resolve();
+    const stoppedEarly = stopped;
+    for (const release of gates.splice(0)) release();
+    await stopping;
+
+    // Assess
+    expect(most).toBe(2);
+    expect(stoppedEarly).toBe(false);
+    expect(finished).toBe(6);
+    expect(await count(queue)).toBe(0);
+  });
+});

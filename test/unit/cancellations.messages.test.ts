@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decodeMessage,
+  encodeMessages,
+  MAX_MESSAGE_TEXT_BYTES,
+  MAX_TARGETS_PER_MESSAGE,
+} from '../../src/cancellations/messages.js';
+import { retryDelaySeconds } from '../../src/cancellations/processor.js';
+import { azuremlTarget, flyteTarget, producerText, type TestTarget } from '../helpers/cancellations.js';
+
+const indexed = (
+  n: number,
+  make: (i: number) => TestTarget = (i) => azuremlTarget(`exp_${'x'.repeat(200)}_${i}`),
+) => Array.from({ length: n }, (_, index) => ({ ...make(index), index }));
+
+describe('encodeMessages', () => {
+  it('splits a batch into texts within the 64 KiB queue limit, in order, losing nothing', () => {
+    // Prepare: ~330 bytes of JSON per target and a long cause
+    const targets = indexed(1000);
+
+    // Act
+    const messages = encodeMessages('b-1', 'c'.repeat(2048), targets);
+
+    // Assess
+    expect(messages.length).toBeGreaterThan(1000 / MAX_TARGETS_PER_MESSAGE);
+    for (const { text } of messages)
+      expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_MESSAGE_TEXT_BYTES);
+    const decoded = messages.map(({ text }) => decodeMessage(text));
+    const indexes = decoded.flatMap((d) => (d.ok ? d.message.entries.map((e) => e.index) : []));
+    expect(indexes).toStrictEqual(targets.map((t) => t.index));
+    expect(decoded.every((d) => d.ok && d.message.batchId === 'b-1' && d.message.indexed)).toBe(true);
+    expect(messages.flatMap((m) => m.targets)).toStrictEqual(targets);
+  });
+
+  it('caps a message at MAX_TARGETS_PER_MESSAGE small targets', () => {
+    // Act
+    const messages = encodeMessages(
+      'b-1',
+      undefined,
+      indexed(600, (i) => flyteTarget(`n-${i}`)),
+    );
+
+    // Assess
+    expect(messages.map((m) => m.targets.length)).toStrictEqual([256, 256, 88]);
+  });
+});
+
+describe('decodeMessage', () => {
+  it('reads a producer message: no indexes, valid targets kept, a bad one reported alone', () => {
+    // Prepare
+    const text = producerText({ cause: 'why', targets: [flyteTarget('a'), { kind: 'flyte', project: 'p' }] });
+
+    // Act
+    const result = decodeMessage(text);
+
+    // Assess
+    expect(result).toStrictEqual({
+      ok: true,
+      message: {
+        batchId: undefined,
+        cause: 'why',
+        indexed: false,
+        entries: [
+          { target: flyteTarget('a'), index: undefined },
+          {
+            problem: 'invalid target: domain is required (string); name is required (string)',
+            index: undefined,
+          },
+        ],
+      },
+    });
+  });
+
+  it.each([
+    { name: 'not base64', text: 'hello world', reason: 'the message text is not base64' },
+    { name: 'empty', text: '', reason: 'the message text is not base64' },
+    {
+      name: 'base64 of bytes that are not UTF-8',
+      text: Buffer.from([0xff, 0xfe, 0x7b]).toString('base64'),
+      reason: 'the decoded message is not UTF-8 JSON',
+    },
+    {
+      name: 'base64 of text that is not JSON',
+      text: Buffer.from('cancel everything').toString('base64'),
+      reason: 'the decoded message is not UTF-8 JSON',
+    },
+    {
+      name: 'JSON without the envelope',
+      text: Buffer.from(JSON.stringify({ targets: [flyteTarget('a')] })).toString('base64'),
+      reason: 'not a cancellation envelope: cancellation is required (object)',
+    },
+    {
+      name: 'an envelope with a field beside it (shadowing trigger metadata)',
+      text: Buffer.from(JSON.stringify({ id: 'x', cancellation: { targets: [flyteTarget('a')] } })).toString(
+        'base64',
+      ),
+      reason: 'not a cancellation envelope: id is not a known field',
+    },
+    {
+      name: 'some targets indexed, some not',
+      text: producerText({ batchId: 'b', targets: [{ ...flyteTarget('a'), index: 0 }, flyteTarget('b')] }),
+      reason: 'not a cancellation envelope: either every target has an index or none',
+      batchId: 'b',
+    },
+    {
+      name: 'indexed targets without a batchId',
+      text: producerText({ targets: [{ ...flyteTarget('a'), index: 0 }] }),
+      reason: 'not a cancellation envelope: indexed targets need a batchId and whole indexes',
+    },
+    {
+      name: 'a batchId that cannot be a table key',
+      text: producerText({ batchId: 'a/b', targets: [flyteTarget('a')] }),
+      reason: expect.stringMatching(/^not a cancellation envelope: cancellation.batchId must be 1-64/),
+    },
+  ])('rejects $name', ({ text, reason, batchId }) => {
+    // Act
+    const result = decodeMessage(text);
+
+    // Assess
+    expect(result).toStrictEqual({ ok: false, reason, ...(batchId ? { batchId } : {}) });
+  });
+});
+
+describe('retryDelaySeconds', () => {
+  it.each([
+    { attempts: 1, random: 0, retryAfterMs: undefined, expected: 1 },
+    { attempts: 2, random: 0.5, retryAfterMs: undefined, expected: 2 },
+    { attempts: 4, random: 1, retryAfterMs: undefined, expected: 10 },
+    { attempts: 10, random: 0.5, retryAfterMs: undefined, expected: 60 },
+    { attempts: 1, random: 0.5, retryAfterMs: 7_500, expected: 8 },
+    { attempts: 3, random: 0.5, retryAfterMs: 1_000, expected: 4 },
+  ])(
+    'waits $expected s after $attempts attempts (Retry-After $retryAfterMs ms)',
+    ({ attempts, random, retryAfterMs, expected }) => {
+      expect(retryDelaySeconds(attempts, retryAfterMs, () => random)).toBe(expected);
+    },
+  );
+});
