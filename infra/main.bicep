@@ -112,6 +112,12 @@ param upstreamMaxRetries int = 2
 param upstreamMaxRetryAfterMs int = 10000
 @description('UPSTREAM_CONNECTIONS')
 param upstreamConnections int = 64
+@description('CANCEL_CONCURRENCY')
+param cancelConcurrency int = 16
+@description('CANCEL_MAX_ATTEMPTS')
+param cancelMaxAttempts int = 5
+@description('MAX_BATCH_TARGETS')
+param maxBatchTargets int = 10000
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -267,9 +273,14 @@ module api 'app/function-app.bicep' = {
     upstreamMaxRetries: upstreamMaxRetries
     upstreamMaxRetryAfterMs: upstreamMaxRetryAfterMs
     upstreamConnections: upstreamConnections
+    cancelQueueName: storage.outputs.cancellationsQueueName
+    cancelTableName: storage.outputs.cancellationsTableName
+    cancelConcurrency: cancelConcurrency
+    cancelMaxAttempts: cancelMaxAttempts
+    maxBatchTargets: maxBatchTargets
   }
   // Roles first: the host starts with the identity and fails until it can reach storage.
-  dependsOn: [appRoles, storage, monitoring, storagePrivateEndpoints]
+  dependsOn: [appRoles, monitoring, storagePrivateEndpoints]
 }
 
 output AZURE_LOCATION string = location

@@ -112,6 +112,21 @@ param upstreamMaxRetryAfterMs int
 @description('UPSTREAM_CONNECTIONS')
 param upstreamConnections int
 
+@description('CANCEL_QUEUE: the queue the cancellation trigger reads (created by core/storage.bicep).')
+param cancelQueueName string
+
+@description('CANCEL_TABLE: the table of batch cancellation outcomes (created by core/storage.bicep).')
+param cancelTableName string
+
+@description('CANCEL_CONCURRENCY')
+param cancelConcurrency int
+
+@description('CANCEL_MAX_ATTEMPTS')
+param cancelMaxAttempts int
+
+@description('MAX_BATCH_TARGETS')
+param maxBatchTargets int
+
 // Multipart framing around a project zip, on top of MAX_PROJECT_ZIP_BYTES (1 MiB).
 var multipartAllowanceBytes = 1048576
 
@@ -154,6 +169,11 @@ var appSettings = {
   UPSTREAM_MAX_RETRIES: string(upstreamMaxRetries)
   UPSTREAM_MAX_RETRY_AFTER_MS: string(upstreamMaxRetryAfterMs)
   UPSTREAM_CONNECTIONS: string(upstreamConnections)
+  CANCEL_QUEUE: cancelQueueName
+  CANCEL_TABLE: cancelTableName
+  CANCEL_CONCURRENCY: string(cancelConcurrency)
+  CANCEL_MAX_ATTEMPTS: string(cancelMaxAttempts)
+  MAX_BATCH_TARGETS: string(maxBatchTargets)
 }
 
 // Secrets only as Key Vault references, resolved by the platform with the user-assigned

@@ -8,8 +8,6 @@
  * messages.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import type { Settings } from '../config.js';
 import { gatewayRoute } from '../http/gateway-route.js';
 import { serverUrlOf } from '../http/openapi.js';
 import type { GatewayHandler } from '../http/operation-handler.js';
@@ -19,52 +17,9 @@ import { GatewayError, ProblemTypes, ValidationError } from '../problems/errors.
 import type { Runtime } from '../runtime.js';
 import { getRuntime } from '../runtime.js';
 import { batchIdSchema, encodeMessages } from './messages.js';
-import { OUTCOMES, pendingRecord, type TargetRecord } from './store.js';
-import {
-  assertTargetsAllowed,
-  cappedValidationError,
-  causeSchema,
-  type Target,
-  targetSchema,
-} from './targets.js';
-
-export const CANCELLATIONS_ROUTE = 'v1/cancellations';
-export const REPORT_ROUTE = 'v1/cancellations/{batchId}';
-
-const batchSchemas = new WeakMap<Settings, z.ZodType<{ cause?: string; targets: Target[] }>>();
-
-/** The POST body's schema; its target cap is a setting. */
-export function batchRequestSchema(settings: Settings) {
-  let schema = batchSchemas.get(settings);
-  if (!schema) {
-    schema = z.strictObject({
-      cause: causeSchema.optional(),
-      targets: z
-        .array(targetSchema)
-        .min(1, 'must hold at least one target')
-        .max(
-          settings.MAX_BATCH_TARGETS,
-          `must hold at most ${settings.MAX_BATCH_TARGETS} targets (MAX_BATCH_TARGETS)`,
-        ),
-    });
-    batchSchemas.set(settings, schema);
-  }
-  return schema;
-}
-
-export const reportQuerySchema = z.strictObject({
-  outcome: z.enum(OUTCOMES).optional(),
-  token: z
-    .string()
-    .regex(/^t\d{7}$/, 'must be a nextToken from an earlier page')
-    .optional(),
-  limit: z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(1).max(1000))
-    .default(100),
-});
+import { batchRequestSchema, CANCELLATIONS_ROUTE, reportQuerySchema } from './schemas.js';
+import { pendingRecord, type TargetRecord } from './store.js';
+import { assertTargetsAllowed, cappedValidationError, type Target } from './targets.js';
 
 /** 404 for a batch id nobody has used. */
 export class BatchNotFoundError extends GatewayError {

@@ -45,7 +45,7 @@ export const azuremlTargetSchema = z.strictObject({
   resourceGroupName: resourceGroupSchema,
   workspaceName: workspaceNameSchema,
   experimentName: experimentNameSchema,
-  runId: runIdSchema,
+  runId: runIdSchema.describe('Id of the run to cancel'),
 });
 
 export const targetSchema = z.discriminatedUnion('kind', [flyteTargetSchema, azuremlTargetSchema], {

@@ -7,12 +7,8 @@
  * Functions registrations and the local host both read this one table, so they serve the
  * same names, routes, methods and handlers.
  */
-import {
-  batchReportHandler,
-  CANCELLATIONS_ROUTE,
-  REPORT_ROUTE,
-  submitBatchHandler,
-} from '../cancellations/http.js';
+import { batchReportHandler, submitBatchHandler } from '../cancellations/http.js';
+import { CANCELLATIONS_ROUTE, REPORT_ROUTE } from '../cancellations/schemas.js';
 import { operations } from '../catalog/index.js';
 import type { HttpMethod, Operation } from '../catalog/operation.js';
 import { mcpHandler } from '../mcp/handler.js';

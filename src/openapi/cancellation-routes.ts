@@ -6,13 +6,13 @@
  * are the request's target kinds plus what was recorded for each.
  */
 import { z } from 'zod';
+import { batchIdSchema } from '../cancellations/messages.js';
 import {
   batchRequestSchema,
   CANCELLATIONS_ROUTE,
   REPORT_ROUTE,
   reportQuerySchema,
-} from '../cancellations/http.js';
-import { batchIdSchema } from '../cancellations/messages.js';
+} from '../cancellations/schemas.js';
 import { OUTCOMES } from '../cancellations/store.js';
 import { targetSchema } from '../cancellations/targets.js';
 import type { Settings } from '../config.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { batchRequestSchema } from '../../src/cancellations/http.js';
+import { batchRequestSchema } from '../../src/cancellations/schemas.js';
 import { OUTCOMES } from '../../src/cancellations/store.js';
 import { operations } from '../../src/catalog/index.js';
 import { CANCELLATIONS_TAG } from '../../src/openapi/cancellation-routes.js';

@@ -29,8 +29,6 @@ const NOT_PLAIN_IN_AZURE = {
 
 /** Host, identity and platform settings the app may carry besides the schema's keys. */
 const HOST_SETTINGS = [
-  'AzureWebJobsStorage__queueServiceUri',
-  'AzureWebJobsStorage__tableServiceUri',
   'AzureWebJobsStorage__credential',
   'AzureWebJobsStorage__clientId',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
