@@ -22,6 +22,8 @@ export interface AzuriteOptions {
   startTimeoutMs?: number;
   /** Extra arguments for azurite, e.g. `['--loose']`. */
   args?: string[];
+  /** Ports to listen on; Azurite's own defaults are 10000/10001/10002. @default free ports */
+  ports?: { blob: number; queue: number; table: number };
 }
 
 const ACCOUNT = 'devstoreaccount1';
@@ -39,7 +41,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     process.execPath,
     [
       entry,
-      ...['--blobPort', '0', '--queuePort', '0', '--tablePort', '0'],
+      ...['--blobPort', String(options.ports?.blob ?? 0)],
+      ...['--queuePort', String(options.ports?.queue ?? 0)],
+      ...['--tablePort', String(options.ports?.table ?? 0)],
       ...['--inMemoryPersistence', '--disableTelemetry', '--skipApiVersionCheck', '--silent'],
       ...(options.args ?? []),
     ],

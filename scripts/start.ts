@@ -8,6 +8,7 @@
  * serves the same route table. Prints what it serves; Ctrl-C stops everything.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { startAzureMlEmulator } from '../sandbox/azureml/index.js';
 import { startAzurite } from '../sandbox/azurite.js';
 import { startFlyteAdminEmulator } from '../sandbox/flyte-admin/index.js';
@@ -38,10 +39,16 @@ async function main(): Promise<void> {
   });
 
   if (!env.AzureWebJobsStorage) {
-    const azurite = await startAzurite();
+    // Azurite's usual ports when free, so producers can use `UseDevelopmentStorage=true`.
+    const usual = (await portsFree([10000, 10001, 10002]))
+      ? { blob: 10000, queue: 10001, table: 10002 }
+      : undefined;
+    const azurite = await startAzurite({ ports: usual });
     stoppers.push(azurite.stop);
     env.AzureWebJobsStorage = azurite.connectionString;
-    lines.push(`  storage      ${azurite.blobUrl} (embedded Azurite; queue ${azurite.queueUrl})`);
+    lines.push(
+      `  storage      ${azurite.blobUrl} (embedded Azurite; queue ${azurite.queueUrl}${usual ? '; UseDevelopmentStorage=true reaches it' : ''})`,
+    );
   } else {
     lines.push('  storage      from AzureWebJobsStorage');
   }
@@ -111,6 +118,17 @@ async function main(): Promise<void> {
       'Press Ctrl-C to stop.',
     ].join('\n'),
   );
+}
+
+/** True when nothing listens on any of these loopback ports. */
+async function portsFree(ports: number[]): Promise<boolean> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+  return (await Promise.all(ports.map(free))).every(Boolean);
 }
 
 /** `func` when asked for, or on `auto` when Core Tools is installed and runs. */
