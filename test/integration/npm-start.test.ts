@@ -7,6 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { QueueClient, StorageSharedKeyCredential } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../helpers/poll.js';
 
@@ -17,7 +18,10 @@ const startScript = join(root, 'dist/scripts/start.js');
 const cleanEnv = () => {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(FLYTE_|AZUREML_|AzureWebJobs|UPSTREAM_|MAX_|STAGING_|PORT$|HOST$)/.test(k))
+    if (
+      v !== undefined &&
+      !/^(FLYTE_|AZUREML_|AzureWebJobs|UPSTREAM_|MAX_|STAGING_|CANCEL_|PORT$|HOST$)/.test(k)
+    )
       env[k] = v;
   }
   return env;
@@ -152,6 +156,77 @@ describe('npm start', () => {
       expect(cancelled.status).toBe(200);
       expect(await cancelled.json()).toEqual({ runId: 'exp-a_npm-start' });
     });
+
+    it('runs the cancellation queue trigger: a REST batch and a producer message both end with a complete report', async () => {
+      // Prepare: one Flyte execution to cancel, and a producer's client on the embedded Azurite
+      const out = proc.output();
+      const queueUrl = /queue (http:\/\/\S+?\/devstoreaccount1)/.exec(out)?.[1] ?? '';
+      const flyte = /Flyte Admin\s+(http:\/\/\S+)/.exec(out)?.[1] ?? '';
+      const key = (
+        require('azurite/dist/src/blob/utils/constants.js') as { EMULATOR_ACCOUNT_KEY_STR: string }
+      ).EMULATOR_ACCOUNT_KEY_STR;
+      const queue = new QueueClient(
+        `${queueUrl}/cancellations`,
+        new StorageSharedKeyCredential('devstoreaccount1', key),
+      );
+      const target = (name: string) => ({
+        kind: 'flyte',
+        project: 'flytesnacks',
+        domain: 'development',
+        name,
+      });
+      const report = (id: string) =>
+        pollUntil(
+          async () => {
+            const res = await fetch(`${app}/v1/cancellations/${id}`);
+            return res.status === 200
+              ? ((await res.json()) as { done: boolean; total: number; counts: Record<string, number> })
+              : undefined;
+          },
+          (r) => r?.done === true,
+          { timeoutMs: 20_000, intervalMs: 100 },
+        );
+
+      // Act
+      const posted = await fetch(`${app}/v1/cancellations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ targets: [target('from-npm-start'), target('not-there')] }),
+      });
+      const { batchId } = (await posted.json()) as { batchId: string };
+      const text = Buffer.from(
+        JSON.stringify({ cancellation: { targets: [target('also-not-there')] } }),
+      ).toString('base64');
+      const { messageId } = await queue.sendMessage(text);
+
+      // Assess
+      expect(posted.status).toBe(202);
+      const rest = await report(batchId);
+      const dropped = await report(messageId);
+      expect(rest?.total).toBe(2);
+      expect(rest?.counts.notFound).toBe(1);
+      expect((rest?.counts.cancelled ?? 0) + (rest?.counts.alreadyFinished ?? 0)).toBe(1);
+      expect(dropped?.counts).toStrictEqual({
+        pending: 0,
+        cancelled: 0,
+        alreadyFinished: 0,
+        notFound: 1,
+        failed: 0,
+      });
+      const journal = (await (await fetch(`${flyte}/_emulator/requests`)).json()) as {
+        requests: { method: string; path: string }[];
+      };
+      expect(
+        journal.requests
+          .filter((r) => r.method === 'DELETE')
+          .map((r) => r.path)
+          .sort(),
+      ).toStrictEqual([
+        '/api/v1/executions/flytesnacks/development/also-not-there',
+        '/api/v1/executions/flytesnacks/development/from-npm-start',
+        '/api/v1/executions/flytesnacks/development/not-there',
+      ]);
+    }, 30_000);
 
     it('stops Azurite, the emulator and the host on SIGTERM', async () => {
       const out = proc.output();
