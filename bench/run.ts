@@ -8,6 +8,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { runBigZip } from './benches/big-zip.js';
+import { runCancel } from './benches/cancel.js';
 import { runColdLoad } from './benches/cold-load.js';
 import { runOverhead } from './benches/overhead.js';
 import { runSoak } from './benches/soak.js';
@@ -19,6 +20,7 @@ const BENCHES: Record<BenchName, (options: BenchOptions) => Promise<Row[]>> = {
   'big-zip': runBigZip,
   'cold-load': runColdLoad,
   soak: runSoak,
+  cancel: runCancel,
 };
 
 async function main(): Promise<number> {

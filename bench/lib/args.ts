@@ -1,10 +1,10 @@
 /**
  * Command-line options of `bench/run.ts`: `--smoke` (short runs, budgets reported but not
  * enforced), `--soak-seconds N`, `--repeats N`, and bench names to run only those
- * (`overhead`, `big-zip`, `cold-load`, `soak`; none given: all).
+ * (`overhead`, `big-zip`, `cold-load`, `soak`, `cancel`; none given: all).
  */
 
-export const BENCH_NAMES = ['overhead', 'big-zip', 'cold-load', 'soak'] as const;
+export const BENCH_NAMES = ['overhead', 'big-zip', 'cold-load', 'soak', 'cancel'] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
 
 export interface BenchOptions {
