@@ -12,12 +12,11 @@ import { createServer } from 'node:net';
 import { startAzureMlEmulator } from '../sandbox/azureml/index.js';
 import { startAzurite } from '../sandbox/azurite.js';
 import { startFlyteAdminEmulator } from '../sandbox/flyte-admin/index.js';
-import { cancellationQueueHandler } from '../src/cancellations/queue-trigger.js';
 import { loadSettings } from '../src/config.js';
 import { packageVersion } from '../src/http/health.js';
 import { withPrefix } from '../src/http/host-json.js';
 import { routeTable } from '../src/http/routes.js';
-import { startQueuePoller } from '../src/local-host/queue-poller.js';
+import { startCancellationPoller } from '../src/local-host/cancellation-poller.js';
 import { startLocalHost } from '../src/local-host/server.js';
 import { ConfigError } from '../src/problems/errors.js';
 import { getRuntime } from '../src/runtime.js';
@@ -93,11 +92,7 @@ async function main(): Promise<void> {
     url = host.url;
     // The queue trigger, run the way the Functions host runs it (host.json's queue settings).
     const { queue } = getRuntime().cancellations();
-    const poller = startQueuePoller({
-      queue: queue.main,
-      poison: queue.poison,
-      handler: cancellationQueueHandler(),
-    });
+    const poller = startCancellationPoller(getRuntime());
     stoppers.push(poller.stop);
     lines.push(
       `  queue        ${queue.main.name} (queue trigger: cancellationqueue; poison: ${queue.poison.name})`,

@@ -12,6 +12,7 @@
  * cancel on a path). To profile, run the
  * harness under `node --cpu-prof`: forked bench processes inherit it and write their own.
  */
+import { Pool } from 'undici';
 import { type Azurite, startAzurite } from '../../sandbox/azurite.js';
 import type { BenchOptions } from '../lib/args.js';
 import { type Child, startChild } from '../lib/child.js';
@@ -194,6 +195,49 @@ async function oneBatch(
   };
 }
 
+/**
+ * The same cancels sent straight to the emulators by a bare undici client at the same
+ * concurrency: what the machine allows without a gateway, queue or table in between.
+ */
+async function directBaseline(
+  upstreams: Record<'flyte' | 'azureml', Child<{ url: string }>>,
+  count: number,
+  concurrency: number,
+  prefix: string,
+): Promise<number> {
+  const targets = targetsOf(count, prefix);
+  const byKind = (kind: Target['kind']) => targets.filter((t) => t.kind === kind).length;
+  await Promise.all([
+    ask(upstreams.flyte, { cmd: 'seed', count: byKind('flyte'), prefix: `${prefix}f` }),
+    ask(upstreams.azureml, { cmd: 'seed', count: byKind('azureml'), prefix: `${prefix}a` }),
+  ]);
+  const pools = {
+    flyte: new Pool(upstreams.flyte.info.url, { connections: concurrency }),
+    azureml: new Pool(upstreams.azureml.info.url, { connections: concurrency }),
+  };
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < targets.length) {
+      const target = targets[next++] as Target;
+      const flyte = target.kind === 'flyte';
+      const res = await pools[target.kind].request({
+        method: flyte ? 'DELETE' : 'POST',
+        path: upstreamPath(target),
+        headers: { accept: 'application/json', ...(flyte ? { 'content-type': 'application/json' } : {}) },
+        ...(flyte ? { body: '{"cause":"bench"}', reset: false } : {}),
+      });
+      await res.body.text();
+      if (res.statusCode !== 200)
+        throw new Error(`direct cancel of ${upstreamPath(target)}: ${res.statusCode}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all([pools.flyte.close(), pools.azureml.close()]);
+  return seconds;
+}
+
 /** Every target's outcome, paged through the report (after timing). */
 async function allOutcomes(statusUrl: string): Promise<Map<number, string>> {
   const outcomes = new Map<number, string>();
@@ -248,10 +292,12 @@ export async function runCancel(options: BenchOptions): Promise<Row[]> {
       throw new Error(`warm-up batch lost ${warm.lost} targets: ${warm.problems.join('\n')}`);
 
     const rounds: Round[] = [];
+    const direct: number[] = [];
     for (let round = 0; round < repeats; round++) {
+      direct.push(await directBaseline(upstreams, count, concurrency, `d${round}-`));
       rounds.push(await oneBatch(gateway, upstreams, count, `r${round}-`, deadlineMs, pollMs));
     }
-    return rows(rounds, count, idealSeconds, {
+    return rows(rounds, direct, count, idealSeconds, {
       cancelConcurrency,
       batchSize,
       newBatchThreshold,
@@ -266,6 +312,7 @@ export async function runCancel(options: BenchOptions): Promise<Row[]> {
 
 function rows(
   rounds: Round[],
+  direct: number[],
   count: number,
   idealSeconds: number,
   c: {
@@ -283,6 +330,8 @@ function rows(
   const messages = rounds.flatMap((r) => r.messages);
   const perMessage = messages.map((m) => m.durationMs);
   const perTarget = messages.map((m) => m.durationMs / Math.max(1, m.calls));
+  const perMessageTargets = median(messages.map((m) => m.calls));
+  const idealPerMessage = (LATENCY_MS * perMessageTargets) / c.cancelConcurrency;
   const lost = Math.max(...rounds.map((r) => r.lost));
   const doubles = Math.max(...rounds.map((r) => r.doubles));
   const problems = rounds.flatMap((r) => r.problems);
@@ -304,14 +353,23 @@ function rows(
       `≤ ${RATIO_BUDGET.toFixed(2)}×`,
       ratio <= RATIO_BUDGET,
     ),
+    infoRow(
+      BENCH,
+      `same cancels straight to the emulators (bare undici, concurrency ${c.concurrency}): ` +
+        `${fmt.s(median(direct))} (${spread(direct, 2)}), ${fmt.x(median(direct) / idealSeconds)} the ideal`,
+      `direct ${fmt.s(median(direct))}`,
+      fmt.x(median(elapsed) / median(direct)),
+    ),
     infoRow(BENCH, `time to 202: ${fmt.s(median(accepted))} (${spread(accepted, 2)})`),
     infoRow(
       BENCH,
       `last message done after ${fmt.s(median(lastMessage))} (${spread(lastMessage, 2)}); ` +
         `${messages.length / rounds.length} messages/batch, ${fmt.ms(median(perMessage))} each ` +
-        `(${spread(perMessage, 0)}), ${fmt.ms(median(perTarget))} per call`,
-      `ideal ${fmt.ms((LATENCY_MS * 256) / c.cancelConcurrency)} per 256`,
-      fmt.x(median(perMessage) / ((LATENCY_MS * 256) / c.cancelConcurrency)),
+        `(${spread(perMessage, 0)}): read ${fmt.ms(median(messages.map((m) => m.readMs)))}, calls ` +
+        `${fmt.ms(median(messages.map((m) => m.callsMs)))}, record ${fmt.ms(median(messages.map((m) => m.recordMs)))}; ` +
+        `${fmt.ms(median(perTarget))} per call`,
+      `ideal ${fmt.ms(idealPerMessage)} per ${perMessageTargets}`,
+      fmt.x(median(perMessage) / idealPerMessage),
     ),
     budgetRow(
       BENCH,

@@ -7,11 +7,10 @@
  * errors are counted; `{ id, cmd: 'stats' }` over IPC answers and clears them.
  * Announces `{ url, cancelConcurrency, batchSize, newBatchThreshold }`.
  */
-import { cancellationQueueHandler } from '../../src/cancellations/queue-trigger.js';
 import { loadSettings } from '../../src/config.js';
 import { queueHostOptions } from '../../src/http/host-json.js';
 import { routeTable } from '../../src/http/routes.js';
-import { startQueuePoller } from '../../src/local-host/queue-poller.js';
+import { startCancellationPoller } from '../../src/local-host/cancellation-poller.js';
 import { startLocalHost } from '../../src/local-host/server.js';
 import { createRuntime } from '../../src/runtime.js';
 import { announce } from '../lib/child.js';
@@ -23,6 +22,9 @@ export interface MessageDone {
   retried: number;
   skipped: number;
   durationMs: number;
+  readMs: number;
+  callsMs: number;
+  recordMs: number;
   at: number;
 }
 
@@ -43,6 +45,9 @@ async function main(): Promise<void> {
       retried: entry.retried,
       skipped: entry.skipped,
       durationMs: entry.durationMs,
+      readMs: entry.readMs,
+      callsMs: entry.callsMs,
+      recordMs: entry.recordMs,
       at: Date.now(),
     });
   };
@@ -52,13 +57,7 @@ async function main(): Promise<void> {
   // Handler logs are dropped, as in the gateway process: one line per request would measure the terminal.
   const sink = { log: () => undefined, info: keep, warn: note, error: note };
   const host = await startLocalHost({ port: 0, routes: routeTable(undefined, () => runtime), sink });
-  const { queue } = runtime.cancellations();
-  const poller = startQueuePoller({
-    queue: queue.main,
-    poison: queue.poison,
-    handler: cancellationQueueHandler(() => runtime),
-    sink,
-  });
+  const poller = startCancellationPoller(runtime, { sink });
   process.on('message', (message: { id: number; cmd: 'stats' }) => {
     if (message.cmd !== 'stats') return;
     process.send?.({ id: message.id, done: done.splice(0), problems: problems.splice(0) });

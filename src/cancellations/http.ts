@@ -16,10 +16,11 @@ import { toFieldErrors } from '../http/validate.js';
 import { GatewayError, ProblemTypes, ValidationError } from '../problems/errors.js';
 import type { Runtime } from '../runtime.js';
 import { getRuntime } from '../runtime.js';
-import { batchIdSchema, encodeMessages } from './messages.js';
+import { batchIdSchema, type EncodedMessage, encodeMessages } from './messages.js';
+import type { CancellationQueue } from './queue.js';
 import { batchRequestSchema, CANCELLATIONS_ROUTE, reportQuerySchema } from './schemas.js';
-import { pendingRecord, type TargetRecord } from './store.js';
-import { assertTargetsAllowed, cappedValidationError, type Target } from './targets.js';
+import { type CancellationStore, pendingRecord, type TargetRecord } from './store.js';
+import { assertTargetsAllowed, cappedValidationError } from './targets.js';
 
 /** 404 for a batch id nobody has used. */
 export class BatchNotFoundError extends GatewayError {
@@ -67,25 +68,16 @@ export function submitBatchHandler(runtimeOf: () => Runtime = getRuntime): Gatew
       // Per message: its targets are on record as pending, then it is queued; the first
       // messages are being processed while the later ones are still written.
       const messages = encodeMessages(batchId, cause, indexed);
-      let done = 0;
-      try {
-        for (const message of messages) {
-          await store.write(
-            batchId,
-            message.targets.map(({ index, ...target }) => pendingRecord(index, target as Target)),
-          );
-          await queue.send(message.text);
-          done += message.targets.length;
-        }
-      } catch (error) {
-        await recordUnqueued(runtime, batchId, indexed.slice(done));
-        log.error('cancellations.enqueue_failed', { batchId, queued: done, total: targets.length });
-        const failure = new GatewayError(503, ProblemTypes.upstreamUnreachable, 'Batch partly queued', {
-          detail: `Only ${done} of ${targets.length} targets could be queued; the rest are recorded as failed. See statusUrl.`,
-          cause: error,
+      const { queued, unqueued, failure } = await enqueueAll(store, queue, batchId, messages);
+      if (failure) {
+        await recordUnqueued(store, batchId, unqueued);
+        log.error('cancellations.enqueue_failed', { batchId, queued, total: targets.length });
+        const partly = new GatewayError(503, ProblemTypes.upstreamUnreachable, 'Batch partly queued', {
+          detail: `Only ${queued} of ${targets.length} targets could be queued; the rest are recorded as failed. See statusUrl.`,
+          cause: failure,
         });
-        Object.assign(failure.extensions, { batchId, statusUrl });
-        throw failure;
+        Object.assign(partly.extensions, { batchId, statusUrl });
+        throw partly;
       }
       log.info('cancellations.accepted', { batchId, total: targets.length, messages: messages.length });
       return Response.json(
@@ -97,17 +89,62 @@ export function submitBatchHandler(runtimeOf: () => Runtime = getRuntime): Gatew
   );
 }
 
-/** Best effort: targets that never reached the queue are failed in the report, not left pending. */
-async function recordUnqueued(runtime: Runtime, batchId: string, rest: (Target & { index: number })[]) {
-  const records: TargetRecord[] = rest.map(({ index, ...target }) => ({
-    ...pendingRecord(index, target as Target),
-    outcome: 'failed',
-    detail: 'could not be queued',
+/** Messages being recorded and queued at once. */
+const PARALLEL_MESSAGES = 4;
+
+/**
+ * Records each message's chunk (every target pending), then queues the message, a few at a
+ * time: the first messages are being processed while later ones are still written. After a
+ * failure no further message is started.
+ */
+async function enqueueAll(
+  store: CancellationStore,
+  queue: CancellationQueue,
+  batchId: string,
+  messages: readonly EncodedMessage[],
+): Promise<{ queued: number; unqueued: EncodedMessage[]; failure?: unknown }> {
+  let queued = 0;
+  let next = 0;
+  let failure: unknown;
+  const unqueued: EncodedMessage[] = [];
+  const worker = async () => {
+    while (next < messages.length) {
+      const message = messages[next++] as EncodedMessage;
+      if (failure !== undefined) {
+        unqueued.push(message);
+        continue;
+      }
+      try {
+        await store.createChunk(batchId, message.chunk, recordsOf(message, 'pending'));
+        await queue.send(message.text);
+        queued += message.targets.length;
+      } catch (error) {
+        failure ??= error;
+        unqueued.push(message);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_MESSAGES, messages.length) }, worker));
+  return { queued, unqueued, ...(failure === undefined ? {} : { failure }) };
+}
+
+function recordsOf(message: EncodedMessage, outcome: 'pending' | 'failed'): TargetRecord[] {
+  return message.targets.map(({ index, ...target }) => ({
+    ...pendingRecord(index, target),
+    outcome,
+    ...(outcome === 'failed' ? { detail: 'could not be queued' } : {}),
   }));
-  await runtime
-    .cancellations()
-    .store.write(batchId, records)
-    .catch(() => undefined);
+}
+
+/** Best effort: targets that never reached the queue are failed in the report, not left pending. */
+async function recordUnqueued(store: CancellationStore, batchId: string, messages: EncodedMessage[]) {
+  for (const message of messages) {
+    const failed = recordsOf(message, 'failed');
+    await store
+      .createChunk(batchId, message.chunk, failed)
+      .then((chunk) => store.saveChunk(batchId, chunk, new Map(failed.map((t) => [t.index, t]))))
+      .catch(() => undefined);
+  }
 }
 
 /**

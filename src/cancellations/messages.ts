@@ -6,20 +6,22 @@
  * Node.js library merges top-level JSON fields into `triggerMetadata`, e.g. a payload `id`
  * hides the message id: azure-functions-nodejs-library#459).
  *
- * Targets the gateway itself enqueues (a POSTed batch, retries) carry their `index` in the
- * batch; a producer's targets do not, and get indexes when their message is first processed.
+ * Messages the gateway itself enqueues (a POSTed batch, retries) name the `chunk` row their
+ * targets are recorded in and give each target its `index` in the batch; a producer's do
+ * neither, and get both when their message is first processed.
  * A malformed message (not base64, not UTF-8 JSON, not an envelope) is rejected as a whole;
  * one bad target inside a good envelope fails alone.
  */
 import { z } from 'zod';
 import { toFieldErrors } from '../http/validate.js';
-import { causeSchema, type Target, targetSchema } from './targets.js';
+import { chunkKey } from './store.js';
+import { causeSchema, type Target, type TargetKind, targetSchema } from './targets.js';
 
 /** Storage queues take at most 64 KiB of message text; base64 leaves 48 KiB of JSON. */
 export const MAX_MESSAGE_TEXT_BYTES = 64 * 1024;
 const MAX_JSON_BYTES = (MAX_MESSAGE_TEXT_BYTES / 4) * 3;
 /** Fewer targets per message spreads a big batch over more messages processed in parallel. */
-export const MAX_TARGETS_PER_MESSAGE = 256;
+export const MAX_TARGETS_PER_MESSAGE = 128;
 
 /** Batch ids are table partition keys and URL segments: letters, digits, `-` and `_`. */
 export const batchIdSchema = z
@@ -33,6 +35,10 @@ const envelopeSchema = z.strictObject({
   cancellation: z.strictObject({
     batchId: batchIdSchema.optional(),
     cause: causeSchema.optional(),
+    chunk: z
+      .string()
+      .regex(/^c\d{7}$/, 'must be a chunk key written by the gateway')
+      .optional(),
     targets: z.array(z.unknown()).min(1, 'must hold at least one target'),
   }),
 });
@@ -41,7 +47,9 @@ const envelopeSchema = z.strictObject({
 export type QueuedTarget = Target & { index?: number };
 
 /** One entry of a decoded message: a valid target, or the reason it is not one. */
-export type MessageEntry = { target: Target; index?: number } | { problem: string; index?: number };
+export type MessageEntry =
+  | { target: Target; index?: number }
+  | { problem: string; index?: number; kind: TargetKind; identity: Record<string, string> };
 
 export interface DecodedMessage {
   batchId?: string;
@@ -49,6 +57,8 @@ export interface DecodedMessage {
   entries: MessageEntry[];
   /** True when every target carries its batch index (a message the gateway wrote). */
   indexed: boolean;
+  /** The chunk row of an indexed message. */
+  chunk?: string;
 }
 
 export type DecodeResult =
@@ -87,7 +97,7 @@ export function decodeEnvelope(json: unknown): DecodeResult {
       typeof batchId === 'string' && batchIdSchema.safeParse(batchId).success ? batchId : undefined,
     );
   }
-  const { batchId, cause, targets } = parsed.data.cancellation;
+  const { batchId, cause, chunk, targets } = parsed.data.cancellation;
   const indexes = targets.map((t) =>
     t && typeof t === 'object' ? (t as { index?: unknown }).index : undefined,
   );
@@ -95,32 +105,41 @@ export function decodeEnvelope(json: unknown): DecodeResult {
   if (!indexed && indexes.some((i) => i !== undefined)) {
     return rejected('either every target has an index or none', batchId);
   }
-  if (indexed && (!batchId || !indexes.every((i) => Number.isSafeInteger(i) && (i as number) >= 0))) {
-    return rejected('indexed targets need a batchId and whole indexes', batchId);
+  const wholeIndexes = indexes.every((i) => Number.isSafeInteger(i) && (i as number) >= 0);
+  if (indexed && (!batchId || !chunk || !wholeIndexes)) {
+    return rejected('indexed targets need a batchId, a chunk and whole indexes', batchId);
   }
+  if (!indexed && chunk) return rejected('a chunk needs indexed targets', batchId);
   const entries = targets.map((raw, position): MessageEntry => {
     const index = indexed ? (indexes[position] as number) : undefined;
     const { index: _index, ...fields } = raw as Record<string, unknown>;
     const result = targetSchema.safeParse(raw && typeof raw === 'object' ? fields : raw);
     if (result.success) return { target: result.data, index };
     const problems = toFieldErrors('', result.error).map((e) => `${e.path || 'target'} ${e.message}`);
-    return { problem: `invalid target: ${problems.join('; ')}`, index };
+    const kind = (fields as { kind?: unknown }).kind === 'azureml' ? 'azureml' : 'flyte';
+    const identity = Object.fromEntries(
+      Object.entries(fields).filter(([k, v]) => k !== 'kind' && typeof v === 'string'),
+    ) as Record<string, string>;
+    return { problem: `invalid target: ${problems.join('; ')}`, index, kind, identity };
   });
-  return { ok: true, message: { batchId, cause, entries, indexed } };
-}
-
-/** One message text and the targets it carries, in order. */
-export interface EncodedMessage {
-  text: string;
-  targets: (Target & { index: number })[];
+  return { ok: true, message: { batchId, cause, entries, indexed, ...(chunk ? { chunk } : {}) } };
 }
 
 function rejected(why: string, batchId: string | undefined): DecodeResult {
   return { ok: false, reason: `not a cancellation envelope: ${why}`, ...(batchId ? { batchId } : {}) };
 }
 
+/** One message text, the chunk row it names and the targets it carries, in order. */
+export interface EncodedMessage {
+  text: string;
+  chunk: string;
+  targets: (Target & { index: number })[];
+}
+
 /**
- * Splits indexed targets into message texts that each stay within the queue's limit.
+ * Splits indexed targets into message texts that each stay within the queue's limit. Each
+ * message names `chunk` (a retry names its original's) or else its own chunk, keyed by its
+ * first index.
  * @example
  * const messages = encodeMessages('b-1', 'cleanup', targets.map((target, index) => ({ ...target, index })));
  */
@@ -128,27 +147,33 @@ export function encodeMessages(
   batchId: string,
   cause: string | undefined,
   targets: readonly (Target & { index: number })[],
+  chunk?: string,
 ): EncodedMessage[] {
-  const head = JSON.stringify({
-    cancellation: { batchId, ...(cause === undefined ? {} : { cause }), targets: [] },
-  });
+  const headOf = (key: string) =>
+    JSON.stringify({
+      cancellation: { batchId, ...(cause === undefined ? {} : { cause }), chunk: key, targets: [] },
+    });
+  // Chunk keys all have one length, so one head size fits every message.
+  const headBytes = Buffer.byteLength(headOf(chunkKey(0)));
   const messages: EncodedMessage[] = [];
-  let chunk: string[] = [];
+  let parts: string[] = [];
   let carried: (Target & { index: number })[] = [];
-  let bytes = Buffer.byteLength(head);
+  let bytes = headBytes;
   const flush = () => {
-    if (chunk.length === 0) return;
-    const json = `${head.slice(0, -4)}[${chunk.join(',')}]}}`;
-    messages.push({ text: Buffer.from(json, 'utf8').toString('base64'), targets: carried });
-    chunk = [];
+    const first = carried[0];
+    if (!first) return;
+    const key = chunk ?? chunkKey(first.index);
+    const json = `${headOf(key).slice(0, -4)}[${parts.join(',')}]}}`;
+    messages.push({ text: Buffer.from(json, 'utf8').toString('base64'), chunk: key, targets: carried });
+    parts = [];
     carried = [];
-    bytes = Buffer.byteLength(head);
+    bytes = headBytes;
   };
   for (const target of targets) {
     const json = JSON.stringify(target);
     const size = Buffer.byteLength(json) + 1;
-    if (chunk.length >= MAX_TARGETS_PER_MESSAGE || bytes + size > MAX_JSON_BYTES) flush();
-    chunk.push(json);
+    if (parts.length >= MAX_TARGETS_PER_MESSAGE || bytes + size > MAX_JSON_BYTES) flush();
+    parts.push(json);
     carried.push(target);
     bytes += size;
   }

@@ -13,8 +13,7 @@ import type { Runtime } from '../runtime.js';
 import { type DecodedMessage, encodeMessages } from './messages.js';
 import { type CallResult, classifyAnswer, classifyError } from './outcomes.js';
 import type { CancellationQueue } from './queue.js';
-import type { CancellationStore, TargetRecord } from './store.js';
-import { pendingRecord } from './store.js';
+import { type CancellationStore, type Chunk, chunkKey, pendingRecord, type TargetRecord } from './store.js';
 import { cancelInput, type Target } from './targets.js';
 
 export interface ProcessorDeps {
@@ -38,11 +37,14 @@ export interface ProcessSummary {
   calls: number;
   /** Targets put back on the queue for a later attempt. */
   retried: number;
+  /** Time to read (or record) the chunk, to make the calls, and to write the outcomes. */
+  readMs: number;
+  callsMs: number;
+  recordMs: number;
 }
 
-/** Outcomes are written in transactions of up to 100 rows, at least this often. */
-const RECORD_INTERVAL_MS = 25;
-const RECORD_BATCH = 100;
+/** While a message runs, its chunk's outcomes are written at least this often. */
+const SAVE_INTERVAL_MS = 250;
 
 /**
  * @example
@@ -63,14 +65,26 @@ export async function processMessage(
     ...entry,
     index: entry.index ?? first + position,
   }));
-  const stored = await store.readTargets(
-    batchId,
-    entries.map((e) => e.index),
-  );
+  const key = message.chunk ?? chunkKey(first);
+  // The chunk is on record before the message was sent (REST) or is recorded now (a
+  // producer's message, or a chunk lost in between): every target listed as pending.
+  const started = performance.now();
+  const chunk =
+    (message.indexed ? await store.readChunk(batchId, key) : undefined) ??
+    (await store.createChunk(
+      batchId,
+      key,
+      entries.map((e) =>
+        'target' in e
+          ? pendingRecord(e.index, e.target)
+          : pendingRecord(e.index, { ...e.identity, kind: e.kind }),
+      ),
+    ));
+  const read = performance.now();
+  const saver = new ChunkSaver(store, batchId, chunk);
+  const stored = new Map(chunk.targets.map((t) => [t.index, t]));
 
-  const recorder = new Recorder(store, batchId);
   const work: { index: number; target: Target; attempts: number }[] = [];
-  const unseen: TargetRecord[] = [];
   let skipped = 0;
   for (const entry of entries) {
     const row = stored.get(entry.index);
@@ -79,21 +93,18 @@ export async function processMessage(
       continue;
     }
     if ('problem' in entry) {
-      recorder.add({
+      saver.record({
         index: entry.index,
-        kind: row?.kind ?? 'flyte',
-        identity: row?.identity ?? {},
+        kind: entry.kind,
+        identity: entry.identity,
         outcome: 'failed',
         attempts: row?.attempts ?? 0,
         detail: entry.problem,
       });
       continue;
     }
-    if (!row) unseen.push(pendingRecord(entry.index, entry.target));
     work.push({ index: entry.index, target: entry.target, attempts: row?.attempts ?? 0 });
   }
-  // A producer's targets are listed as pending before any is called.
-  await store.write(batchId, unseen);
 
   const correlation = correlate(new Headers({ 'x-request-id': info.id }));
   const ctx = { runtime, correlation, log: deps.log, retry: false as const };
@@ -103,12 +114,12 @@ export async function processMessage(
   await forEachConcurrently(work, settings.CANCEL_CONCURRENCY, async ({ index, target, attempts }) => {
     const record = pendingRecord(index, target);
     if (attempts >= settings.CANCEL_MAX_ATTEMPTS) {
-      recorder.add({ ...record, outcome: 'failed', attempts, detail: 'no attempts left' });
+      saver.record({ ...record, outcome: 'failed', attempts, detail: 'no attempts left' });
       return;
     }
     let result: CallResult;
     try {
-      const { op, input } = cancelInput(target, message.cause, settings);
+      const { op, input } = cancelInput(target, message.cause);
       runtime.assertConfigured(op.capability);
       op.guard?.(input, ctx);
       calls += 1;
@@ -124,21 +135,32 @@ export async function processMessage(
       ...(status === undefined ? {} : { status }),
       ...(detail ? { detail } : {}),
     };
-    if (outcome !== 'transient') return recorder.add({ ...base, outcome });
-    if (attempts >= settings.CANCEL_MAX_ATTEMPTS) return recorder.add({ ...base, outcome: 'failed' });
-    recorder.add({ ...base, outcome: 'pending' });
+    if (outcome !== 'transient') return saver.record({ ...base, outcome });
+    if (attempts >= settings.CANCEL_MAX_ATTEMPTS) return saver.record({ ...base, outcome: 'failed' });
+    saver.record({ ...base, outcome: 'pending' });
     const delay = retryDelaySeconds(attempts, result.retryAfterMs);
     retries.set(delay, [...(retries.get(delay) ?? []), { ...target, index }]);
   });
   // Attempts are on record before the retries exist, so a crash in between only repeats work.
-  await recorder.close();
+  const called = performance.now();
+  await saver.close();
+  const recorded = performance.now();
   let retried = 0;
   for (const [delay, targets] of retries) {
-    for (const { text } of encodeMessages(batchId, message.cause, targets))
+    for (const { text } of encodeMessages(batchId, message.cause, targets, key))
       await deps.queue.send(text, delay);
     retried += targets.length;
   }
-  return { batchId, targets: entries.length, skipped, calls, retried };
+  return {
+    batchId,
+    targets: entries.length,
+    skipped,
+    calls,
+    retried,
+    readMs: Math.round(read - started),
+    callsMs: Math.round(called - read),
+    recordMs: Math.round(recorded - called),
+  };
 }
 
 /**
@@ -164,38 +186,46 @@ async function forEachConcurrently<T>(
 }
 
 /**
- * Buffers outcomes and writes them in transactions: when 100 have gathered or 25 ms have
- * passed, whichever comes first. `close` writes the rest and reports any failed write.
+ * Collects a message's outcomes and writes them into its chunk row: at most one write in
+ * flight, the next one at least `SAVE_INTERVAL_MS` later, and a last one on `close`, which
+ * also reports a failed write.
  */
-class Recorder {
-  private buffer: TargetRecord[] = [];
-  private readonly writes: Promise<void>[] = [];
+class ChunkSaver {
+  private readonly changed = new Map<number, TargetRecord>();
   private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private failure: unknown;
 
   constructor(
     private readonly store: CancellationStore,
     private readonly batchId: string,
+    private chunk: Chunk,
   ) {}
 
-  add(record: TargetRecord): void {
-    this.buffer.push(record);
-    if (this.buffer.length >= RECORD_BATCH) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), RECORD_INTERVAL_MS);
+  record(target: TargetRecord): void {
+    this.changed.set(target.index, target);
+    this.timer ??= setTimeout(() => this.save(), SAVE_INTERVAL_MS);
   }
 
-  private flush(): void {
+  private save(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.buffer.length === 0) return;
-    const records = this.buffer;
-    this.buffer = [];
-    const write = this.store.write(this.batchId, records);
-    write.catch(() => undefined); // reported by close()
-    this.writes.push(write);
+    this.writing = this.writing.then(async () => {
+      if (this.changed.size === 0) return;
+      const changed = new Map(this.changed);
+      this.changed.clear();
+      try {
+        this.chunk = await this.store.saveChunk(this.batchId, this.chunk, changed);
+      } catch (error) {
+        this.failure ??= error;
+        for (const [index, target] of changed) if (!this.changed.has(index)) this.changed.set(index, target);
+      }
+    });
+    return this.writing;
   }
 
   async close(): Promise<void> {
-    this.flush();
-    await Promise.all(this.writes);
+    await this.save();
+    if (this.failure) throw this.failure;
   }
 }

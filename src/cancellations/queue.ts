@@ -18,6 +18,7 @@ export class CancellationQueue {
   readonly main: QueueClient;
   readonly poison: QueueClient;
   private ready: Promise<unknown> | undefined;
+  private readonly listeners = new Set<(delaySeconds: number) => void>();
 
   constructor(settings: Settings) {
     this.main = queueClient(settings, settings.CANCEL_QUEUE);
@@ -43,6 +44,17 @@ export class CancellationQueue {
     await this.ensure();
     const visibilityTimeout = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds)));
     await this.main.sendMessage(text, { visibilityTimeout });
+    for (const listener of this.listeners) listener(visibilityTimeout);
+  }
+
+  /**
+   * Calls `listener` after every message this process sends, so that a poller in the same
+   * process can look at once instead of waiting out its polling back-off (the Functions host
+   * does the same for messages its own functions write).
+   */
+  onSend(listener: (delaySeconds: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Puts a message text, unchanged, on the poison queue. */

@@ -1,14 +1,17 @@
 /**
  * @module
  * Where batch cancellations are recorded: one Azure Table, one partition per batch. Rows:
- * `batch` (total, cause, source, creation time), `t0000042` per target (kind, identity,
- * outcome, attempts, last status and detail), `m<messageId>` for the index range a
- * producer's message was given, `r<messageId>` for a message that was rejected. Writes of
- * many rows go in entity-group transactions of 100 (one partition), which is what keeps
- * recording 10,000 outcomes cheap. A target without a row yet counts as pending.
+ * `batch` (total, cause, source, creation time); one **chunk** row per queue message the
+ * batch was split into, `c0000128` keyed by its first index, holding its targets with their
+ * outcomes and attempts (JSON, split over properties of at most 32K characters) and a count
+ * per outcome; `m<messageId>` for the chunk a producer's message was given; `r<messageId>`
+ * for a message that was rejected. A chunk row, not a row per target, is what keeps a batch of
+ * 10,000 to a few hundred table operations: one write per message to record it pending and a
+ * few to record its outcomes. Concurrent writers of one chunk (a retry and a redelivery) are
+ * reconciled with ETags. A target not yet on record counts as pending.
  */
-import type { TableClient, TransactionAction } from '@azure/data-tables';
-import type { Target, TargetKind } from './targets.js';
+import type { TableClient } from '@azure/data-tables';
+import type { TargetKind } from './targets.js';
 
 export const OUTCOMES = ['pending', 'cancelled', 'alreadyFinished', 'notFound', 'failed'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -27,6 +30,13 @@ export interface TargetRecord {
   status?: number;
   /** Why it failed, or what the upstream said last. */
   detail?: string;
+}
+
+/** One chunk row as read: its key, its targets in index order, and its ETag for the next write. */
+export interface Chunk {
+  key: string;
+  targets: TargetRecord[];
+  etag?: string;
 }
 
 export interface BatchRecord {
@@ -51,23 +61,15 @@ export interface BatchReport {
   nextToken?: string;
 }
 
-const TRANSACTION_SIZE = 100;
-/** Transactions in flight at once when writing many rows. */
-const PARALLEL_WRITES = 4;
 const BATCH_ROW = 'batch';
-const targetRow = (index: number) => `t${String(index).padStart(7, '0')}`;
-const indexOfRow = (rowKey: string) => Number(rowKey.slice(1));
+/** Table string properties hold 64 KiB of UTF-16: 32K characters. */
+const PART_CHARS = 30_000;
+const MAX_DETAIL_CHARS = 300;
 
-type TargetEntity = {
-  partitionKey: string;
-  rowKey: string;
-  kind: string;
-  identity: string;
-  outcome: string;
-  attempts: number;
-  status?: number;
-  detail?: string;
-};
+/** The row key of the chunk whose first target has this index. */
+export const chunkKey = (first: number) => `c${String(first).padStart(7, '0')}`;
+/** Report page tokens: the index of the last target returned. */
+const tokenOf = (index: number) => `t${String(index).padStart(7, '0')}`;
 
 export class CancellationStore {
   private ready: Promise<void> | undefined;
@@ -83,7 +85,6 @@ export class CancellationStore {
     return this.ready;
   }
 
-  /** Writes the batch row (targets are written with `write`). */
   async createBatch(batch: BatchRecord): Promise<void> {
     await this.ensureTable();
     await this.table.createEntity({ partitionKey: batch.batchId, rowKey: BATCH_ROW, ...batchEntity(batch) });
@@ -91,60 +92,69 @@ export class CancellationStore {
 
   async getBatch(batchId: string): Promise<BatchRecord | undefined> {
     await this.ensureTable();
-    try {
-      const entity = await this.table.getEntity<Record<string, unknown>>(batchId, BATCH_ROW);
-      return toBatch(batchId, entity);
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
+    const entity = await this.getRow(batchId, BATCH_ROW);
+    return entity && toBatch(batchId, entity);
   }
 
   /**
-   * Upserts target rows in transactions of 100 (one partition), a few at a time.
+   * Records a chunk's targets (normally all pending). A chunk that exists already (a message
+   * seen before) is left as it is and read back.
    * @example
-   * await store.write('b-1', [{ index: 0, kind: 'flyte', identity, outcome: 'cancelled', attempts: 1, status: 200 }]);
+   * const chunk = await store.createChunk('b-1', chunkKey(0), targets.map((t, i) => pendingRecord(i, t)));
    */
-  async write(batchId: string, records: readonly TargetRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  async createChunk(batchId: string, key: string, targets: TargetRecord[]): Promise<Chunk> {
     await this.ensureTable();
-    const groups: TransactionAction[][] = [];
-    for (let i = 0; i < records.length; i += TRANSACTION_SIZE) {
-      groups.push(
-        records.slice(i, i + TRANSACTION_SIZE).map((r) => ['upsert', toEntity(batchId, r), 'Replace']),
-      );
+    try {
+      const { etag } = await this.table.createEntity({
+        partitionKey: batchId,
+        rowKey: key,
+        ...chunkEntity(targets),
+      });
+      return { key, targets, etag };
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+      const existing = await this.readChunk(batchId, key);
+      if (!existing) throw error;
+      return existing;
     }
-    let next = 0;
-    const worker = async () => {
-      while (next < groups.length) {
-        const group = groups[next++] as TransactionAction[];
-        await this.table.submitTransaction(group);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, groups.length) }, worker));
   }
 
-  /** The stored rows of these indexes (missing ones are absent from the map). */
-  async readTargets(batchId: string, indexes: readonly number[]): Promise<Map<number, TargetRecord>> {
-    const found = new Map<number, TargetRecord>();
-    if (indexes.length === 0) return found;
+  async readChunk(batchId: string, key: string): Promise<Chunk | undefined> {
     await this.ensureTable();
-    const low = Math.min(...indexes);
-    const high = Math.max(...indexes);
-    const wanted = new Set(indexes);
-    const filter = odata`PartitionKey eq ${batchId} and RowKey ge ${targetRow(low)} and RowKey le ${targetRow(high)}`;
-    for await (const entity of this.table.listEntities<TargetEntity>({ queryOptions: { filter } })) {
-      const index = indexOfRow(entity.rowKey);
-      if (wanted.has(index)) found.set(index, toRecord(entity));
-    }
-    return found;
+    const entity = await this.getRow(batchId, key);
+    return entity && toChunk(key, entity);
   }
 
   /**
-   * The first index of the range given to a producer's message, reserving `count` indexes
-   * at the end of the batch (creating the batch) the first time the message is seen. The
-   * batch row and the reservation change in one transaction, so a redelivered message gets
-   * the same range and two messages never overlap.
+   * Writes these targets' records into their chunk. If another writer changed the chunk since
+   * it was read, the chunk is read again and these records applied on top, so neither writer's
+   * outcomes are lost. Returns the chunk as written.
+   */
+  async saveChunk(batchId: string, chunk: Chunk, changed: ReadonlyMap<number, TargetRecord>): Promise<Chunk> {
+    let current = chunk;
+    for (let attempt = 0; ; attempt++) {
+      const targets = current.targets.map((t) => newer(changed.get(t.index), t));
+      try {
+        const { etag } = await this.table.updateEntity(
+          { partitionKey: batchId, rowKey: current.key, ...chunkEntity(targets) },
+          'Replace',
+          { etag: current.etag ?? '*' },
+        );
+        return { key: current.key, targets, etag };
+      } catch (error) {
+        if (statusOf(error) !== 412 || attempt >= 20) throw error;
+        const fresh = await this.readChunk(batchId, current.key);
+        if (!fresh) throw error;
+        current = fresh;
+      }
+    }
+  }
+
+  /**
+   * The first index of the chunk given to a producer's message, reserving `count` indexes at
+   * the end of the batch (creating the batch) the first time the message is seen. The batch
+   * row and the reservation change in one transaction, so a redelivered message gets the same
+   * range and two messages never overlap.
    */
   async reserve(
     batchId: string,
@@ -159,33 +169,26 @@ export class CancellationStore {
       if (existing) return Number(existing.first);
       const row = await this.getRow(batchId, BATCH_ROW);
       const first = row ? Number(row.total) : 0;
-      const reservation: TransactionAction = [
-        'create',
-        { partitionKey: batchId, rowKey: reservationKey, first, count },
-      ];
-      const batchUpdate: TransactionAction = row
-        ? [
-            'update',
-            { partitionKey: batchId, rowKey: BATCH_ROW, total: first + count },
-            'Merge',
-            { etag: row.etag },
-          ]
-        : [
-            'create',
-            {
-              partitionKey: batchId,
-              rowKey: BATCH_ROW,
-              ...batchEntity({
-                batchId,
-                total: count,
-                cause,
-                source: 'queue',
-                createdAt: new Date().toISOString(),
-              }),
-            },
-          ];
+      const created = new Date().toISOString();
       try {
-        await this.table.submitTransaction([batchUpdate, reservation]);
+        await this.table.submitTransaction([
+          row
+            ? [
+                'update',
+                { partitionKey: batchId, rowKey: BATCH_ROW, total: first + count },
+                'Merge',
+                { etag: row.etag },
+              ]
+            : [
+                'create',
+                {
+                  partitionKey: batchId,
+                  rowKey: BATCH_ROW,
+                  ...batchEntity({ batchId, total: count, cause, source: 'queue', createdAt: created }),
+                },
+              ],
+          ['create', { partitionKey: batchId, rowKey: reservationKey, first, count }],
+        ]);
         return first;
       } catch (error) {
         // Another message of the same batch got there first: read again and retry.
@@ -214,8 +217,9 @@ export class CancellationStore {
   }
 
   /**
-   * The batch's report: counts over every target, one page of targets (optionally of one
-   * outcome) after `token`, and rejected messages. Undefined for an unknown batch.
+   * The batch's report: counts over every target (from the chunks' count columns, without
+   * reading their targets), one page of targets (optionally of one outcome) after `token`,
+   * and rejected messages. Undefined for an unknown batch.
    */
   async report(
     batchId: string,
@@ -225,30 +229,42 @@ export class CancellationStore {
     if (!batch) return undefined;
     const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
     const rejectedMessages: RejectedMessage[] = [];
-    const partition = odata`PartitionKey eq ${batchId}`;
+    const chunks: { key: string; first: number; size: number; matching: number }[] = [];
+    const partition = odata`PartitionKey eq ${batchId} and RowKey gt ${'c'}`;
     for await (const e of this.table.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: partition, select: ['RowKey', 'outcome', 'reason', 'at'] },
+      queryOptions: { filter: partition, select: ['RowKey', 'size', 'reason', 'at', ...OUTCOMES] },
     })) {
-      const rowKey = String(e.rowKey);
-      if (rowKey.startsWith('t') && e.outcome !== 'pending') counts[e.outcome as FinalOutcome] += 1;
-      if (rowKey.startsWith('r')) {
-        rejectedMessages.push({ messageId: rowKey.slice(1), reason: String(e.reason), at: String(e.at) });
+      const key = String(e.rowKey);
+      if (key.startsWith('c')) {
+        for (const o of OUTCOMES) if (o !== 'pending') counts[o] += Number(e[o] ?? 0);
+        const matching = page.outcome ? Number(e[page.outcome] ?? 0) : Number(e.size ?? 0);
+        chunks.push({ key, first: Number(key.slice(1)), size: Number(e.size ?? 0), matching });
+      } else if (key.startsWith('r')) {
+        rejectedMessages.push({ messageId: key.slice(1), reason: String(e.reason), at: String(e.at) });
       }
     }
     const final = OUTCOMES.reduce((sum, o) => (o === 'pending' ? sum : sum + counts[o]), 0);
     counts.pending = Math.max(0, batch.total - final);
 
-    const after = page.token ?? 't';
-    let filter = odata`PartitionKey eq ${batchId} and RowKey gt ${after} and RowKey lt ${'u'}`;
-    if (page.outcome) filter += odata` and outcome eq ${page.outcome}`;
+    const after = page.token ? Number(page.token.slice(1)) : -1;
     const targets: TargetRecord[] = [];
     let more = false;
-    for await (const entity of this.table.listEntities<TargetEntity>({ queryOptions: { filter } })) {
+    for (const chunk of chunks.sort((a, b) => a.first - b.first)) {
+      if (chunk.first + chunk.size <= after + 1 || chunk.matching === 0) continue;
       if (targets.length === page.limit) {
         more = true;
         break;
       }
-      targets.push(toRecord(entity));
+      const full = await this.readChunk(batchId, chunk.key);
+      for (const target of full?.targets ?? []) {
+        if (target.index <= after || (page.outcome && target.outcome !== page.outcome)) continue;
+        if (targets.length === page.limit) {
+          more = true;
+          break;
+        }
+        targets.push(target);
+      }
+      if (more) break;
     }
     const last = targets.at(-1);
     return {
@@ -256,7 +272,7 @@ export class CancellationStore {
       counts,
       targets,
       rejectedMessages,
-      ...(more && last ? { nextToken: targetRow(last.index) } : {}),
+      ...(more && last ? { nextToken: tokenOf(last.index) } : {}),
     };
   }
 
@@ -273,10 +289,72 @@ export class CancellationStore {
   }
 }
 
-/** A target with its index, as the store and the messages carry it. */
-export function pendingRecord(index: number, target: Target): TargetRecord {
-  const { kind, ...identity } = target;
-  return { index, kind, identity, outcome: 'pending', attempts: 0 };
+/** A target with its index, not yet called. */
+export function pendingRecord(
+  index: number,
+  target: { kind: TargetKind } & Record<string, unknown>,
+): TargetRecord {
+  const { kind, index: _index, ...identity } = target;
+  return { index, kind, identity: identity as Record<string, string>, outcome: 'pending', attempts: 0 };
+}
+
+/** Of two records of one target, the one that knows more: final beats pending, then more attempts. */
+function newer(mine: TargetRecord | undefined, stored: TargetRecord): TargetRecord {
+  if (!mine) return stored;
+  if (stored.outcome !== 'pending' && mine.outcome === 'pending') return stored;
+  if (stored.outcome === 'pending' && mine.outcome !== 'pending') return mine;
+  return mine.attempts >= stored.attempts ? mine : stored;
+}
+
+/** Compact wire form of a chunk's targets: short keys, since a chunk holds many. */
+interface StoredTarget {
+  i: number;
+  k: TargetKind;
+  t: Record<string, string>;
+  o: Outcome;
+  a: number;
+  s?: number;
+  d?: string;
+}
+
+function chunkEntity(targets: readonly TargetRecord[]): Record<string, string | number> {
+  const stored: StoredTarget[] = targets.map((t) => ({
+    i: t.index,
+    k: t.kind,
+    t: t.identity,
+    o: t.outcome,
+    a: t.attempts,
+    ...(t.status === undefined ? {} : { s: t.status }),
+    ...(t.detail === undefined ? {} : { d: t.detail.slice(0, MAX_DETAIL_CHARS) }),
+  }));
+  const json = JSON.stringify(stored);
+  const entity: Record<string, string | number> = {
+    size: targets.length,
+    parts: Math.ceil(json.length / PART_CHARS),
+  };
+  for (let p = 0; p * PART_CHARS < json.length; p++)
+    entity[`p${p}`] = json.slice(p * PART_CHARS, (p + 1) * PART_CHARS);
+  for (const o of OUTCOMES) entity[o] = targets.filter((t) => t.outcome === o).length;
+  return entity;
+}
+
+function toChunk(key: string, e: Record<string, unknown> & { etag: string }): Chunk {
+  let json = '';
+  for (let p = 0; p < Number(e.parts); p++) json += String(e[`p${p}`] ?? '');
+  const stored = JSON.parse(json) as StoredTarget[];
+  return {
+    key,
+    etag: e.etag,
+    targets: stored.map((s) => ({
+      index: s.i,
+      kind: s.k,
+      identity: s.t,
+      outcome: s.o,
+      attempts: s.a,
+      ...(s.s === undefined ? {} : { status: s.s }),
+      ...(s.d === undefined ? {} : { detail: s.d }),
+    })),
+  };
 }
 
 function batchEntity(batch: BatchRecord) {
@@ -298,40 +376,12 @@ function toBatch(batchId: string, e: Record<string, unknown>): BatchRecord {
   };
 }
 
-function toEntity(batchId: string, r: TargetRecord): TargetEntity {
-  return {
-    partitionKey: batchId,
-    rowKey: targetRow(r.index),
-    kind: r.kind,
-    identity: JSON.stringify(r.identity),
-    outcome: r.outcome,
-    attempts: r.attempts,
-    ...(r.status === undefined ? {} : { status: r.status }),
-    ...(r.detail === undefined ? {} : { detail: r.detail.slice(0, 1024) }),
-  };
-}
-
-function toRecord(e: TargetEntity): TargetRecord {
-  return {
-    index: indexOfRow(e.rowKey),
-    kind: e.kind as TargetKind,
-    identity: JSON.parse(e.identity) as Record<string, string>,
-    outcome: e.outcome as Outcome,
-    attempts: Number(e.attempts),
-    ...(typeof e.status === 'number' ? { status: e.status } : {}),
-    ...(typeof e.detail === 'string' ? { detail: e.detail } : {}),
-  };
-}
-
 /**
  * An OData filter with every interpolated value quoted as a string literal (quotes doubled),
  * like the SDK's own `odata` tag, which lives in the lazily loaded package.
  */
 function odata(strings: TemplateStringsArray, ...values: string[]): string {
-  return strings.reduce((out, text, i) => {
-    const value = values[i - 1] as string;
-    return `${out}'${value.replace(/'/g, "''")}'${text}`;
-  });
+  return strings.reduce((out, text, i) => `${out}'${(values[i - 1] as string).replace(/'/g, "''")}'${text}`);
 }
 
 function statusOf(error: unknown): number | undefined {

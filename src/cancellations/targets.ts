@@ -19,7 +19,6 @@ import { terminateExecution } from '../catalog/flyte.js';
 import type { Operation, OperationContext, OperationInput } from '../catalog/operation.js';
 import type { Settings } from '../config.js';
 import { domainSchema, executionNameSchema, projectSchema } from '../flyte/schemas.js';
-import { validateInput } from '../http/validate.js';
 import { type FieldError, GatewayError, NotAllowedError, ValidationError } from '../problems/errors.js';
 
 /** Longest `cause` accepted, as on terminate. */
@@ -64,7 +63,7 @@ export const CANCEL_OPERATIONS: Readonly<Record<TargetKind, Operation>> = {
 };
 
 /** The REST route parameters of the target's cancel operation. */
-function routeParams(target: Target): Record<string, string> {
+export function routeParams(target: Target): Record<string, string> {
   return target.kind === 'flyte'
     ? { 'id-project': target.project, 'id-domain': target.domain, 'id-name': target.name }
     : {
@@ -77,19 +76,20 @@ function routeParams(target: Target): Record<string, string> {
 }
 
 /**
- * The cancel operation's input for one target, validated by that operation's own schemas.
+ * The cancel operation's input for one target. A target has passed `targetSchema`, made of
+ * the operation's own field schemas (and `cause` of its body's), so its values go in as they
+ * are; a test holds the two to agreeing. Not validating again keeps 10,000 targets cheap.
  * @example
- * const { op, input } = cancelInput(target, 'cleanup after sweep 12', settings);
+ * const { op, input } = cancelInput(target, 'cleanup after sweep 12');
  * op.guard?.(input, ctx); await op.call(input, ctx);
  */
 export function cancelInput(
   target: Target,
   cause: string | undefined,
-  settings: Settings,
 ): { op: Operation; input: OperationInput<unknown, unknown, unknown> } {
   const op = CANCEL_OPERATIONS[target.kind];
   const body = target.kind === 'flyte' && cause !== undefined ? { cause } : undefined;
-  return { op, input: validateInput(op, { params: routeParams(target), query: {}, body }, settings) };
+  return { op, input: { params: routeParams(target), query: {}, body } };
 }
 
 /**
@@ -116,7 +116,7 @@ export function assertTargetsAllowed(
 /** Why one target may not be cancelled here (allow-list or schema), or undefined. */
 export function targetProblem(target: Target, settings: Settings): string | undefined {
   try {
-    const { op, input } = cancelInput(target, undefined, settings);
+    const { op, input } = cancelInput(target, undefined);
     op.guard?.(input, { runtime: { settings } } as OperationContext);
     return undefined;
   } catch (error) {

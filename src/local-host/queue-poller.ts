@@ -27,6 +27,8 @@ export interface QueuePollerOptions {
 export interface QueuePoller {
   /** Stops taking messages and waits for the running ones to finish. */
   stop(): Promise<void>;
+  /** A message was just sent (visible after `delaySeconds`): poll then, not after the back-off. */
+  nudge(delaySeconds?: number): void;
 }
 
 const MIN_POLL_MS = 100;
@@ -41,9 +43,13 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
   const host = options.host ?? queueHostOptions();
   const leaseMs = options.leaseMs ?? 10 * 60_000;
   const log = createLogger(options.sink ?? console).child({ queue: options.queue.name });
-  const running = new Set<Promise<void>>();
+  /** Messages whose handler runs (the host's concurrency), and every job not yet settled. */
+  const running = new Set<object>();
+  const jobs = new Set<Promise<void>>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let dueAt = 0;
+  let nudged = false;
   let delay = MIN_POLL_MS;
   let wake: (() => void) | undefined;
   let ready: Promise<unknown> | undefined;
@@ -54,18 +60,25 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
     try {
       ready ??= Promise.all([options.queue.createIfNotExists(), options.poison.createIfNotExists()]);
       await ready;
-      const free = host.batchSize - running.size;
+      // Like the host: a whole batch each time, so batchSize + newBatchThreshold may run at once.
       const { receivedMessageItems: messages } = await options.queue.receiveMessages({
-        numberOfMessages: Math.max(1, Math.min(32, free)),
+        numberOfMessages: Math.min(32, host.batchSize),
         visibilityTimeout: Math.ceil(leaseMs / 1000),
       });
-      delay = messages.length > 0 ? MIN_POLL_MS : Math.min(delay * 2, host.maxPollingIntervalMs);
+      // Found work and room for more: ask again at once; an empty queue backs off.
+      delay = messages.length > 0 ? 0 : Math.min(Math.max(delay * 2, MIN_POLL_MS), host.maxPollingIntervalMs);
       for (const message of messages) {
-        const job = handle(message).finally(() => {
-          running.delete(job);
-          if (running.size <= host.newBatchThreshold) wake?.();
+        const slot = {};
+        // The slot frees when the handler returns; deleting the message happens after that.
+        const release = () => {
+          if (running.delete(slot) && running.size <= host.newBatchThreshold) wake?.();
+        };
+        running.add(slot);
+        const job = handle(message, release).finally(() => {
+          release();
+          jobs.delete(job);
         });
-        running.add(job);
+        jobs.add(job);
       }
       if (messages.length > 0 && running.size > host.newBatchThreshold) {
         // Like the host: fetch the next batch once the running ones drop to the threshold.
@@ -80,10 +93,18 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
       log.error('queue.poll_failed', { error: (error as Error)?.name ?? 'Error' });
       delay = Math.min(Math.max(delay * 2, 1000), host.maxPollingIntervalMs);
     }
-    if (!stopped) timer = setTimeout(() => void poll(), delay);
+    if (nudged) delay = Math.min(delay, MIN_POLL_MS);
+    nudged = false;
+    if (!stopped) schedule(delay);
   };
 
-  const handle = async (message: ReceivedMessage) => {
+  const schedule = (ms: number) => {
+    clearTimeout(timer);
+    dueAt = Date.now() + ms;
+    timer = setTimeout(() => void poll(), ms);
+  };
+
+  const handle = async (message: ReceivedMessage, release: () => void) => {
     let popReceipt = message.popReceipt;
     const renew = setInterval(() => {
       options.queue
@@ -107,6 +128,7 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
         options.sink ?? console,
       );
       clearInterval(renew);
+      release();
       await options.queue.deleteMessage(message.messageId, popReceipt);
     } catch (error) {
       clearInterval(renew);
@@ -135,13 +157,21 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
     );
   };
 
-  timer = setTimeout(() => void poll(), 0);
+  schedule(0);
   return {
+    nudge(delaySeconds = 0) {
+      // Only a sleeping poller, and only sooner: one waiting for running messages polls when they finish.
+      const at = Date.now() + delaySeconds * 1000;
+      if (!stopped && timer === undefined && delaySeconds === 0) nudged = true; // a poll is under way
+      if (stopped || timer === undefined || at >= dueAt) return;
+      delay = MIN_POLL_MS;
+      schedule(delaySeconds * 1000);
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);
       wake?.();
-      while (running.size > 0) await Promise.allSettled([...running]);
+      while (jobs.size > 0) await Promise.allSettled([...jobs]);
     },
   };
 }

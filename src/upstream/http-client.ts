@@ -106,6 +106,9 @@ export class UpstreamClient {
           typeof request.body === 'string' || request.body === undefined
             ? request.body
             : Readable.from(request.body),
+        // undici closes the connection after a body on a method that "expects none" (terminate's
+        // DELETE carries its cause); flyteadmin reads such bodies, so keep the connection.
+        ...(request.method === 'DELETE' && request.body !== undefined ? { reset: false } : {}),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         signal: request.signal,
@@ -132,7 +135,9 @@ export class UpstreamClient {
           },
         },
       };
-      const response = await this.getDispatcher().request(options);
+      // No retry wanted: straight to the pool, without the retry handler around the request.
+      const dispatcher = this.getDispatcher();
+      const response = await (policy.maxRetries === 0 ? (this.pool as Pool) : dispatcher).request(options);
       return {
         upstream: this.name,
         status: response.statusCode,

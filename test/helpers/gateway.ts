@@ -20,7 +20,8 @@ import {
 import { cancellationQueueHandler, type QueueHandler } from '../../src/cancellations/queue-trigger.js';
 import { loadSettings } from '../../src/config.js';
 import { routeTable } from '../../src/http/routes.js';
-import { type QueuePoller, startQueuePoller } from '../../src/local-host/queue-poller.js';
+import { startCancellationPoller } from '../../src/local-host/cancellation-poller.js';
+import type { QueuePoller } from '../../src/local-host/queue-poller.js';
 import { startLocalHost } from '../../src/local-host/server.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { type Registration, serveRegistrations } from './functions-host.js';
@@ -143,12 +144,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
 
 /** The local host's queue poller around a handler, with stop/start for restart tests. */
 function queueTriggerOf(runtime: Runtime, handler: QueueHandler, sink: CapturedLogs): QueueTrigger {
-  const { queue } = runtime.cancellations();
   let poller: QueuePoller | undefined;
   const trigger: QueueTrigger = {
     runtime,
     start() {
-      poller ??= startQueuePoller({ queue: queue.main, poison: queue.poison, handler, sink });
+      poller ??= startCancellationPoller(runtime, { handler, sink });
     },
     async stop() {
       const running = poller;

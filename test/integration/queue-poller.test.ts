@@ -127,7 +127,7 @@ describe('queue poller', () => {
     expect(peekedMessageItems[0]?.messageText).toBe('not base64 at all');
   });
 
-  it('runs at most batchSize messages at once and waits for them when stopped', async () => {
+  it('runs batchSize + newBatchThreshold messages at once, as the host does, and waits for them when stopped', async () => {
     // Prepare
     for (let i = 0; i < 6; i++) await queue.sendMessage(`m-${i}`);
     let running = 0;
@@ -139,7 +139,7 @@ describe('queue poller', () => {
     const poller = startQueuePoller({
       queue,
       poison,
-      host: HOST,
+      host: { ...HOST, newBatchThreshold: 1 },
       sink: silentSink,
       handler: async () => {
         running += 1;
@@ -149,7 +149,7 @@ describe('queue poller', () => {
         finished += 1;
       },
     });
-    for (let released = 0; released < 4; released++) {
+    for (let released = 0; released < 3; released++) {
       await pollUntil(
         async () => gates.length,
         (l) => l > 0,
@@ -158,7 +158,7 @@ describe('queue poller', () => {
     }
     await pollUntil(
       async () => gates.length,
-      (l) => l === 2,
+      (l) => l === 3,
     );
     let stopped = false;
     const stopping = poller.stop().then(() => {
@@ -170,7 +170,7 @@ describe('queue poller', () => {
     await stopping;
 
     // Assess
-    expect(most).toBe(2);
+    expect(most).toBe(3);
     expect(stoppedEarly).toBe(false);
     expect(finished).toBe(6);
     expect(await count(queue)).toBe(0);

@@ -6,6 +6,7 @@ import {
   MAX_TARGETS_PER_MESSAGE,
 } from '../../src/cancellations/messages.js';
 import { retryDelaySeconds } from '../../src/cancellations/processor.js';
+import { chunkKey } from '../../src/cancellations/store.js';
 import { azuremlTarget, flyteTarget, producerText, type TestTarget } from '../helpers/cancellations.js';
 
 const indexed = (
@@ -29,7 +30,24 @@ describe('encodeMessages', () => {
     const indexes = decoded.flatMap((d) => (d.ok ? d.message.entries.map((e) => e.index) : []));
     expect(indexes).toStrictEqual(targets.map((t) => t.index));
     expect(decoded.every((d) => d.ok && d.message.batchId === 'b-1' && d.message.indexed)).toBe(true);
+    // Each message records into its own chunk row, keyed by its first index.
+    expect(decoded.map((d) => d.ok && d.message.chunk)).toStrictEqual(
+      messages.map((m) => chunkKey(m.targets[0]?.index ?? -1)),
+    );
     expect(messages.flatMap((m) => m.targets)).toStrictEqual(targets);
+  });
+
+  it('names the given chunk on every message of a retry', () => {
+    // Act
+    const messages = encodeMessages('b-1', undefined, indexed(300).slice(7), chunkKey(0));
+
+    // Assess
+    expect(messages.map((m) => m.chunk)).toStrictEqual(messages.map(() => 'c0000000'));
+    expect(
+      messages.every(
+        ({ text }) => (decodeMessage(text) as { message: { chunk: string } }).message.chunk === 'c0000000',
+      ),
+    ).toBe(true);
   });
 
   it('caps a message at MAX_TARGETS_PER_MESSAGE small targets', () => {
@@ -41,7 +59,8 @@ describe('encodeMessages', () => {
     );
 
     // Assess
-    expect(messages.map((m) => m.targets.length)).toStrictEqual([256, 256, 88]);
+    expect(MAX_TARGETS_PER_MESSAGE).toBe(128);
+    expect(messages.map((m) => m.targets.length)).toStrictEqual([128, 128, 128, 128, 88]);
   });
 });
 
@@ -65,6 +84,8 @@ describe('decodeMessage', () => {
           {
             problem: 'invalid target: domain is required (string); name is required (string)',
             index: undefined,
+            kind: 'flyte',
+            identity: { project: 'p' },
           },
         ],
       },
@@ -103,9 +124,15 @@ describe('decodeMessage', () => {
       batchId: 'b',
     },
     {
+      name: 'a chunk on a producer message',
+      text: producerText({ batchId: 'b', chunk: 'c0000000', targets: [flyteTarget('a')] }),
+      reason: 'not a cancellation envelope: a chunk needs indexed targets',
+      batchId: 'b',
+    },
+    {
       name: 'indexed targets without a batchId',
       text: producerText({ targets: [{ ...flyteTarget('a'), index: 0 }] }),
-      reason: 'not a cancellation envelope: indexed targets need a batchId and whole indexes',
+      reason: 'not a cancellation envelope: indexed targets need a batchId, a chunk and whole indexes',
     },
     {
       name: 'a batchId that cannot be a table key',
