@@ -7,8 +7,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { withPrefix } from '../http/host-json.js';
 import { matchTemplate, parseTemplate } from '../http/route-template.js';
 import { type RouteDefinition, routeTable } from '../http/routes.js';
@@ -108,7 +106,7 @@ async function serve(
     if (hasBody && !req.complete) headers.connection = 'close';
     res.writeHead(response.status, headers);
     if (response.body && req.method !== 'HEAD') {
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res);
+      await writeBody(response.body, res);
     } else {
       res.end();
     }
@@ -118,6 +116,40 @@ async function serve(
     if (!res.headersSent) res.writeHead(500).end();
     else res.destroy();
   }
+}
+
+/**
+ * Writes a web stream to the response with back-pressure. Not `stream.pipeline`: it aborts an
+ * AbortController of its own when done, and building that DOMException on every response cost
+ * 5 % of the local host's CPU under load.
+ */
+async function writeBody(body: ReadableStream<Uint8Array>, res: ServerResponse): Promise<void> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) await drained(res);
+      if (res.destroyed) throw new Error('the caller closed the connection');
+    }
+    res.end();
+  } catch (error) {
+    await reader.cancel(error).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Resolves when the response can take more, or has closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /**
