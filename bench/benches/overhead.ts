@@ -97,6 +97,10 @@ export async function runOverhead(options: BenchOptions): Promise<Row[]> {
       const results = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
       for (let round = 0; round < repeats; round++) {
         for (const target of targets) {
+          // Every create run starts from an empty store: ten seconds of creates leave the
+          // emulator holding tens of thousands of executions, which slowed (and failed) the
+          // targets measured after the first.
+          if (op.method === 'POST') await fetch(`${flyte.info.url}/_emulator/reset`, { method: 'POST' });
           const result = await runLoad({
             url: `${target.base}${op.path.slice(target.strip.length)}`,
             method: op.method,
