@@ -66,6 +66,9 @@ export type DecodeResult =
   | { ok: false; reason: string; batchId?: string };
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Padded standard base64, as the queue's producers and the Functions host write it. */
+export const isBase64 = (text: string): boolean => BASE64.test(text);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -76,7 +79,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function decodeMessage(text: string): DecodeResult {
   const compact = text.trim();
-  if (compact === '' || !BASE64.test(compact)) return { ok: false, reason: 'the message text is not base64' };
+  if (compact === '' || !isBase64(compact)) return { ok: false, reason: 'the message text is not base64' };
   let json: unknown;
   try {
     json = JSON.parse(utf8.decode(Buffer.from(compact, 'base64')));

@@ -18,18 +18,16 @@ import { cancelRun } from '../catalog/azureml.js';
 import { terminateExecution } from '../catalog/flyte.js';
 import type { Operation, OperationContext, OperationInput } from '../catalog/operation.js';
 import type { Settings } from '../config.js';
-import { domainSchema, executionNameSchema, projectSchema } from '../flyte/schemas.js';
-import { type FieldError, GatewayError, NotAllowedError, ValidationError } from '../problems/errors.js';
+import { domainSchema, executionNameSchema, projectSchema, terminateCauseSchema } from '../flyte/schemas.js';
+import { type FieldError, NotAllowedError, ValidationError } from '../problems/errors.js';
 
-/** Longest `cause` accepted, as on terminate. */
-export const MAX_CAUSE_LENGTH = 2048;
 /** A problem lists at most this many bad targets; the detail gives the full count. */
 const MAX_LISTED_ERRORS = 100;
 
-export const causeSchema = z
-  .string()
-  .max(MAX_CAUSE_LENGTH, `must be at most ${MAX_CAUSE_LENGTH} characters`)
-  .describe('Why the runs are cancelled; sent to Flyte as the terminate cause');
+/** Terminate's own rule: the batch's cause is what each Flyte terminate sends. */
+export const causeSchema = terminateCauseSchema.describe(
+  'Why the runs are cancelled; sent to Flyte as the terminate cause',
+);
 
 export const flyteTargetSchema = z.strictObject({
   kind: z.literal('flyte'),
@@ -113,16 +111,14 @@ export function assertTargetsAllowed(
   );
 }
 
-/** Why one target may not be cancelled here (allow-list or schema), or undefined. */
+/** Why one target is off its operation's allow-list, or undefined. */
 export function targetProblem(target: Target, settings: Settings): string | undefined {
   try {
     const { op, input } = cancelInput(target, undefined);
     op.guard?.(input, { runtime: { settings } } as OperationContext);
     return undefined;
   } catch (error) {
-    if (error instanceof ValidationError)
-      return error.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
-    if (error instanceof GatewayError) return error.detail;
+    if (error instanceof NotAllowedError) return error.detail;
     throw error;
   }
 }

@@ -104,13 +104,12 @@ export const recoverExecutionBodySchema = z.strictObject({
     .describe('ExecutionMetadata; flyteadmin only takes parent_node_execution from it'),
 });
 
+/** Terminate's cause; batch cancellations take the same. */
+export const terminateCauseSchema = z.string().max(2048, 'must be at most 2048 characters');
+
 export const terminateExecutionBodySchema = z
   .strictObject({
-    cause: z
-      .string()
-      .max(2048, 'must be at most 2048 characters')
-      .optional()
-      .describe('Why it is terminated'),
+    cause: terminateCauseSchema.optional().describe('Why it is terminated'),
   })
   .optional();
 

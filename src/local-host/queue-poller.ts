@@ -9,6 +9,7 @@
  * what host.json says, as the host does it.
  */
 import type { QueueClient } from '@azure/storage-queue';
+import { isBase64 } from '../cancellations/messages.js';
 import type { QueueHandler } from '../cancellations/queue-trigger.js';
 import { type QueueHostOptions, queueHostOptions } from '../http/host-json.js';
 import { createLogger, type LogSink } from '../log.js';
@@ -32,7 +33,6 @@ export interface QueuePoller {
 }
 
 const MIN_POLL_MS = 100;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
  * @example
@@ -186,6 +186,6 @@ interface ReceivedMessage {
 /** The host's decoding: base64 must be well formed, else the message fails like any error. */
 function decodeText(text: string, encoding: QueueHostOptions['messageEncoding']): string {
   if (encoding === 'none') return text;
-  if (!BASE64.test(text)) throw new Error('message is not base64 (host.json messageEncoding)');
+  if (!isBase64(text)) throw new Error('message is not base64 (host.json messageEncoding)');
   return Buffer.from(text, 'base64').toString('utf8');
 }
