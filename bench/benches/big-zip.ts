@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { type Azurite, startAzurite } from '../../sandbox/azurite.js';
-import { postStream, streamedStartRun } from '../../test/helpers/azureml-streamed-upload.js';
+import { postStream, startRunFraming, streamedStartRun } from '../../test/helpers/azureml-streamed-upload.js';
 import type { BenchOptions } from '../lib/args.js';
 import {
   azureMlEnv,
@@ -69,14 +69,7 @@ async function sdkUploadAndForward(
   const upload = Number(process.hrtime.bigint() - started) / 1e9;
   const forwardStarted = process.hrtime.bigint();
   const download = await blob.download();
-  const boundary = `----bench-${round}`;
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="runDefinitionFile"; filename="definition.json"\r\n` +
-      `Content-Type: application/json\r\n\r\n${JSON.stringify(runDefinition())}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="projectZipFile"; filename="project.zip"\r\n` +
-      'Content-Type: application/zip\r\n\r\n',
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const { contentType, head, tail } = startRunFraming(runDefinition());
   const zip = download.readableStreamBody as NodeJS.ReadableStream;
   const body = Readable.from(
     (async function* () {
@@ -91,7 +84,7 @@ async function sdkUploadAndForward(
       {
         method: 'POST',
         headers: {
-          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-type': contentType,
           'content-length': String(head.length + size + tail.length),
         },
       },

@@ -14,6 +14,7 @@
  */
 import { Pool } from 'undici';
 import { type Azurite, startAzurite } from '../../sandbox/azurite.js';
+import { type CancelTarget as Target, upstreamPath } from '../../test/helpers/cancel-paths.js';
 import type { BenchOptions } from '../lib/args.js';
 import { type Child, startChild } from '../lib/child.js';
 import { median, spread } from '../lib/stats.js';
@@ -37,26 +38,6 @@ interface GatewayInfo {
   newBatchThreshold: number;
 }
 
-type Target =
-  | { kind: 'flyte'; project: string; domain: string; name: string }
-  | {
-      kind: 'azureml';
-      subscriptionId: string;
-      resourceGroupName: string;
-      workspaceName: string;
-      experimentName: string;
-      runId: string;
-    };
-
-/** The emulator path a target's cancel reaches (what the journal records). */
-function upstreamPath(target: Target): string {
-  return target.kind === 'flyte'
-    ? `/api/v1/executions/${target.project}/${target.domain}/${target.name}`
-    : `/execution/v1.0/subscriptions/${target.subscriptionId}/resourceGroups/${target.resourceGroupName}` +
-        `/providers/Microsoft.MachineLearningServices/workspaces/${target.workspaceName}` +
-        `/experiments/${target.experimentName}/runId/${target.runId}/cancel`;
-}
-
 /** Half Flyte, half Azure ML, interleaved; names as the emulators were seeded. */
 function targetsOf(count: number, prefix: string): Target[] {
   return Array.from({ length: count }, (_, i): Target => {
@@ -72,6 +53,21 @@ function targetsOf(count: number, prefix: string): Target[] {
           runId: `${prefix}a${n}`,
         };
   });
+}
+
+/** `count` targets, each seeded as a running run on its emulator. */
+async function seeded(
+  upstreams: Record<'flyte' | 'azureml', Child<unknown>>,
+  count: number,
+  prefix: string,
+): Promise<Target[]> {
+  const targets = targetsOf(count, prefix);
+  const byKind = (kind: Target['kind']) => targets.filter((t) => t.kind === kind).length;
+  await Promise.all([
+    ask(upstreams.flyte, { cmd: 'seed', count: byKind('flyte'), prefix: `${prefix}f` }),
+    ask(upstreams.azureml, { cmd: 'seed', count: byKind('azureml'), prefix: `${prefix}a` }),
+  ]);
+  return targets;
 }
 
 let nextId = 0;
@@ -133,12 +129,7 @@ async function oneBatch(
   deadlineMs: number,
   pollMs: number,
 ): Promise<Round> {
-  const targets = targetsOf(count, prefix);
-  const byKind = (kind: Target['kind']) => targets.filter((t) => t.kind === kind).length;
-  await Promise.all([
-    ask(upstreams.flyte, { cmd: 'seed', count: byKind('flyte'), prefix: `${prefix}f` }),
-    ask(upstreams.azureml, { cmd: 'seed', count: byKind('azureml'), prefix: `${prefix}a` }),
-  ]);
+  const targets = await seeded(upstreams, count, prefix);
   await ask(gateway, { cmd: 'stats' }); // clears what earlier rounds left
   const body = JSON.stringify({ cause: `bench ${prefix}`, targets });
   const sentAt = Date.now();
@@ -205,12 +196,7 @@ async function directBaseline(
   concurrency: number,
   prefix: string,
 ): Promise<number> {
-  const targets = targetsOf(count, prefix);
-  const byKind = (kind: Target['kind']) => targets.filter((t) => t.kind === kind).length;
-  await Promise.all([
-    ask(upstreams.flyte, { cmd: 'seed', count: byKind('flyte'), prefix: `${prefix}f` }),
-    ask(upstreams.azureml, { cmd: 'seed', count: byKind('azureml'), prefix: `${prefix}a` }),
-  ]);
+  const targets = await seeded(upstreams, count, prefix);
   const pools = {
     flyte: new Pool(upstreams.flyte.info.url, { connections: concurrency }),
     azureml: new Pool(upstreams.azureml.info.url, { connections: concurrency }),

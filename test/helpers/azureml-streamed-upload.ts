@@ -25,16 +25,24 @@ export interface StreamedStartRun {
   totalBytes: number;
 }
 
+/** The startrun multipart body around a zip: everything before the zip's bytes, and after. */
+export function startRunFraming(definition: unknown): { contentType: string; head: Buffer; tail: Buffer } {
+  const boundary = `----streamed-${randomBytes(8).toString('hex')}`;
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    head: Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="runDefinitionFile"; filename="definition.json"\r\n` +
+        `Content-Type: application/json\r\n\r\n${JSON.stringify(definition)}\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="projectZipFile"; filename="project.zip"\r\n` +
+        'Content-Type: application/zip\r\n\r\n',
+    ),
+    tail: Buffer.from(`\r\n--${boundary}--\r\n`),
+  };
+}
+
 /** A multipart body with `zipBytes` of zip part, produced chunk by chunk on demand. */
 export function streamedStartRun(definition: unknown, zipBytes: number): StreamedStartRun {
-  const boundary = `----streamed-${randomBytes(8).toString('hex')}`;
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="runDefinitionFile"; filename="definition.json"\r\n` +
-      `Content-Type: application/json\r\n\r\n${JSON.stringify(definition)}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="projectZipFile"; filename="project.zip"\r\n` +
-      'Content-Type: application/zip\r\n\r\n',
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const { contentType, head, tail } = startRunFraming(definition);
   const pattern = randomBytes(CHUNK_BYTES);
   const hash = createHash('sha256');
   let produced = 0;
@@ -69,7 +77,7 @@ export function streamedStartRun(definition: unknown, zipBytes: number): Streame
     { highWaterMark: 0 },
   );
   return {
-    contentType: `multipart/form-data; boundary=${boundary}`,
+    contentType,
     body,
     zip,
     totalBytes: head.length + zipBytes + tail.length,

@@ -22,14 +22,7 @@ export const azuremlTarget = (runId: string) => ({
 });
 export type TestTarget = ReturnType<typeof flyteTarget> | ReturnType<typeof azuremlTarget>;
 
-/** The emulator path a target's cancel reaches (what the journal records). */
-export function upstreamPath(target: TestTarget): string {
-  return target.kind === 'flyte'
-    ? `/api/v1/executions/${target.project}/${target.domain}/${target.name}`
-    : `/execution/v1.0/subscriptions/${target.subscriptionId}/resourceGroups/${target.resourceGroupName}` +
-        `/providers/Microsoft.MachineLearningServices/workspaces/${target.workspaceName}` +
-        `/experiments/${target.experimentName}/runId/${target.runId}/cancel`;
-}
+export { upstreamPath } from './cancel-paths.js';
 
 /** Cancel requests per upstream path, and how many of them succeeded, over both emulators. */
 export function cancelCalls(gateway: Gateway): Map<string, { calls: number; succeeded: number }> {

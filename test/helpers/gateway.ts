@@ -97,37 +97,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     ...(options.tokenUrlFromEmulator ? { FLYTE_TOKEN_URL: `${emulator.url}/oauth2/token` } : {}),
   };
   const logs = captureLogs();
-  if ((options.surface ?? 'local-host') === 'functions') {
-    const host = await startFunctionsSurface(env, logs);
-    const queueTrigger = options.cancellations
-      ? queueTriggerOf(host.runtime, host.queueHandler, logs)
-      : undefined;
-    return {
-      url: host.url,
-      emulator,
-      azureml,
-      azurite,
-      logs,
-      queueTrigger,
-      close: async () => {
-        await queueTrigger?.stop();
-        await host.close();
-        await host.runtime.close();
-        await Promise.all([emulator.close(), azureml?.close(), azurite?.stop()]);
-      },
-    };
-  }
-  const runtime = createRuntime(loadSettings(env));
-  const host = await startLocalHost({ port: 0, routes: routeTable(undefined, () => runtime), sink: logs });
+  const served =
+    (options.surface ?? 'local-host') === 'functions'
+      ? await startFunctionsSurface(env, logs)
+      : await startLocalSurface(env, logs);
   const queueTrigger = options.cancellations
-    ? queueTriggerOf(
-        runtime,
-        cancellationQueueHandler(() => runtime),
-        logs,
-      )
+    ? queueTriggerOf(served.runtime, served.queueHandler, logs)
     : undefined;
   return {
-    url: host.url,
+    url: served.url,
     emulator,
     azureml,
     azurite,
@@ -135,10 +113,22 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     queueTrigger,
     close: async () => {
       await queueTrigger?.stop();
-      await host.close();
-      await runtime.close();
+      await served.close();
+      await served.runtime.close();
       await Promise.all([emulator.close(), azureml?.close(), azurite?.stop()]);
     },
+  };
+}
+
+/** The local host (`npm start`'s fallback) on the route table, and the local queue handler. */
+async function startLocalSurface(env: Record<string, string>, logs: CapturedLogs) {
+  const runtime = createRuntime(loadSettings(env));
+  const host = await startLocalHost({ port: 0, routes: routeTable(undefined, () => runtime), sink: logs });
+  return {
+    url: host.url,
+    runtime,
+    queueHandler: cancellationQueueHandler(() => runtime),
+    close: () => host.close(),
   };
 }
 
@@ -201,7 +191,6 @@ async function startFunctionsSurface(env: Record<string, string>, logs: Captured
   return {
     url: host.url,
     registrations,
-    queues,
     runtime,
     queueHandler,
     close: async () => {
