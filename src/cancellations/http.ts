@@ -17,6 +17,7 @@ import { GatewayError, ProblemTypes, ValidationError } from '../problems/errors.
 import type { Runtime } from '../runtime.js';
 import { getRuntime } from '../runtime.js';
 import { batchIdSchema, type EncodedMessage, encodeMessages } from './messages.js';
+import { forEachConcurrently } from './processor.js';
 import type { CancellationQueue } from './queue.js';
 import { batchRequestSchema, CANCELLATIONS_ROUTE, reportQuerySchema } from './schemas.js';
 import { type CancellationStore, pendingRecord, type TargetRecord } from './store.js';
@@ -104,27 +105,22 @@ async function enqueueAll(
   messages: readonly EncodedMessage[],
 ): Promise<{ queued: number; unqueued: EncodedMessage[]; failure?: unknown }> {
   let queued = 0;
-  let next = 0;
   let failure: unknown;
   const unqueued: EncodedMessage[] = [];
-  const worker = async () => {
-    while (next < messages.length) {
-      const message = messages[next++] as EncodedMessage;
-      if (failure !== undefined) {
-        unqueued.push(message);
-        continue;
-      }
-      try {
-        await store.createChunk(batchId, message.chunk, recordsOf(message, 'pending'));
-        await queue.send(message.text);
-        queued += message.targets.length;
-      } catch (error) {
-        failure ??= error;
-        unqueued.push(message);
-      }
+  await forEachConcurrently(messages, PARALLEL_MESSAGES, async (message) => {
+    if (failure !== undefined) {
+      unqueued.push(message);
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_MESSAGES, messages.length) }, worker));
+    try {
+      await store.createChunk(batchId, message.chunk, recordsOf(message, 'pending'));
+      await queue.send(message.text);
+      queued += message.targets.length;
+    } catch (error) {
+      failure ??= error;
+      unqueued.push(message);
+    }
+  });
   return { queued, unqueued, ...(failure === undefined ? {} : { failure }) };
 }
 

@@ -139,7 +139,9 @@ export async function processMessage(
     if (attempts >= settings.CANCEL_MAX_ATTEMPTS) return saver.record({ ...base, outcome: 'failed' });
     saver.record({ ...base, outcome: 'pending' });
     const delay = retryDelaySeconds(attempts, result.retryAfterMs);
-    retries.set(delay, [...(retries.get(delay) ?? []), { ...target, index }]);
+    const group = retries.get(delay) ?? [];
+    group.push({ ...target, index });
+    retries.set(delay, group);
   });
   // Attempts are on record before the retries exist, so a crash in between only repeats work.
   const called = performance.now();
@@ -173,7 +175,7 @@ export function retryDelaySeconds(attempts: number, retryAfterMs?: number, rando
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight. */
-async function forEachConcurrently<T>(
+export async function forEachConcurrently<T>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<void>,
