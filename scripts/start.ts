@@ -15,7 +15,7 @@ import { startFlyteAdminEmulator } from '../sandbox/flyte-admin/index.js';
 import { loadSettings } from '../src/config.js';
 import { packageVersion } from '../src/http/health.js';
 import { withPrefix } from '../src/http/host-json.js';
-import { routeTable } from '../src/http/routes.js';
+import { FALLBACK_NAME, routeTable } from '../src/http/routes.js';
 import { startCancellationPoller } from '../src/local-host/cancellation-poller.js';
 import { startLocalHost } from '../src/local-host/server.js';
 import { ConfigError } from '../src/problems/errors.js';
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   }
 
   const routes = routeTable()
-    .filter((r) => !r.fallback)
+    .filter((r) => r.name !== FALLBACK_NAME)
     .map((r) => `  ${r.methods.join(',').padEnd(6)} /${withPrefix(r.route).padEnd(62)} ${r.name}`);
   console.log(
     [

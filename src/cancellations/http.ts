@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { gatewayRoute } from '../http/gateway-route.js';
 import { serverUrlOf } from '../http/openapi.js';
-import type { GatewayHandler } from '../http/operation-handler.js';
+import type { RouteHandler } from '../http/operation-handler.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { toFieldErrors } from '../http/validate.js';
 import { GatewayError, ProblemTypes, ValidationError } from '../problems/errors.js';
@@ -35,7 +35,7 @@ export class BatchNotFoundError extends GatewayError {
  * @example
  * const handler = submitBatchHandler(); // POST /v1/cancellations
  */
-export function submitBatchHandler(runtimeOf: () => Runtime = getRuntime): GatewayHandler {
+export function submitBatchHandler(runtimeOf: () => Runtime = getRuntime): RouteHandler {
   return gatewayRoute(
     'cancellations',
     async (request, { log }) => {
@@ -147,12 +147,11 @@ async function recordUnqueued(store: CancellationStore, batchId: string, message
  * @example
  * const handler = batchReportHandler(); // GET /v1/cancellations/{batchId}?outcome=failed&token=…
  */
-export function batchReportHandler(runtimeOf: () => Runtime = getRuntime): GatewayHandler {
+export function batchReportHandler(runtimeOf: () => Runtime = getRuntime): RouteHandler {
   return gatewayRoute('cancellationreport', async (request) => {
     const runtime = runtimeOf();
-    const url = new URL(request.url, 'http://localhost');
     const id = batchIdSchema.safeParse(request.params.batchId);
-    const query = reportQuerySchema.safeParse(Object.fromEntries(url.searchParams));
+    const query = reportQuerySchema.safeParse(Object.fromEntries(request.query));
     const errors = [
       ...(id.success ? [] : toFieldErrors('params.batchId', id.error)),
       ...(query.success ? [] : toFieldErrors('query', query.error)),

@@ -2,6 +2,8 @@
  * @module
  * Adapts a web-standard gateway handler to the Functions v4 HTTP trigger: the request body
  * stays the live stream (HTTP streaming is on) and the response body streams back.
+ * `request.params` is not passed on: with streaming the library fills it with every query
+ * parameter and top-level JSON body field too, so routes bind their own (routes.ts, bindRoute).
  */
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type HttpHandler, type HttpRequest, HttpResponse, type InvocationContext } from '@azure/functions';
@@ -9,7 +11,7 @@ import type { GatewayHandler } from './operation-handler.js';
 
 /**
  * @example
- * app.http('getexecution', { route, methods: ['GET'], handler: toAzureHandler(operationHandler(getExecution)) });
+ * app.http('getexecution', { route, methods: ['GET'], handler: toAzureHandler(bindRoute(route, handler)) });
  */
 export function toAzureHandler(handler: GatewayHandler): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext) => {
@@ -18,8 +20,7 @@ export function toAzureHandler(handler: GatewayHandler): HttpHandler {
         method: request.method,
         url: request.url,
         headers: request.headers,
-        params: request.params,
-        body: request.body as ReadableStream<Uint8Array> | null,
+        body: drainedOnCancel(request.body as ReadableStream<Uint8Array> | null),
       },
       context,
     );
@@ -29,4 +30,38 @@ export function toAzureHandler(handler: GatewayHandler): HttpHandler {
       body: response.body as NodeReadableStream | null,
     });
   };
+}
+
+/**
+ * The request body, except that cancelling it reads the rest and drops it. The host forwards
+ * the caller's body to this worker while the handler runs; a handler that refuses a body
+ * early (413, 415, a bad zip) and cancels it would reset that connection, and the host then
+ * fails the whole invocation with a bare 500 instead of sending the handler's answer
+ * (ForwarderError RequestBodyDestination; docs/functions-host.md). The host caps bodies at
+ * FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, so the drain is bounded.
+ */
+export function drainedOnCancel(body: ReadableStream<Uint8Array> | null): ReadableStream<Uint8Array> | null {
+  if (!body) return null;
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel() {
+        void drain(reader);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  try {
+    for (;;) if ((await reader.read()).done) return;
+  } catch {
+    // The caller went away: nothing left to drain.
+  }
 }

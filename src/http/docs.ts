@@ -11,7 +11,7 @@ import { RouteNotFoundError } from '../problems/errors.js';
 import { problemResponse } from '../problems/to-problem.js';
 import { correlate, correlationHeaders } from './correlation.js';
 import { withPrefix } from './host-json.js';
-import type { GatewayHandler } from './operation-handler.js';
+import type { RouteHandler } from './operation-handler.js';
 
 /** Assets copied from swagger-ui-dist, by name → content type. */
 const DIST_ASSETS: Record<string, string> = {
@@ -78,7 +78,7 @@ function distAsset(name: string): Uint8Array<ArrayBuffer> {
  * @example
  * const response = await docsPageHandler()(request, context); // 200 text/html
  */
-export function docsPageHandler(): GatewayHandler {
+export function docsPageHandler(): RouteHandler {
   return async (request) => {
     await request.body?.cancel().catch(() => undefined);
     const correlation = correlate(request.headers);
@@ -99,7 +99,7 @@ export function docsPageHandler(): GatewayHandler {
  * @example
  * await docsAssetHandler()({ ...request, params: { asset: 'swagger-ui.css' } }, context); // 200 text/css
  */
-export function docsAssetHandler(): GatewayHandler {
+export function docsAssetHandler(): RouteHandler {
   return async (request) => {
     await request.body?.cancel().catch(() => undefined);
     const correlation = correlate(request.headers);

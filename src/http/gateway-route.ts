@@ -9,7 +9,7 @@ import { createLogger, type Logger } from '../log.js';
 import { GatewayError } from '../problems/errors.js';
 import { problemResponse } from '../problems/to-problem.js';
 import { type Correlation, correlate, correlationHeaders } from './correlation.js';
-import type { GatewayHandler, GatewayRequest } from './operation-handler.js';
+import type { RoutedRequest, RouteHandler } from './operation-handler.js';
 
 export interface RouteContext {
   correlation: Correlation;
@@ -23,9 +23,9 @@ export interface RouteContext {
  */
 export function gatewayRoute(
   name: string,
-  run: (request: GatewayRequest, ctx: RouteContext) => Promise<Response>,
+  run: (request: RoutedRequest, ctx: RouteContext) => Promise<Response>,
   options: { readsBody?: boolean } = {},
-): GatewayHandler {
+): RouteHandler {
   return async (request, sink) => {
     if (!options.readsBody) await request.body?.cancel().catch(() => undefined);
     const correlation = correlate(request.headers);

@@ -7,13 +7,13 @@ import { readJsonUp } from '../find-up.js';
 import { getRuntime, type Runtime } from '../runtime.js';
 import { storageConfigured } from '../storage/clients.js';
 import { gatewayRoute } from './gateway-route.js';
-import type { GatewayHandler } from './operation-handler.js';
+import type { RouteHandler } from './operation-handler.js';
 
 /**
  * @example
  * const response = await healthHandler()(request, console); // 200 {"status":"ok",...}
  */
-export function healthHandler(runtimeOf: () => Runtime = getRuntime): GatewayHandler {
+export function healthHandler(runtimeOf: () => Runtime = getRuntime): RouteHandler {
   return gatewayRoute('health', async () => {
     const { settings } = runtimeOf();
     return Response.json({

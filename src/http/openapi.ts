@@ -9,7 +9,7 @@ import type { Operation } from '../catalog/operation.js';
 import { getRuntime, type Runtime } from '../runtime.js';
 import { gatewayRoute } from './gateway-route.js';
 import { routePrefix } from './host-json.js';
-import type { GatewayHandler, GatewayRequest } from './operation-handler.js';
+import type { GatewayRequest, RouteHandler } from './operation-handler.js';
 
 const first = (value: string | null) => value?.split(',')[0]?.trim() || undefined;
 
@@ -38,7 +38,7 @@ export function serverUrlOf(
 export function openApiHandler(
   runtimeOf: () => Runtime = getRuntime,
   ops: readonly Operation[] = operations,
-): GatewayHandler {
+): RouteHandler {
   return gatewayRoute('openapi', async (request) => {
     // Loaded with the first request: the document builder is a fifth of the app's cold load.
     const { buildOpenApiDocument } = await import('../openapi/document.js');

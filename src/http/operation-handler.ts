@@ -21,18 +21,32 @@ import { readCapped } from './read-capped.js';
 import { readJsonBody } from './read-json-body.js';
 import { validateInput } from './validate.js';
 
-/** The parts of an HTTP request a handler reads; both Functions' HttpRequest and the local host provide them. */
+/**
+ * The parts of an HTTP request a host hands over; both Functions' HttpRequest and the local
+ * host provide them. No route values: under the real host `request.params` also holds query
+ * and JSON body fields, so each route binds its own (`RoutedRequest`).
+ */
 export interface GatewayRequest {
   method: string;
   url: string;
   headers: Headers;
-  params: Record<string, string>;
   body: ReadableStream<Uint8Array> | null;
   /** Aborted when the caller goes away, so the upstream call is abandoned too (local host). */
   signal?: AbortSignal;
 }
 
+/** A request bound to the route that serves it (`bindRoute` in routes.ts). */
+export interface RoutedRequest extends GatewayRequest {
+  /** The route template's values, taken from the URL path. */
+  params: Record<string, string>;
+  /** The query string without the host's `code` (function key). */
+  query: URLSearchParams;
+}
+
+/** What a host calls. */
 export type GatewayHandler = (request: GatewayRequest, sink: LogSink) => Promise<Response>;
+/** What a route implements: the request comes bound to the route's own template. */
+export type RouteHandler = (request: RoutedRequest, sink: LogSink) => Promise<Response>;
 
 /** End-to-end headers of an upstream answer that the caller may see; everything else stays. */
 const PASSTHROUGH_HEADERS = [
@@ -51,13 +65,12 @@ const UPSTREAM_ERROR_BODY_LIMIT = 64 * 1024;
  * const handler = operationHandler(getExecution);
  * const response = await handler(request, context);
  */
-export function operationHandler(op: Operation, runtimeOf: () => Runtime = getRuntime): GatewayHandler {
+export function operationHandler(op: Operation, runtimeOf: () => Runtime = getRuntime): RouteHandler {
   return async (request, sink) => {
     const started = performance.now();
     const correlation = correlate(request.headers);
     const log = createLogger(sink).child({ requestId: correlation.requestId, operation: op.seed });
-    const url = new URL(request.url, 'http://localhost');
-    const instance = url.pathname;
+    const instance = new URL(request.url, 'http://localhost').pathname;
     let upstream: UpstreamResponse | undefined;
     try {
       const runtime = runtimeOf();
@@ -67,7 +80,7 @@ export function operationHandler(op: Operation, runtimeOf: () => Runtime = getRu
         : op.input.body
           ? await readJsonBody(request.body, request.headers, runtime.settings.MAX_JSON_BODY_BYTES)
           : await discard(request.body);
-      const query = Object.fromEntries(url.searchParams);
+      const query = Object.fromEntries(request.query);
       const input = validateInput(op, { params: request.params, query, body }, runtime.settings);
       if (streamed) input.body = { stream: request.body, headers: request.headers } satisfies StreamedBody;
       const ctx: OperationContext = { runtime, correlation, log, signal: request.signal };

@@ -14,8 +14,6 @@ type Segment =
 export interface RouteTemplate {
   template: string;
   segments: Segment[];
-  /** Higher wins when several templates match: more literals, then no catch-all. */
-  precedence: number;
 }
 
 /** Parses `a/{b}/{*c}` (no leading slash). */
@@ -30,9 +28,7 @@ export function parseTemplate(template: string): RouteTemplate {
       if (param?.[1]) return { kind: 'param', name: param[1] };
       return { kind: 'literal', value: part.toLowerCase() };
     });
-  const literals = segments.filter((s) => s.kind === 'literal').length;
-  const catchAll = segments.some((s) => s.kind === 'rest');
-  return { template, segments, precedence: literals * 2 + (catchAll ? 0 : 1) };
+  return { template, segments };
 }
 
 /**

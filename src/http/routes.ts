@@ -5,7 +5,8 @@
  * document and its reference page (`/v1/openapi.json`, `/v1/docs`) and a
  * catch-all that answers unknown paths (404) and wrong methods (405) with problem+json.
  * Functions registrations and the local host both read this one table, so they serve the
- * same names, routes, methods and handlers.
+ * same names, routes, methods and handlers. Each handler binds its route values from its own
+ * template and the URL: the host's `request.params` also carries query and body fields.
  */
 import { batchReportHandler, submitBatchHandler } from '../cancellations/http.js';
 import { CANCELLATIONS_ROUTE, REPORT_ROUTE } from '../cancellations/schemas.js';
@@ -19,8 +20,9 @@ import { correlate, correlationHeaders } from './correlation.js';
 import { docsAssetHandler, docsPageHandler } from './docs.js';
 import { healthHandler } from './health.js';
 import { withPrefix } from './host-json.js';
+import { compareFunctionNames } from './host-routing.js';
 import { openApiHandler } from './openapi.js';
-import { type GatewayHandler, operationHandler } from './operation-handler.js';
+import { type GatewayHandler, operationHandler, type RouteHandler } from './operation-handler.js';
 import { matchTemplate, parseTemplate } from './route-template.js';
 import { uploadSlotHandler } from './upload-slot.js';
 
@@ -35,9 +37,19 @@ export interface RouteDefinition {
   route: string;
   authLevel: 'anonymous' | 'function';
   handler: GatewayHandler;
-  /** The catch-all ranks below every other route. */
-  fallback?: boolean;
 }
+
+/** A route before binding: its handler reads params and query bound from its own template. */
+type RouteEntry = Omit<RouteDefinition, 'handler'> & { handler: RouteHandler };
+
+/**
+ * The catch-all's function name. The host tries routes in function-name order and the first
+ * match wins, so the catch-all must sort after every other name (`_` sorts after letters).
+ */
+export const FALLBACK_NAME = 'zz_fallback';
+
+/** The query parameter the host takes a function key from; never an operation's input. */
+const KEY_QUERY = 'code';
 
 /** Contract path `/v1/api/{id-project}` → Functions route `v1/api/{id-project}`. */
 export function routeOf(op: Pick<Operation, 'rest'>): string {
@@ -52,7 +64,7 @@ export function routeTable(
   ops: readonly Operation[] = operations,
   runtimeOf: () => Runtime = getRuntime,
 ): RouteDefinition[] {
-  const table: RouteDefinition[] = ops.map((op) => ({
+  const table: RouteEntry[] = ops.map((op) => ({
     name: op.seed,
     methods: [op.rest.method as HttpMethod],
     route: routeOf(op),
@@ -114,18 +126,41 @@ export function routeTable(
     },
   );
   table.push({
-    name: 'fallback',
+    name: FALLBACK_NAME,
     methods: ALL_METHODS,
     route: '{*path}',
     authLevel: 'anonymous',
     handler: fallbackHandler([...table]),
-    fallback: true,
   });
-  return table;
+  const last = table
+    .map((r) => r.name)
+    .sort(compareFunctionNames)
+    .at(-1);
+  if (last !== FALLBACK_NAME)
+    throw new Error(`function "${last}" sorts after the catch-all ${FALLBACK_NAME}`);
+  return table.map((entry) => ({ ...entry, handler: bindRoute(entry.route, entry.handler) }));
+}
+
+/**
+ * A host-facing handler for `route`: params from the URL path matched against the route's own
+ * template (never the host's `request.params`), the query without the function key.
+ * @example
+ * bindRoute('v1/cancellations/{batchId}', handler) // handler sees params.batchId from the path
+ */
+export function bindRoute(route: string, handler: RouteHandler): GatewayHandler {
+  const template = parseTemplate(withPrefix(route));
+  return (request, sink) => {
+    const url = new URL(request.url, 'http://localhost');
+    const query = new URLSearchParams(url.search);
+    for (const name of [...query.keys()]) if (name.toLowerCase() === KEY_QUERY) query.delete(name);
+    // The host only calls a function whose template matched, so this always binds.
+    const params = matchTemplate(template, url.pathname) ?? {};
+    return handler({ ...request, params, query }, sink);
+  };
 }
 
 /** Answers 405 (with `Allow`) when another route has this path, else 404. */
-export function fallbackHandler(table: readonly RouteDefinition[]): GatewayHandler {
+export function fallbackHandler(table: readonly Pick<RouteDefinition, 'methods' | 'route'>[]): RouteHandler {
   const templates = table.map((r) => ({ methods: r.methods, template: parseTemplate(withPrefix(r.route)) }));
   return async (request) => {
     await request.body?.cancel().catch(() => undefined);

@@ -7,13 +7,13 @@
  */
 import { getRuntime, type Runtime } from '../runtime.js';
 import { gatewayRoute } from './gateway-route.js';
-import type { GatewayHandler } from './operation-handler.js';
+import type { RouteHandler } from './operation-handler.js';
 
 /**
  * @example
  * const response = await uploadSlotHandler()(request, context); // 201 {"uploadId": "...", ...}
  */
-export function uploadSlotHandler(runtimeOf: () => Runtime = getRuntime): GatewayHandler {
+export function uploadSlotHandler(runtimeOf: () => Runtime = getRuntime): RouteHandler {
   return gatewayRoute('uploadslot', async (_request, { log }) => {
     const slot = await runtimeOf().staging().uploadSlot();
     // The URL is a credential: its id and expiry are logged, never the URL.

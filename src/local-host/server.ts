@@ -3,14 +3,26 @@
  * A small stand-in for the Functions host, for `npm start` where Core Tools is absent and
  * for the integration tests: it serves the same route table (names, routes, methods,
  * handlers) under host.json's route prefix on Node's HTTP server, with bodies streamed both
- * ways. Function keys are not checked, as under `func start`.
+ * ways. It picks the function as the real host does — routes in function-name order, the
+ * first template and method that match — so a route another one shadows fails here too.
+ * Bodies follow the host too: one with a Content-Length is read whole before the handler
+ * runs, and past FUNCTIONS_REQUEST_BODY_SIZE_LIMIT the answer is the host's bare 500.
+ * Function keys are not checked, as under `func start`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { withPrefix } from '../http/host-json.js';
-import { matchTemplate, parseTemplate } from '../http/route-template.js';
+import { firstMatch, hostRouteOf, inHostOrder } from '../http/host-routing.js';
 import { type RouteDefinition, routeTable } from '../http/routes.js';
 import { createLogger, type LogSink } from '../log.js';
+import {
+  declaredLength,
+  HostBodyLimitError,
+  hostBodyLimit,
+  limitedStream,
+  readWholeBody,
+  replay,
+} from './host-body.js';
 
 export interface LocalHostOptions {
   /** @default 7071 */
@@ -20,6 +32,8 @@ export interface LocalHostOptions {
   routes?: RouteDefinition[];
   /** Where handler logs go. @default console */
   sink?: LogSink;
+  /** The host's request body limit. @default FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, else 100 MB */
+  bodyLimit?: number;
 }
 
 export interface LocalHost {
@@ -36,23 +50,20 @@ export interface LocalHost {
  */
 export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
   const sink = options.sink ?? console;
-  const compiled = (options.routes ?? routeTable())
-    .map((route) => ({ route, template: parseTemplate(withPrefix(route.route)) }))
-    .sort(
-      (a, b) =>
-        Number(a.route.fallback ?? false) - Number(b.route.fallback ?? false) ||
-        b.template.precedence - a.template.precedence,
-    );
+  const bodyLimit = options.bodyLimit ?? hostBodyLimit();
+  const ordered = inHostOrder(
+    (options.routes ?? routeTable()).map((route) => ({
+      ...hostRouteOf(route.name, route.methods, withPrefix(route.route)),
+      definition: route,
+    })),
+  );
 
   const server = createServer((req, res) => {
     const pathname = (req.url ?? '/').split('?')[0] ?? '/';
-    const method = (req.method ?? 'GET').toUpperCase();
-    for (const { route, template } of compiled) {
-      if (!route.methods.includes(method as RouteDefinition['methods'][number])) continue;
-      const params = matchTemplate(template, pathname);
-      if (params) return void serve(route, params, req, res, sink);
-    }
-    res.writeHead(404).end();
+    const hit = firstMatch(ordered, req.method ?? 'GET', pathname);
+    // The host's answer when no function matches: 404, no body.
+    if (!hit) return void res.writeHead(404, { 'content-length': '0' }).end();
+    serve(hit.route.definition, req, res, { sink, bodyLimit });
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
@@ -73,10 +84,9 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
 
 async function serve(
   route: RouteDefinition,
-  params: Record<string, string>,
   req: IncomingMessage,
   res: ServerResponse,
-  sink: LogSink,
+  { sink, bodyLimit }: { sink: LogSink; bodyLimit: number },
 ): Promise<void> {
   const requestHeaders = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -88,18 +98,29 @@ async function serve(
   res.once('close', () => {
     if (!res.writableFinished) caller.abort();
   });
+  let overLimit = false;
   try {
+    let body: ReadableStream<Uint8Array> | null = null;
+    if (hasBody) {
+      const declared = declaredLength(req) ?? 0;
+      body =
+        declared > 0
+          ? replay(await readWholeBody(req, bodyLimit))
+          : limitedStream(req, bodyLimit, () => {
+              overLimit = true;
+            });
+    }
     const response = await route.handler(
       {
         method: (req.method ?? 'GET').toUpperCase(),
         url: `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`,
         headers: requestHeaders,
-        params,
-        body: hasBody ? requestBody(req) : null,
+        body,
         signal: caller.signal,
       },
       sink,
     );
+    if (overLimit) throw new HostBodyLimitError(bodyLimit);
     const headers = Object.fromEntries(response.headers);
     // A handler that refused the body (413, 415, ...) stopped reading it: close the
     // connection after the answer instead of draining an upload nobody wants.
@@ -111,6 +132,13 @@ async function serve(
       res.end();
     }
   } catch (error) {
+    if (error instanceof HostBodyLimitError) {
+      // What the host answers when a body passes its limit: 500, no body, connection closed.
+      createLogger(sink).warn('localhost.body_over_limit', { route: route.name, limit: bodyLimit });
+      if (!res.headersSent) res.writeHead(500, { 'content-length': '0', connection: 'close' }).end();
+      else res.destroy();
+      return;
+    }
     // Handlers render their own problems; this is a broken stream mid-response.
     createLogger(sink).error('localhost.stream_failed', { route: route.name, error: (error as Error).name });
     if (!res.headersSent) res.writeHead(500).end();
@@ -150,39 +178,4 @@ function drained(res: ServerResponse): Promise<void> {
     res.on('drain', done);
     res.on('close', done);
   });
-}
-
-/**
- * The request body as a web stream with back-pressure. Cancelling it (a handler that stops
- * reading at a cap) pauses the socket rather than destroying it, so the answer still goes out.
- */
-function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
-  let open = true;
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        req.on('data', (chunk: Buffer) => {
-          if (!open) return;
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((controller.desiredSize ?? 0) <= 0) req.pause();
-        });
-        req.once('end', () => {
-          if (open) controller.close();
-          open = false;
-        });
-        req.once('error', (error) => {
-          if (open) controller.error(error);
-          open = false;
-        });
-      },
-      pull() {
-        req.resume();
-      },
-      cancel() {
-        open = false;
-        req.pause();
-      },
-    },
-    { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
-  );
 }

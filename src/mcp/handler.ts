@@ -10,7 +10,7 @@
 import { operations } from '../catalog/index.js';
 import type { Operation } from '../catalog/operation.js';
 import { correlate, correlationHeaders } from '../http/correlation.js';
-import type { GatewayHandler } from '../http/operation-handler.js';
+import type { RouteHandler } from '../http/operation-handler.js';
 import { readCapped } from '../http/read-capped.js';
 import { createLogger } from '../log.js';
 import { GatewayError, PayloadTooLargeError } from '../problems/errors.js';
@@ -30,7 +30,7 @@ const REFRAMED_HEADERS = ['content-length', 'transfer-encoding', 'connection'];
 export function mcpHandler(
   runtimeOf: () => Runtime = getRuntime,
   ops: readonly Operation[] = operations,
-): GatewayHandler {
+): RouteHandler {
   return async (request, sink) => {
     if (request.method.toUpperCase() !== 'POST') {
       await request.body?.cancel().catch(() => undefined);

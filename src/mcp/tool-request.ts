@@ -9,7 +9,7 @@
  */
 import { newRunId } from '../azureml/executions.js';
 import { withPrefix } from '../http/host-json.js';
-import type { GatewayRequest } from '../http/operation-handler.js';
+import type { RoutedRequest } from '../http/operation-handler.js';
 import { type FieldError, ValidationError } from '../problems/errors.js';
 import type { ToolDefinition } from './tools.js';
 
@@ -25,7 +25,7 @@ export interface ToolCallContext {
 }
 
 export interface ToolRequest {
-  request: GatewayRequest;
+  request: RoutedRequest;
   /** The run id sent with an Azure ML start (the caller's or one minted here), for resource URIs. */
   runId?: string;
 }
@@ -89,7 +89,7 @@ export function toGatewayRequest(
   );
   const search = query.size > 0 ? `?${query}` : '';
   const url = new URL(`/${withPrefix(path.replace(/^\//, ''))}${search}`, context.origin).href;
-  return { request: { method: op.rest.method, url, headers, params, body }, runId };
+  return { request: { method: op.rest.method, url, headers, params, query, body }, runId };
 }
 
 /**

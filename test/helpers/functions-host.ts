@@ -1,11 +1,18 @@
 /**
- * A test host for the Functions registrations themselves: it loads `src/functions/*.ts`
- * with `app.http` captured (the real runtime is absent in tests), then serves exactly the
- * captured registrations — route, methods, handler — over Node's HTTP server, calling each
- * handler with the library's own `HttpRequest` and `InvocationContext`. What differs from
- * the local host is only the adapter under test.
+ * A test host for the Functions registrations themselves: it loads `src/functions/*.ts` with
+ * `app.http` captured (the real runtime is absent in tests), then serves exactly the captured
+ * registrations over Node's HTTP server the way the real host and `@azure/functions` with HTTP
+ * streaming do (docs/functions-host.md):
+ * - routes in function-name order, the first template and method that match;
+ * - a body with a Content-Length read whole before the function runs, past
+ *   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT a bare 500;
+ * - `request.params` filled like the trigger metadata: top-level JSON body fields, then every
+ *   query parameter but `code`, then the route values;
+ * - `request.url` built from the X-Forwarded-Proto/Host the host's proxy sets;
+ * - a body the function cancels before it was all forwarded fails the invocation with a bare
+ *   500, as the host's proxy does when the worker resets the connection.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,7 +24,15 @@ import {
   InvocationContext,
 } from '@azure/functions';
 import { withPrefix } from '../../src/http/host-json.js';
-import { matchTemplate, parseTemplate } from '../../src/http/route-template.js';
+import { firstMatch, hostRouteOf, inHostOrder } from '../../src/http/host-routing.js';
+import {
+  declaredLength,
+  HostBodyLimitError,
+  hostBodyLimit,
+  limitedStream,
+  readWholeBody,
+  replay,
+} from '../../src/local-host/host-body.js';
 import type { LogSink } from '../../src/log.js';
 
 export interface Registration extends HttpFunctionOptions {
@@ -29,35 +44,38 @@ export interface FunctionsTestHost {
   close(): Promise<void>;
 }
 
-/** Serves captured registrations; catch-all routes rank last, as ASP.NET routing does. */
+/** The request as the host hands it to the function, and whether the function dropped its body. */
+interface HostRequest {
+  request: HttpRequest;
+  bodyCancelled: () => boolean;
+  overLimit: () => boolean;
+}
+
 export async function serveRegistrations(
   registrations: Registration[],
   sink: LogSink,
+  bodyLimit = hostBodyLimit(),
 ): Promise<FunctionsTestHost> {
-  const table = registrations
-    .map((r) => ({ r, template: parseTemplate(withPrefix(r.route ?? r.name)) }))
-    .sort((a, b) => b.template.precedence - a.template.precedence);
+  const table = inHostOrder(
+    registrations.map((r) => ({
+      ...hostRouteOf(r.name, r.methods ?? ['GET', 'POST'], withPrefix(r.route ?? r.name)),
+      registration: r,
+    })),
+  );
   const server = createServer(async (req, res) => {
     const pathname = (req.url ?? '/').split('?')[0] ?? '/';
-    const method = req.method ?? 'GET';
-    const hit = table
-      .filter(({ r }) => (r.methods ?? ['GET', 'POST']).includes(method as never))
-      .map(({ r, template }) => ({ r, params: matchTemplate(template, pathname) }))
-      .find((m) => m.params);
-    if (!hit?.params) return void res.writeHead(404).end();
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-    const request = new HttpRequest({
-      method,
-      url: `http://${req.headers.host}${req.url}`,
-      headers,
-      params: hit.params,
-      ...(chunks.length > 0 ? { body: { bytes: Buffer.concat(chunks) } } : {}),
-    });
+    const hit = firstMatch(table, req.method ?? 'GET', pathname);
+    if (!hit) return void res.writeHead(404, { 'content-length': '0' }).end();
+    const failed = () => res.writeHead(500, { 'content-length': '0', connection: 'close' }).end();
+    let host: HostRequest;
+    try {
+      host = await hostRequest(req, hit.params, bodyLimit);
+    } catch (error) {
+      if (error instanceof HostBodyLimitError) return failed();
+      throw error;
+    }
     const context = new InvocationContext({
-      functionName: hit.r.name,
+      functionName: hit.route.registration.name,
       logHandler: (level, ...args) => {
         const line = args.map(String).join(' ');
         if (level === 'error') sink.error(line);
@@ -65,7 +83,10 @@ export async function serveRegistrations(
         else sink.info(line);
       },
     });
-    const result = (await hit.r.handler(request, context)) as HttpResponse | HttpResponseInit;
+    const result = (await hit.route.registration.handler(host.request, context)) as
+      | HttpResponse
+      | HttpResponseInit;
+    if (host.overLimit() || host.bodyCancelled()) return failed();
     const response = result as HttpResponse;
     res.writeHead(response.status ?? 200, Object.fromEntries(response.headers));
     if (response.body) await pipeline(Readable.fromWeb(response.body), res);
@@ -81,4 +102,99 @@ export async function serveRegistrations(
         server.closeAllConnections();
       }),
   };
+}
+
+/** Builds the function's request as the host and `createStreamRequest` do. */
+async function hostRequest(
+  req: IncomingMessage,
+  routeValues: Record<string, string>,
+  bodyLimit: number,
+): Promise<HostRequest> {
+  const method = req.method ?? 'GET';
+  const withBody = method !== 'GET' && method !== 'HEAD';
+  let whole: Buffer | undefined;
+  let overLimit = false;
+  let source: ReadableStream<Uint8Array> | undefined;
+  if (withBody) {
+    if ((declaredLength(req) ?? 0) > 0) whole = await readWholeBody(req, bodyLimit);
+    source = whole
+      ? replay(whole)
+      : limitedStream(req, bodyLimit, () => {
+          overLimit = true;
+        });
+  }
+  let cancelled = false;
+  const body = source && watchCancel(source, () => (cancelled = true));
+  // The host's proxy sets these; the library builds the URL from them.
+  const url = `http://${req.headers.host}${req.url}`;
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(',') : value);
+  }
+  const query = new URL(url).searchParams;
+  const nativeRequest = new Request(url, { method, headers, body, duplex: 'half' } as RequestInit);
+  const params = bindingParams(whole, query, routeValues);
+  // `nativeRequest` is how the library itself builds a streamed request (createStreamRequest).
+  const request = new HttpRequest({ nativeRequest, params } as unknown as ConstructorParameters<
+    typeof HttpRequest
+  >[0]);
+  return { request, bodyCancelled: () => cancelled, overLimit: () => overLimit };
+}
+
+/** Passes `source` through, noting a cancel that comes before its end. */
+function watchCancel(source: ReadableStream<Uint8Array>, onCancel: () => void): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  let ended = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) {
+          ended = true;
+          controller.close();
+        } else controller.enqueue(value);
+      },
+      async cancel(reason) {
+        if (!ended) onCancel();
+        await reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * The string entries of the HTTP trigger's metadata, which `@azure/functions` hands over as
+ * `request.params`: top-level fields of a JSON-looking body (strings as they are, numbers
+ * and booleans as .NET prints them; objects, arrays and nulls dropped), then the query
+ * (except `code`), then the route values, later ones replacing earlier ones by name,
+ * ignoring case.
+ */
+export function bindingParams(
+  body: Buffer | undefined,
+  query: URLSearchParams,
+  routeValues: Record<string, string>,
+): Record<string, string> {
+  const entries = new Map<string, [string, string]>();
+  const put = (key: string, value: string) => {
+    const existing = entries.get(key.toLowerCase());
+    entries.set(key.toLowerCase(), [existing?.[0] ?? key, value]);
+  };
+  const text = body?.toString('utf8').trim() ?? '';
+  if (text.startsWith('{') && text.endsWith('}')) {
+    try {
+      for (const [key, value] of Object.entries(JSON.parse(text) as Record<string, unknown>)) {
+        if (typeof value === 'string') put(key, value);
+        else if (typeof value === 'number') put(key, String(value));
+        else if (typeof value === 'boolean') put(key, value ? 'True' : 'False');
+      }
+    } catch {
+      // Not JSON after all: the host binds nothing from it.
+    }
+  }
+  for (const key of new Set(query.keys())) {
+    if (key.toLowerCase() !== 'code') put(key, query.getAll(key).join(','));
+  }
+  for (const [key, value] of Object.entries(routeValues)) put(key, value);
+  return Object.fromEntries(entries.values());
 }

@@ -21,6 +21,7 @@ import { cancellationQueueHandler, type QueueHandler } from '../../src/cancellat
 import { loadSettings } from '../../src/config.js';
 import { routeTable } from '../../src/http/routes.js';
 import { startCancellationPoller } from '../../src/local-host/cancellation-poller.js';
+import { hostBodyLimit } from '../../src/local-host/host-body.js';
 import type { QueuePoller } from '../../src/local-host/queue-poller.js';
 import { startLocalHost } from '../../src/local-host/server.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
@@ -123,7 +124,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
 /** The local host (`npm start`'s fallback) on the route table, and the local queue handler. */
 async function startLocalSurface(env: Record<string, string>, logs: CapturedLogs) {
   const runtime = createRuntime(loadSettings(env));
-  const host = await startLocalHost({ port: 0, routes: routeTable(undefined, () => runtime), sink: logs });
+  const host = await startLocalHost({
+    port: 0,
+    routes: routeTable(undefined, () => runtime),
+    sink: logs,
+    bodyLimit: hostBodyLimit(env),
+  });
   return {
     url: host.url,
     runtime,
@@ -176,7 +182,7 @@ async function startFunctionsSurface(env: Record<string, string>, logs: Captured
     setup.mockRestore();
     process.env = saved;
   }
-  const host = await serveRegistrations(registrations, logs);
+  const host = await serveRegistrations(registrations, logs, hostBodyLimit(env));
   const registered = queues.find((q) => q.name === 'cancellationqueue');
   if (!registered) throw new Error('src/functions/queue.ts registered no cancellationqueue trigger');
   // The captured registration, called as the host would: message text plus trigger metadata.

@@ -5,7 +5,7 @@
  */
 import type { Operation } from '../../src/catalog/operation.js';
 import { loadSettings, type Settings } from '../../src/config.js';
-import type { GatewayRequest } from '../../src/http/operation-handler.js';
+import type { RoutedRequest } from '../../src/http/operation-handler.js';
 import { matchTemplate, parseTemplate } from '../../src/http/route-template.js';
 import { routeOf } from '../../src/http/routes.js';
 import type { LogSink } from '../../src/log.js';
@@ -100,14 +100,16 @@ export interface GatewayRequestInit {
   params?: Record<string, string>;
 }
 
-/** A `GatewayRequest` for `path` on the local origin. */
-export function gatewayRequest(path: string, init: GatewayRequestInit = {}): GatewayRequest {
+/** A request for `path` on the local origin, bound to `params` (the query from the path). */
+export function gatewayRequest(path: string, init: GatewayRequestInit = {}): RoutedRequest {
   const body = typeof init.body === 'string' ? new Blob([init.body]).stream() : (init.body ?? null);
+  const url = `http://localhost:7071${path}`;
   return {
     method: init.method ?? 'GET',
-    url: `http://localhost:7071${path}`,
+    url,
     headers: new Headers(init.headers ?? {}),
     params: init.params ?? {},
+    query: new URL(url).searchParams,
     body,
   };
 }
@@ -117,7 +119,7 @@ export function requestFor(
   op: Operation,
   path: string,
   init: Omit<GatewayRequestInit, 'params'> = {},
-): GatewayRequest {
+): RoutedRequest {
   const params = matchTemplate(parseTemplate(routeOf(op)), path.split('?')[0] ?? path);
   if (!params) throw new Error(`${path} does not match the route of ${op.seed}`);
   return gatewayRequest(path, { method: op.rest.method, ...init, params });

@@ -51,6 +51,9 @@ describe('startrun memory via local-host', () => {
       env: {
         AZUREML_ENDPOINT: emulator.url,
         MAX_PROJECT_ZIP_BYTES: String(256 * MiB),
+        // A deployment that raises the host's request limit; the body goes chunked (postStream),
+        // which the host streams instead of reading whole first (docs/functions-host.md).
+        FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(256 * MiB),
         // The emulator parses and hashes 200 MiB before it answers.
         UPSTREAM_TIMEOUT_MS: '30000',
       },

@@ -15,24 +15,7 @@ describe('parseTemplate', () => {
         { kind: 'param', name: 'id-project' },
         { kind: 'rest', name: 'rest' },
       ],
-      precedence: 4,
     });
-  });
-
-  it.each([
-    { template: 'v1/health', precedence: 5 },
-    { template: '/v1/health/', precedence: 5 },
-    { template: 'v1/api/v1/executions/recover', precedence: 11 },
-    { template: 'v1/api/v1/executions/{id-project}/{id-domain}/{id-name}', precedence: 9 },
-    { template: 'v1/{a}', precedence: 3 },
-    { template: 'v1/{*rest}', precedence: 2 },
-    { template: '{*path}', precedence: 0 },
-  ])('gives $template precedence $precedence', ({ template, precedence }) => {
-    // Act
-    const route = parseTemplate(template);
-
-    // Assess
-    expect(route.precedence).toBe(precedence);
   });
 });
 
@@ -79,54 +62,5 @@ describe.each([
 
     // Assess
     expect(params).toBeNull();
-  });
-});
-
-describe('precedence ordering', () => {
-  const templates = [
-    '{*path}',
-    'v1/api/{*rest}',
-    'v1/api/v1/executions/{id-project}',
-    'v1/api/v1/executions/recover',
-    'v1/api/v1/{kind}/{id-project}',
-  ].map(parseTemplate);
-  const winner = (path: string) =>
-    templates
-      .filter((t) => matchTemplate(t, path) !== null)
-      .sort((a, b) => b.precedence - a.precedence)
-      .map((t) => t.template);
-
-  it.each([
-    {
-      path: '/v1/api/v1/executions/recover',
-      expected: [
-        'v1/api/v1/executions/recover',
-        'v1/api/v1/executions/{id-project}',
-        'v1/api/v1/{kind}/{id-project}',
-        'v1/api/{*rest}',
-        '{*path}',
-      ],
-    },
-    {
-      path: '/v1/api/v1/executions/flytesnacks',
-      expected: [
-        'v1/api/v1/executions/{id-project}',
-        'v1/api/v1/{kind}/{id-project}',
-        'v1/api/{*rest}',
-        '{*path}',
-      ],
-    },
-    {
-      path: '/v1/api/v1/metrics/flytesnacks',
-      expected: ['v1/api/v1/{kind}/{id-project}', 'v1/api/{*rest}', '{*path}'],
-    },
-    { path: '/v1/api/other', expected: ['v1/api/{*rest}', '{*path}'] },
-    { path: '/elsewhere', expected: ['{*path}'] },
-  ])('ranks literal-rich over param over catch-all for $path', ({ path, expected }) => {
-    // Act
-    const ranked = winner(path);
-
-    // Assess
-    expect(ranked).toStrictEqual(expected);
   });
 });

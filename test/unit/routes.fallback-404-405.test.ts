@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fallbackHandler, routeTable } from '../../src/http/routes.js';
+import { FALLBACK_NAME, fallbackHandler, routeTable } from '../../src/http/routes.js';
 import { gatewayRequest, jsonOf, recordingSink } from '../helpers/unit-factories.js';
 
 const fallback = () => {
-  const route = routeTable().find((r) => r.name === 'fallback');
+  const route = routeTable().find((r) => r.name === FALLBACK_NAME);
   if (!route) throw new Error('no fallback route');
   return route.handler;
 };
