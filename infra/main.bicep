@@ -48,6 +48,11 @@ param maximumInstanceCount int = 100
 @description('Flex Consumption: memory per instance (MB).')
 param instanceMemoryMB int = 2048
 
+@minValue(1)
+@maxValue(1000)
+@description('Flex Consumption: HTTP invocations per instance at once (Flex default for 2,048 MB: 16).')
+param httpPerInstanceConcurrency int = 16
+
 @description('Integrate the app with a new VNet and reach storage only through private endpoints.')
 param vnetEnabled bool = false
 
@@ -98,6 +103,8 @@ param flyteClientSecretSecretUri string = ''
 param stagingRetain bool = false
 @description('MAX_PROJECT_ZIP_BYTES')
 param maxProjectZipBytes int = 314572800
+@description('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: request bytes the host reads whole, per request (README, "Request size").')
+param requestBodyLimitBytes int = 20971520
 @description('MAX_JSON_BODY_BYTES')
 param maxJsonBodyBytes int = 4194304
 @description('MCP_MAX_INLINE_ZIP_BYTES')
@@ -248,6 +255,7 @@ module api 'app/function-app.bicep' = {
     applicationInsightsName: insightsName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    httpPerInstanceConcurrency: httpPerInstanceConcurrency
     virtualNetworkSubnetId: vnet.?outputs.appSubnetId ?? ''
     flyteEndpoint: flyteEndpoint
     flyteAuth: flyteAuth
@@ -266,6 +274,7 @@ module api 'app/function-app.bicep' = {
     stagingContainerName: stagingContainerName
     stagingRetain: stagingRetain
     maxProjectZipBytes: maxProjectZipBytes
+    requestBodyLimitBytes: requestBodyLimitBytes
     maxJsonBodyBytes: maxJsonBodyBytes
     mcpMaxInlineZipBytes: mcpMaxInlineZipBytes
     uploadSlotMinutes: uploadSlotMinutes

@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { startAzureMlEmulator } from '../sandbox/azureml/index.js';
 import { startAzurite } from '../sandbox/azurite.js';
 import { startFlyteAdminEmulator } from '../sandbox/flyte-admin/index.js';
-import { loadSettings } from '../src/config.js';
+import { loadSettings, REQUEST_BODY_LIMIT } from '../src/config.js';
 import { packageVersion } from '../src/http/health.js';
 import { withPrefix } from '../src/http/host-json.js';
 import { FALLBACK_NAME, routeTable } from '../src/http/routes.js';
@@ -76,6 +76,8 @@ async function main(): Promise<void> {
 
   // func resolves the trigger's %CANCEL_QUEUE% from the settings: give it the default.
   env.CANCEL_QUEUE ??= 'cancellations';
+  // The host's request limit as deployed (infra/), for func and the local host alike.
+  env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT ??= String(REQUEST_BODY_LIMIT);
   loadSettings(env);
 
   const mode = chooseHost(local.GATEWAY_LOCAL_HOST);

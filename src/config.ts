@@ -10,6 +10,29 @@ import { ConfigError, type FieldError } from './problems/errors.js';
 
 const MiB = 1024 * 1024;
 
+/**
+ * The request body limit this project sets for the Functions host (infra/, the sample
+ * settings, npm start): what the host can afford to read whole for each of the HTTP requests
+ * a 2,048 MB Flex instance runs at once (README, "Request size").
+ */
+export const REQUEST_BODY_LIMIT = 20 * MiB;
+
+/** Multipart framing and run definition around an inline project zip. */
+export const MULTIPART_ALLOWANCE = MiB;
+
+/**
+ * The largest project zip a startrun request may carry inline; larger ones go through an
+ * upload slot.
+ */
+export function inlineZipLimit(
+  settings: Pick<Settings, 'MAX_PROJECT_ZIP_BYTES' | 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT'>,
+): number {
+  return Math.min(
+    settings.MAX_PROJECT_ZIP_BYTES,
+    settings.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT - MULTIPART_ALLOWANCE,
+  );
+}
+
 /** Plain decimal digits only: `0x10` or `1e3` are not what anyone means by a port or a size. */
 const intSetting = (min: number, max: number, fallback: number) =>
   z
@@ -90,7 +113,10 @@ export const settingsSchema = z.object({
       'Comma-separated subscriptionId/resourceGroup/workspace entries the gateway may use; * allows all. Required with AZUREML_ENDPOINT.',
     ),
   MAX_PROJECT_ZIP_BYTES: intSetting(1024, 64 * 1024 * MiB, 300 * MiB).describe(
-    'Cap on a startrun project zip (413 above it), counted while it streams.',
+    'Cap on a project zip staged through an upload slot (413 above it).',
+  ),
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: intSetting(2 * MiB, 2048 * MiB, REQUEST_BODY_LIMIT).describe(
+    "The Functions host's cap on a request body, which it reads whole before the app runs when it has a Content-Length (over the cap: the host's bare 500). Zips sent inline to startrun may take it less 1 MiB (413 naming the upload-slot route above that).",
   ),
   STAGING_CONTAINER: z
     .string()

@@ -41,6 +41,11 @@ param maximumInstanceCount int
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int
 
+@description('HTTP invocations one instance runs at once; with the request limit it bounds what the host buffers.')
+@minValue(1)
+@maxValue(1000)
+param httpPerInstanceConcurrency int
+
 @description('Subnet (delegated to Microsoft.App/environments) for VNet integration; empty for none.')
 param virtualNetworkSubnetId string = ''
 
@@ -91,6 +96,9 @@ param stagingRetain bool
 @description('MAX_PROJECT_ZIP_BYTES')
 param maxProjectZipBytes int
 
+@description('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: the host reads a body with a Content-Length whole before the app runs.')
+param requestBodyLimitBytes int
+
 @description('MAX_JSON_BODY_BYTES')
 param maxJsonBodyBytes int
 
@@ -127,9 +135,6 @@ param cancelMaxAttempts int
 @description('MAX_BATCH_TARGETS')
 param maxBatchTargets int
 
-// Multipart framing around a project zip, on top of MAX_PROJECT_ZIP_BYTES (1 MiB).
-var multipartAllowanceBytes = 1048576
-
 var storageSuffix = environment().suffixes.storage
 
 // Every key is either a host/identity setting or a key of settingsSchema (test/infra checks
@@ -146,8 +151,9 @@ var appSettings = {
   // @azure/identity (DefaultAzureCredential / ManagedIdentityCredential) picks this identity.
   AZURE_CLIENT_ID: identityClientId
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-  // Streamed uploads: the host's body cap must admit the largest zip plus its multipart framing.
-  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string(maxProjectZipBytes + multipartAllowanceBytes)
+  // The host reads each request body whole first: its cap bounds that memory per request
+  // (README, "Request size"); larger zips go through upload slots.
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string(requestBodyLimitBytes)
   FLYTE_ENDPOINT: flyteEndpoint
   FLYTE_AUTH: flyteAuth
   FLYTE_TOKEN_URL: flyteTokenUrl
@@ -244,6 +250,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        triggers: {
+          http: {
+            perInstanceConcurrency: httpPerInstanceConcurrency
+          }
+        }
       }
     }
   }

@@ -9,16 +9,21 @@
 import { runDefinitionSchema, stagedStartRunSchema } from '../azureml/schemas.js';
 import { startLocalRun, startRun } from '../catalog/azureml.js';
 import { type Operation, resolveSchema, STREAMED_BODY } from '../catalog/operation.js';
-import type { Settings } from '../config.js';
+import { inlineZipLimit, type Settings } from '../config.js';
 import { acceptsNothing, type JsonSchema, toJsonSchema } from './json-schema.js';
 
 /** Streamed bodies by operation name; an operation that streams its body must be described here. */
-const STREAMED: Record<string, () => JsonSchema> = {
-  [startRun.seed]: () => ({
+const STREAMED: Record<string, (settings: Settings) => JsonSchema> = {
+  [startRun.seed]: (settings) => ({
     required: true,
     description:
       'The run definition and the project zip as multipart parts, or (for a zip staged by an upload ' +
-      'slot or a failed start) JSON naming the staged zip.',
+      `slot or a failed start) JSON naming the staged zip. A zip sent inline may take ${inlineZipLimit(settings)} ` +
+      'bytes (413 above it); the whole request at most ' +
+      `${settings.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT} bytes, the Functions host's limit, over which the host ` +
+      'itself answers 500 before the gateway runs. Send larger zips (up to ' +
+      `${settings.MAX_PROJECT_ZIP_BYTES} bytes) through an upload slot: POST /v1/uploads, PUT the zip to ` +
+      'its uploadUrl, then this operation with {"runDefinition", "stagedZipId"}.',
     content: {
       'multipart/form-data': {
         schema: {
@@ -55,7 +60,7 @@ export function requestBodyOf(op: Operation, settings: Settings): JsonSchema | u
   if (body === STREAMED_BODY) {
     const describe = STREAMED[op.seed];
     if (!describe) throw new Error(`No OpenAPI description for the streamed body of ${op.seed}`);
-    return describe();
+    return describe(settings);
   }
   const schema = resolveSchema(body, settings);
   return {

@@ -112,11 +112,22 @@ export class UnsupportedMediaTypeError extends GatewayError {
 export class PayloadTooLargeError extends GatewayError {
   override name = 'PayloadTooLargeError';
   readonly limit: number;
-  constructor(limit: number) {
-    super(413, ProblemTypes.payloadTooLarge, 'Payload too large', {
-      detail: `The request body exceeds the limit of ${limit} bytes.`,
-    });
+  constructor(limit: number, detail = `The request body exceeds the limit of ${limit} bytes.`) {
+    super(413, ProblemTypes.payloadTooLarge, 'Payload too large', { detail });
     this.limit = limit;
+  }
+}
+
+/** 413 for a project zip sent inline that a Functions request cannot carry: use an upload slot. */
+export class InlineZipTooLargeError extends PayloadTooLargeError {
+  override name = 'InlineZipTooLargeError';
+  constructor(limit: number) {
+    super(
+      limit,
+      `The project zip exceeds the ${limit} bytes a startrun request can carry inline. Send larger zips ` +
+        'through an upload slot: POST /v1/uploads, PUT the zip to its uploadUrl, then startrun with ' +
+        'JSON {"runDefinition": ..., "stagedZipId": "<uploadId>"}.',
+    );
   }
 }
 

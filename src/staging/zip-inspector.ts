@@ -35,6 +35,7 @@ export class ZipInspector extends Transform {
   constructor(
     private readonly maxBytes: number,
     private readonly field: string,
+    private readonly tooLarge: (maxBytes: number) => Error = (max) => new PayloadTooLargeError(max),
   ) {
     super();
   }
@@ -43,7 +44,7 @@ export class ZipInspector extends Transform {
     this.size += chunk.length;
     if (this.head.length < 4) this.head = Buffer.concat([this.head, chunk.subarray(0, 4 - this.head.length)]);
     if (this.size > this.maxBytes) {
-      callback(new PayloadTooLargeError(this.maxBytes));
+      callback(this.tooLarge(this.maxBytes));
     } else if (this.head.length === 4 && !looksLikeZip(this.head)) {
       callback(notAZip(this.field));
     } else {

@@ -10,9 +10,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
-import type { Settings } from '../config.js';
+import { inlineZipLimit, type Settings } from '../config.js';
 import { storageBlob } from '../lazy-require.js';
-import { GatewayError, PayloadTooLargeError, ValidationError } from '../problems/errors.js';
+import {
+  GatewayError,
+  InlineZipTooLargeError,
+  PayloadTooLargeError,
+  ValidationError,
+} from '../problems/errors.js';
 import { blobServiceClient } from '../storage/clients.js';
 import { looksLikeZip, notAZip, ZipInspector } from './zip-inspector.js';
 
@@ -40,14 +45,16 @@ export class ZipStaging {
   constructor(private readonly settings: Settings) {}
 
   /**
-   * Streams a zip into a new staged blob. On any failure (not a zip, too large, source
-   * error) nothing is left behind.
+   * Streams a zip sent inline in a request into a new staged blob, capped at what a request
+   * can carry (`inlineZipLimit`). On any failure (not a zip, too large, source error) nothing
+   * is left behind.
    * @example
    * const staged = await staging.stage(fileStream, 'body.projectZipFile');
    */
   async stage(source: Readable, field: string): Promise<StagedZip> {
     // Take hold of the source before any await: a part that fails meanwhile must reach us.
-    const inspector = new ZipInspector(this.settings.MAX_PROJECT_ZIP_BYTES, field);
+    const limit = inlineZipLimit(this.settings);
+    const inspector = new ZipInspector(limit, field, (max) => new InlineZipTooLargeError(max));
     const broken = new Promise<never>((_, reject) => inspector.once('error', reject));
     broken.catch(() => undefined);
     source.once('error', (error) => inspector.destroy(error));

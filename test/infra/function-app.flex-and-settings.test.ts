@@ -33,7 +33,6 @@ const HOST_SETTINGS = [
   'AzureWebJobsStorage__clientId',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
-  'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT',
 ];
 
 /** Settings that must not be set on Flex Consumption (runtime lives in functionAppConfig). */
@@ -95,6 +94,7 @@ describe.skipIf(skipInfra)('infra: Function App on Flex Consumption', () => {
     expect(p.functionAppConfig.scaleAndConcurrency).toEqual({
       maximumInstanceCount: "[parameters('maximumInstanceCount')]",
       instanceMemoryMB: "[parameters('instanceMemoryMB')]",
+      triggers: { http: { perInstanceConcurrency: "[parameters('httpPerInstanceConcurrency')]" } },
     });
     expect(p.functionAppConfig.deployment.storage.type).toBe('blobContainer');
     expect(p.functionAppConfig.deployment.storage.authentication.type).toBe('UserAssignedIdentity');
@@ -154,6 +154,7 @@ describe.skipIf(skipInfra)('infra: Function App on Flex Consumption', () => {
     expect(compared).toEqual(
       expect.arrayContaining([
         'MAX_PROJECT_ZIP_BYTES',
+        'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT',
         'UPSTREAM_TIMEOUT_MS',
         'FLYTE_AUTH',
         'STAGING_CONTAINER',
