@@ -2,9 +2,10 @@
  * @module
  * Request bodies as the Functions host treats them, for the local host and the test surface:
  * a body with a Content-Length is read whole before the function runs (the HTTP trigger reads
- * it for binding data), and no body may pass `FUNCTIONS_REQUEST_BODY_SIZE_LIMIT` (Kestrel's
- * MaxRequestBodySize). Over the limit the host answers a bare 500, never the function's own
- * answer (docs/functions-host.md, "Request bodies").
+ * it for binding data); a chunked one streams to the function, but the host still forwards all
+ * of it before it sends the function's answer; and no body may pass
+ * `FUNCTIONS_REQUEST_BODY_SIZE_LIMIT` (Kestrel's MaxRequestBodySize). Over the limit the host
+ * answers a bare 500, never the function's own answer (docs/functions-host.md).
  */
 import type { IncomingMessage } from 'node:http';
 
@@ -61,46 +62,72 @@ export function replay(body: Buffer): ReadableStream<Uint8Array> {
 }
 
 /**
- * A streamed (chunked) body as a web stream with back-pressure that errors once it passes
- * `limit`, as Kestrel's read does, and calls `onLimit` (the host then fails the request).
- * Cancelling it (a handler that stops reading at a cap) pauses the socket rather than
- * destroying it, so the answer still goes out.
+ * A streamed (chunked) body, which the host does not read for binding data but forwards to
+ * the function as it arrives, and still caps at `limit` (Kestrel's read fails past it).
  */
-export function limitedStream(
-  req: IncomingMessage,
-  limit: number,
-  onLimit: () => void,
-): ReadableStream<Uint8Array> {
-  let open = true;
-  let size = 0;
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        const finish = (end: () => void) => {
-          if (open) end();
-          open = false;
-        };
-        req.on('data', (chunk: Buffer) => {
-          if (!open) return;
-          size += chunk.byteLength;
-          if (size > limit) {
-            onLimit();
-            return finish(() => controller.error(new HostBodyLimitError(limit)));
-          }
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((controller.desiredSize ?? 0) <= 0) req.pause();
-        });
-        req.once('end', () => finish(() => controller.close()));
-        req.once('error', (error) => finish(() => controller.error(error)));
+export class StreamedBody {
+  /** The body as a web stream with back-pressure; it errors once the body passes the limit. */
+  readonly stream: ReadableStream<Uint8Array>;
+  /** True once more than `limit` bytes arrived: the host then fails the request with a 500. */
+  overLimit = false;
+  private size = 0;
+  private open = true;
+  private draining = false;
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly limit: number,
+  ) {
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller;
+          req.on('data', (chunk: Buffer) => this.take(chunk));
+          req.once('end', () => this.end(() => controller.close()));
+          req.once('error', (error) => this.end(() => controller.error(error)));
+        },
+        pull: () => {
+          req.resume();
+        },
+        // A handler that stops reading (a refused body) leaves the rest to `finish`.
+        cancel: () => {
+          this.open = false;
+          req.pause();
+        },
       },
-      pull() {
-        req.resume();
-      },
-      cancel() {
-        open = false;
-        req.pause();
-      },
-    },
-    { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
-  );
+      { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
+    );
+  }
+
+  /**
+   * Reads and drops what the function left unread: the host forwards the whole body before it
+   * sends the function's answer. Resolves once the body has ended (or broke off).
+   */
+  finish(): Promise<void> {
+    this.draining = true;
+    this.end(() => this.controller.close());
+    if (this.req.readableEnded || this.req.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.req.once('end', () => resolve());
+      this.req.once('close', () => resolve());
+      this.req.resume();
+    });
+  }
+
+  private take(chunk: Buffer): void {
+    this.size += chunk.byteLength;
+    if (this.size > this.limit && !this.overLimit) {
+      this.overLimit = true;
+      this.end(() => this.controller.error(new HostBodyLimitError(this.limit)));
+    }
+    if (!this.open || this.draining) return;
+    this.controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if ((this.controller.desiredSize ?? 0) <= 0) this.req.pause();
+  }
+
+  private end(close: () => void): void {
+    if (this.open) close();
+    this.open = false;
+  }
 }

@@ -19,9 +19,9 @@ import {
   declaredLength,
   HostBodyLimitError,
   hostBodyLimit,
-  limitedStream,
   readWholeBody,
   replay,
+  StreamedBody,
 } from './host-body.js';
 
 export interface LocalHostOptions {
@@ -98,17 +98,16 @@ async function serve(
   res.once('close', () => {
     if (!res.writableFinished) caller.abort();
   });
-  let overLimit = false;
   try {
     let body: ReadableStream<Uint8Array> | null = null;
+    let streamed: StreamedBody | undefined;
     if (hasBody) {
       const declared = declaredLength(req) ?? 0;
-      body =
-        declared > 0
-          ? replay(await readWholeBody(req, bodyLimit))
-          : limitedStream(req, bodyLimit, () => {
-              overLimit = true;
-            });
+      if (declared > 0) body = replay(await readWholeBody(req, bodyLimit));
+      else {
+        streamed = new StreamedBody(req, bodyLimit);
+        body = streamed.stream;
+      }
     }
     const response = await route.handler(
       {
@@ -120,12 +119,10 @@ async function serve(
       },
       sink,
     );
-    if (overLimit) throw new HostBodyLimitError(bodyLimit);
-    const headers = Object.fromEntries(response.headers);
-    // A handler that refused the body (413, 415, ...) stopped reading it: close the
-    // connection after the answer instead of draining an upload nobody wants.
-    if (hasBody && !req.complete) headers.connection = 'close';
-    res.writeHead(response.status, headers);
+    // The host answers once the whole body has come in, whatever the function read of it.
+    await streamed?.finish();
+    if (streamed?.overLimit) throw new HostBodyLimitError(bodyLimit);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
     if (response.body && req.method !== 'HEAD') {
       await writeBody(response.body, res);
     } else {

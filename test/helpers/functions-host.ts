@@ -29,9 +29,9 @@ import {
   declaredLength,
   HostBodyLimitError,
   hostBodyLimit,
-  limitedStream,
   readWholeBody,
   replay,
+  StreamedBody,
 } from '../../src/local-host/host-body.js';
 import type { LogSink } from '../../src/log.js';
 
@@ -44,10 +44,13 @@ export interface FunctionsTestHost {
   close(): Promise<void>;
 }
 
-/** The request as the host hands it to the function, and whether the function dropped its body. */
+/** The request as the host hands it to the function, and what became of its body. */
 interface HostRequest {
   request: HttpRequest;
+  /** The function cancelled its body before the end: the host's forwarding then fails. */
   bodyCancelled: () => boolean;
+  /** The rest of a streamed body, read (as the host forwards all of it) before the answer. */
+  finish: () => Promise<void>;
   overLimit: () => boolean;
 }
 
@@ -86,6 +89,7 @@ export async function serveRegistrations(
     const result = (await hit.route.registration.handler(host.request, context)) as
       | HttpResponse
       | HttpResponseInit;
+    await host.finish();
     if (host.overLimit() || host.bodyCancelled()) return failed();
     const response = result as HttpResponse;
     res.writeHead(response.status ?? 200, Object.fromEntries(response.headers));
@@ -113,15 +117,12 @@ async function hostRequest(
   const method = req.method ?? 'GET';
   const withBody = method !== 'GET' && method !== 'HEAD';
   let whole: Buffer | undefined;
-  let overLimit = false;
+  let streamed: StreamedBody | undefined;
   let source: ReadableStream<Uint8Array> | undefined;
   if (withBody) {
     if ((declaredLength(req) ?? 0) > 0) whole = await readWholeBody(req, bodyLimit);
-    source = whole
-      ? replay(whole)
-      : limitedStream(req, bodyLimit, () => {
-          overLimit = true;
-        });
+    else streamed = new StreamedBody(req, bodyLimit);
+    source = whole ? replay(whole) : streamed?.stream;
   }
   let cancelled = false;
   const body = source && watchCancel(source, () => (cancelled = true));
@@ -138,7 +139,12 @@ async function hostRequest(
   const request = new HttpRequest({ nativeRequest, params } as unknown as ConstructorParameters<
     typeof HttpRequest
   >[0]);
-  return { request, bodyCancelled: () => cancelled, overLimit: () => overLimit };
+  return {
+    request,
+    bodyCancelled: () => cancelled,
+    finish: async () => streamed?.finish(),
+    overLimit: () => streamed?.overLimit ?? false,
+  };
 }
 
 /** Passes `source` through, noting a cancel that comes before its end. */
