@@ -4,8 +4,8 @@
  * host's poller run the same code. host.json sets `messageEncoding: none`: the trigger gets the
  * message text as it is and decodes the base64 here, so that a message that is not base64,
  * not JSON or not an envelope is moved to `<queue>-poison` at once, logged with its reason
- * (never its content) and recorded in its batch's report when it names one — instead of
- * failing `maxDequeueCount` times in the host's decoder. Any other failure (storage down)
+ * (never its content) and recorded in its batch's report when it names one — where the host's
+ * own decoder would poison it unseen, with nothing recorded. Any other failure (storage down)
  * throws, and the host retries the message and finally moves it to the poison queue itself;
  * on that last attempt the failure is recorded in the batch first.
  */

@@ -115,9 +115,21 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
         .catch(() => undefined);
     }, leaseMs / 2);
     const fields = { messageId: message.messageId, dequeueCount: message.dequeueCount };
+    // As the host's listener: a message past maxDequeueCount, or one it cannot decode, goes to
+    // the poison queue at once, without running the function.
+    const text =
+      message.dequeueCount > host.maxDequeueCount
+        ? undefined
+        : decodeText(message.messageText, host.messageEncoding);
+    if (text === undefined) {
+      clearInterval(renew);
+      release();
+      await poisonNow(message, popReceipt).catch((e: unknown) =>
+        log.error('queue.release_failed', { ...fields, error: (e as Error)?.name ?? 'Error' }),
+      );
+      return;
+    }
     try {
-      if (message.dequeueCount > host.maxDequeueCount) throw new Error('dequeue count above maxDequeueCount');
-      const text = decodeText(message.messageText, host.messageEncoding);
       await options.handler(
         {
           id: message.messageId,
@@ -139,16 +151,14 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
     }
   };
 
+  const poisonNow = async (message: ReceivedMessage, popReceipt: string) => {
+    await options.poison.sendMessage(message.messageText);
+    await options.queue.deleteMessage(message.messageId, popReceipt);
+    log.warn('queue.message_poisoned', { messageId: message.messageId, dequeueCount: message.dequeueCount });
+  };
+
   const settleFailure = async (message: ReceivedMessage, popReceipt: string) => {
-    if (message.dequeueCount >= host.maxDequeueCount) {
-      await options.poison.sendMessage(message.messageText);
-      await options.queue.deleteMessage(message.messageId, popReceipt);
-      log.warn('queue.message_poisoned', {
-        messageId: message.messageId,
-        dequeueCount: message.dequeueCount,
-      });
-      return;
-    }
+    if (message.dequeueCount >= host.maxDequeueCount) return poisonNow(message, popReceipt);
     await options.queue.updateMessage(
       message.messageId,
       popReceipt,
@@ -183,9 +193,9 @@ interface ReceivedMessage {
   dequeueCount: number;
 }
 
-/** The host's decoding: base64 must be well formed, else the message fails like any error. */
-function decodeText(text: string, encoding: QueueHostOptions['messageEncoding']): string {
+/** The host's decoding: undefined when the text is not well-formed base64 (the host poisons it). */
+function decodeText(text: string, encoding: QueueHostOptions['messageEncoding']): string | undefined {
   if (encoding === 'none') return text;
-  if (!isBase64(text)) throw new Error('message is not base64 (host.json messageEncoding)');
+  if (!isBase64(text)) return undefined;
   return Buffer.from(text, 'base64').toString('utf8');
 }

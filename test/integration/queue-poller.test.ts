@@ -100,7 +100,7 @@ describe('queue poller', () => {
     expect(await count(queue)).toBe(0);
   });
 
-  it('decodes base64 when host.json says so, and counts undecodable text as a failure', async () => {
+  it('decodes base64 when host.json says so, and poisons undecodable text at once, as the host does', async () => {
     // Prepare
     const texts: string[] = [];
     await queue.sendMessage(Buffer.from('héllo').toString('base64'));
@@ -110,7 +110,7 @@ describe('queue poller', () => {
     const poller = startQueuePoller({
       queue,
       poison,
-      host: { ...HOST, messageEncoding: 'base64', maxDequeueCount: 1 },
+      host: { ...HOST, messageEncoding: 'base64', maxDequeueCount: 5 },
       sink: silentSink,
       handler: async (m) => void texts.push(m.text),
     });
@@ -124,7 +124,10 @@ describe('queue poller', () => {
     // Assess
     expect(texts).toStrictEqual(['héllo']);
     const { peekedMessageItems } = await poison.peekMessages();
-    expect(peekedMessageItems[0]?.messageText).toBe('not base64 at all');
+    expect(peekedMessageItems.map((m) => [m.messageText, m.dequeueCount])).toStrictEqual([
+      ['not base64 at all', 0],
+    ]);
+    expect(await count(queue)).toBe(0);
   });
 
   it('runs batchSize + newBatchThreshold messages at once, as the host does, and waits for them when stopped', async () => {
