@@ -104,7 +104,7 @@ param stagingRetain bool = false
 @description('MAX_PROJECT_ZIP_BYTES')
 param maxProjectZipBytes int = 314572800
 @description('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: request bytes the host reads whole, per request (README, "Request size").')
-param requestBodyLimitBytes int = 20971520
+param requestBodyLimitBytes int = 8388608
 @description('MAX_JSON_BODY_BYTES')
 param maxJsonBodyBytes int = 4194304
 @description('MCP_MAX_INLINE_ZIP_BYTES')

@@ -15,7 +15,7 @@ const MiB = 1024 * 1024;
  * settings, npm start): what the host can afford to read whole for each of the HTTP requests
  * a 2,048 MB Flex instance runs at once (README, "Request size").
  */
-export const REQUEST_BODY_LIMIT = 20 * MiB;
+export const REQUEST_BODY_LIMIT = 8 * MiB;
 
 /** Multipart framing and run definition around an inline project zip. */
 export const MULTIPART_ALLOWANCE = MiB;

@@ -104,6 +104,25 @@ describe.skipIf(skipInfra)('infra: Function App on Flex Consumption', () => {
     ).toEqual(['api']);
   });
 
+  it('sizes the request limit so that every concurrent HTTP request may carry a body that big', () => {
+    const main = requireTemplate() as { parameters: Record<string, { defaultValue?: number }> };
+    const defaultOf = (name: string) => Number(main.parameters[name]?.defaultValue);
+    const MiB = 1024 * 1024;
+    // Measured under the real host (test/realhost/bodies.test.ts asserts the factor): a body
+    // with a Content-Length costs the host 6.1-6.6x its size; the app's staging buffers take
+    // about 20 MiB per upload; the idle host and worker about 330 MB, plus 220 MB of headroom.
+    const HOST_READ_FACTOR = 8;
+    const APP_PER_REQUEST_MB = 20;
+    const RESERVED_MB = 550;
+    const perRequestMB = (defaultOf('requestBodyLimitBytes') / MiB) * HOST_READ_FACTOR + APP_PER_REQUEST_MB;
+    expect(defaultOf('httpPerInstanceConcurrency') * perRequestMB + RESERVED_MB).toBeLessThanOrEqual(
+      defaultOf('instanceMemoryMB'),
+    );
+    expect(defaultOf('requestBodyLimitBytes')).toBe(
+      settingsSchema.shape.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT.parse(undefined),
+    );
+  });
+
   it('turns basic (user/password) publishing off for FTP and SCM', () => {
     const policies = resourcesOfType('Microsoft.Web/sites/basicPublishingCredentialsPolicies');
     expect(policies.map((p) => String(p.resource.name).match(/'(ftp|scm)'/)?.[1]).sort()).toEqual([

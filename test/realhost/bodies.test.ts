@@ -47,6 +47,13 @@ const MULTIPART_ALLOWANCE = MiB;
 const JSON_LIMIT = 4 * MiB;
 /** The design's budget for the app's peak RSS during a big upload. */
 const WORKER_RSS_BUDGET = 200 * MiB;
+/**
+ * The most host memory a Content-Length body may cost per byte: measured at 6.1–6.6× (an 8 MiB
+ * startrun: +53 MiB, 18 MiB: +110 MiB); the request limit in infra/ is sized by it (test/infra).
+ */
+const HOST_READ_FACTOR = 8;
+/** What the host may grow by for a chunked body, which it does not read: a few MiB of its own. */
+const HOST_STREAM_GROWTH = 8 * MiB;
 
 interface Sent {
   status: number;
@@ -293,6 +300,11 @@ describeRealHost(
         expect(await staged()).toEqual([]);
         // Assess: the app streams; the design's budget for its peak RSS during an upload
         expect(memory.peak.worker ?? 0).toBeLessThan(WORKER_RSS_BUDGET);
+        // Assess: what the host itself holds — the basis of the request limit (README, Request
+        // size): a Content-Length body is read whole, a chunked one is not.
+        const hostGrowth = memory.peak.host - memory.before.host;
+        if (chunked) expect(hostGrowth).toBeLessThan(HOST_STREAM_GROWTH);
+        else expect(hostGrowth).toBeLessThan(HOST_READ_FACTOR * body.length);
       },
       120_000,
     );

@@ -22,7 +22,7 @@ describe('loadSettings: defaults', () => {
       AZUREML_SCOPE: 'https://management.azure.com/.default',
       AZUREML_WORKSPACES: [],
       MAX_PROJECT_ZIP_BYTES: 300 * 1024 * 1024,
-      FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: 20 * 1024 * 1024,
+      FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: 8 * 1024 * 1024,
       STAGING_CONTAINER: 'staging',
       STAGING_RETAIN: false,
       UPLOAD_SLOT_MINUTES: 60,
