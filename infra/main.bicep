@@ -104,11 +104,11 @@ param stagingRetain bool = false
 @description('MAX_PROJECT_ZIP_BYTES')
 param maxProjectZipBytes int = 314572800
 @description('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: request bytes the host reads whole, per request (README, "Request size").')
-param requestBodyLimitBytes int = 8388608
+param requestBodyLimitBytes int = 5242880
 @description('MAX_JSON_BODY_BYTES')
 param maxJsonBodyBytes int = 4194304
 @description('MCP_MAX_INLINE_ZIP_BYTES')
-param mcpMaxInlineZipBytes int = 8388608
+param mcpMaxInlineZipBytes int = 2097152
 @description('UPLOAD_SLOT_MINUTES')
 param uploadSlotMinutes int = 60
 @description('UPSTREAM_TIMEOUT_MS')

@@ -15,7 +15,7 @@ const MiB = 1024 * 1024;
  * settings, npm start): what the host can afford to read whole for each of the HTTP requests
  * a 2,048 MB Flex instance runs at once (README, "Request size").
  */
-export const REQUEST_BODY_LIMIT = 8 * MiB;
+export const REQUEST_BODY_LIMIT = 5 * MiB;
 
 /** Multipart framing and run definition around an inline project zip. */
 export const MULTIPART_ALLOWANCE = MiB;
@@ -132,7 +132,7 @@ export const settingsSchema = z.object({
   UPLOAD_SLOT_MINUTES: intSetting(1, 7 * 24 * 60, 60).describe(
     'Lifetime of an upload slot SAS URL, in minutes.',
   ),
-  MCP_MAX_INLINE_ZIP_BYTES: intSetting(1024, 64 * MiB, 8 * MiB).describe(
+  MCP_MAX_INLINE_ZIP_BYTES: intSetting(1024, 64 * MiB, 2 * MiB).describe(
     'Largest project zip an MCP client may send inline (projectZipBase64, decoded); larger ones use an upload slot.',
   ),
   AzureWebJobsStorage__blobServiceUri: httpUrl

@@ -108,10 +108,12 @@ describe.skipIf(skipInfra)('infra: Function App on Flex Consumption', () => {
     const main = requireTemplate() as { parameters: Record<string, { defaultValue?: number }> };
     const defaultOf = (name: string) => Number(main.parameters[name]?.defaultValue);
     const MiB = 1024 * 1024;
-    // Measured under the real host (test/realhost/bodies.test.ts asserts the factor): a body
-    // with a Content-Length costs the host 6.1-6.6x its size; the app's staging buffers take
-    // about 20 MiB per upload; the idle host and worker about 330 MB, plus 220 MB of headroom.
-    const HOST_READ_FACTOR = 8;
+    // Measured under the real host (docs/functions-host.md, 5.4; test/realhost/bodies.test.ts):
+    // a body with a Content-Length costs the host up to 14x its size when it looks like JSON
+    // (about 4x binary, 6-7x multipart), adding up over concurrent requests; the app's staging
+    // buffers take about 20 MiB per upload; the idle host and worker about 250 MB, plus 300 MB
+    // of headroom.
+    const HOST_READ_FACTOR = 14;
     const APP_PER_REQUEST_MB = 20;
     const RESERVED_MB = 550;
     const perRequestMB = (defaultOf('requestBodyLimitBytes') / MiB) * HOST_READ_FACTOR + APP_PER_REQUEST_MB;
