@@ -7,6 +7,9 @@
  */
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type HttpHandler, type HttpRequest, HttpResponse, type InvocationContext } from '@azure/functions';
+import { createLogger } from '../log.js';
+import { problemResponse } from '../problems/to-problem.js';
+import { correlate, correlationHeaders } from './correlation.js';
 import type { GatewayHandler } from './operation-handler.js';
 
 /**
@@ -23,13 +26,35 @@ export function toAzureHandler(handler: GatewayHandler): HttpHandler {
         body: drainedOnCancel(request.body as ReadableStream<Uint8Array> | null),
       },
       context,
-    );
+    ).catch((error: unknown) => internalError(request, context, error));
     return new HttpResponse({
       status: response.status,
       headers: response.headers,
       body: response.body as NodeReadableStream | null,
     });
   };
+}
+
+/**
+ * Handlers render their own failures; one that throws is a bug. Under the host a thrown error
+ * sends no answer at all: the caller waits for the proxy's 240 s timeout, then gets a bare 500
+ * (docs/functions-host.md, 4.5). Answer a 500 problem+json at once instead.
+ */
+function internalError(request: HttpRequest, context: InvocationContext, error: unknown): Response {
+  const correlation = correlate(request.headers);
+  const name = error instanceof Error ? error.name : 'Error';
+  createLogger(context).error('request.failed', {
+    requestId: correlation.requestId,
+    status: 500,
+    error: name,
+  });
+  const instance = new URL(request.url, 'http://localhost').pathname;
+  return problemResponse(
+    new Error('unexpected'),
+    correlation.requestId,
+    instance,
+    correlationHeaders(correlation),
+  );
 }
 
 /**

@@ -175,3 +175,37 @@ describe('an operation refused through the Functions adapter', () => {
     expect(lines.map((l) => JSON.parse(String(l.args[0])).problem)).toStrictEqual(['forbidden']);
   });
 });
+
+describe('a handler that throws, through the Functions adapter', () => {
+  it('answers a 500 problem at once (the host would wait 240 s, then answer a bare 500) and logs it', async () => {
+    // Prepare
+    const { context, lines } = recordingContext();
+    const handler = toAzureHandler(async () => {
+      throw new TypeError('secret-detail from a bug');
+    });
+    const request = new HttpRequest({
+      method: 'GET',
+      url: 'http://localhost:7071/v1/health',
+      headers: { 'x-request-id': 'probe-9' },
+    });
+
+    // Act
+    const response = (await handler(request, context)) as HttpResponse;
+
+    // Assess
+    expect(response.status).toBe(500);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('x-request-id')).toBe('probe-9');
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({
+      type: '/problems/internal-error',
+      status: 500,
+      correlationId: 'probe-9',
+      instance: '/v1/health',
+    });
+    expect(text).not.toContain('secret-detail');
+    expect(lines.map((l) => JSON.parse(String(l.args[0])))).toMatchObject([
+      { level: 'error', event: 'request.failed', requestId: 'probe-9', status: 500, error: 'TypeError' },
+    ]);
+  });
+});
