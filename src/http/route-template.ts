@@ -37,7 +37,8 @@ export function parseTemplate(template: string): RouteTemplate {
  * matchTemplate(parseTemplate('v1/x/{id}'), '/v1/x/a%2Fb') // { id: 'a/b' }
  */
 export function matchTemplate(route: RouteTemplate, pathname: string): Record<string, string> | null {
-  const parts = pathname.split('/').filter((s) => s !== '');
+  const parts = pathSegments(pathname);
+  if (!parts) return null;
   const params: Record<string, string> = {};
   for (const [i, segment] of route.segments.entries()) {
     if (segment.kind === 'rest') {
@@ -45,7 +46,7 @@ export function matchTemplate(route: RouteTemplate, pathname: string): Record<st
       return params;
     }
     const part = parts[i];
-    if (part === undefined) return null;
+    if (part === undefined || part === '') return null;
     if (segment.kind === 'literal') {
       if (decode(part).toLowerCase() !== segment.value) return null;
     } else {
@@ -61,4 +62,17 @@ function decode(segment: string): string {
   } catch {
     return segment;
   }
+}
+
+/**
+ * The segments of a path as the host's routing sees them: one leading and one trailing slash
+ * are ignored; any other empty segment stays, and no literal or parameter matches it (only a
+ * catch-all takes it). A path that starts with `//` matches no route at all.
+ */
+function pathSegments(pathname: string): string[] | null {
+  if (pathname.startsWith('//')) return null;
+  const parts = pathname.split('/');
+  if (parts[0] === '') parts.shift();
+  if (parts.at(-1) === '') parts.pop();
+  return parts;
 }

@@ -59,8 +59,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   );
 
   const server = createServer((req, res) => {
-    const pathname = (req.url ?? '/').split('?')[0] ?? '/';
-    const hit = firstMatch(ordered, req.method ?? 'GET', pathname);
+    const hit = firstMatch(ordered, req.method ?? 'GET', requestPath(req.url));
     // The host's answer when no function matches: 404, no body.
     if (!hit) return void res.writeHead(404, { 'content-length': '0' }).end();
     serve(hit.route.definition, req, res, { sink, bodyLimit });
@@ -175,4 +174,13 @@ function drained(res: ServerResponse): Promise<void> {
     res.on('drain', done);
     res.on('close', done);
   });
+}
+
+/** The request's path as the host routes it: dot segments resolved (Kestrel does), not decoded. */
+export function requestPath(url = '/'): string {
+  try {
+    return new URL(`http://host${url}`).pathname;
+  } catch {
+    return url.split('?')[0] ?? '/';
+  }
 }

@@ -33,6 +33,7 @@ import {
   replay,
   StreamedBody,
 } from '../../src/local-host/host-body.js';
+import { requestPath } from '../../src/local-host/server.js';
 import type { LogSink } from '../../src/log.js';
 
 export interface Registration extends HttpFunctionOptions {
@@ -66,8 +67,7 @@ export async function serveRegistrations(
     })),
   );
   const server = createServer(async (req, res) => {
-    const pathname = (req.url ?? '/').split('?')[0] ?? '/';
-    const hit = firstMatch(table, req.method ?? 'GET', pathname);
+    const hit = firstMatch(table, req.method ?? 'GET', requestPath(req.url));
     if (!hit) return void res.writeHead(404, { 'content-length': '0' }).end();
     const failed = () => res.writeHead(500, { 'content-length': '0', connection: 'close' }).end();
     let host: HostRequest;
@@ -199,7 +199,7 @@ export function bindingParams(
     }
   }
   for (const key of new Set(query.keys())) {
-    if (key.toLowerCase() !== 'code') put(key, query.getAll(key).join(','));
+    if (key.toLowerCase() !== 'code') put(key, query.getAll(key).at(-1) ?? '');
   }
   for (const [key, value] of Object.entries(routeValues)) put(key, value);
   return Object.fromEntries(entries.values());

@@ -26,6 +26,7 @@ import {
 import { WORKSPACE } from '../helpers/gateway.js';
 import { contractTools, FLYTE_ID, jsonOf } from '../helpers/mcp-client.js';
 import { pollUntil } from '../helpers/poll.js';
+import { getRaw } from '../helpers/raw-get.js';
 import {
   describeRealHost,
   type KeyMode,
@@ -698,6 +699,26 @@ describeRealHost('the app under the real Functions host: every route', () => {
       expect(css.headers.get('content-type')).toMatch(/^text\/css/);
       expect(css.text.length).toBeGreaterThan(1000);
       expect(init.text).toContain('"url":"/v1/openapi.json"');
+    });
+
+    it.each(['/v1//health', '/v1/health//'])(
+      'GET %s: an empty segment matches no route: 404 problem+json from the catch-all',
+      async (path) => {
+        const res = await getRaw(host.url, path);
+        expect(res.status, res.text).toBe(404);
+        expect(res.type).toBe('application/problem+json');
+        expect(JSON.parse(res.text)).toMatchObject({ type: '/problems/not-found', instance: path });
+      },
+    );
+
+    it("GET //v1/health matches no function: the host's bare 404", async () => {
+      const res = await getRaw(host.url, '//v1/health');
+      expect({ status: res.status, text: res.text }).toStrictEqual({ status: 404, text: '' });
+    });
+
+    it('GET /v1/x/../health: dot segments are resolved before routing', async () => {
+      const res = await getRaw(host.url, '/v1/x/../health');
+      expect(res.status, res.text).toBe(200);
     });
 
     it('an unknown path: 404 problem+json from the catch-all', async () => {
