@@ -8,9 +8,12 @@
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type HttpHandler, type HttpRequest, HttpResponse, type InvocationContext } from '@azure/functions';
 import { createLogger } from '../log.js';
+import { ValidationError } from '../problems/errors.js';
 import { problemResponse } from '../problems/to-problem.js';
 import { correlate, correlationHeaders } from './correlation.js';
 import type { GatewayHandler } from './operation-handler.js';
+import { reservedFieldErrors } from './reserved-fields.js';
+import { refuse } from './routes.js';
 
 /**
  * @example
@@ -18,14 +21,20 @@ import type { GatewayHandler } from './operation-handler.js';
  */
 export function toAzureHandler(handler: GatewayHandler): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext) => {
-    const response = await handler(
-      {
-        method: request.method,
-        url: request.url,
-        headers: request.headers,
-        body: drainedOnCancel(request.body as ReadableStream<Uint8Array> | null),
-      },
-      context,
+    const gatewayRequest = {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: drainedOnCancel(request.body as ReadableStream<Uint8Array> | null),
+    };
+    // The host's params carry the body's top-level fields: one named like the host's own
+    // Headers/Query entries has displaced the headers this request carries.
+    const inQuery = new Set([...new URL(request.url).searchParams.keys()].map((k) => k.toLowerCase()));
+    const fromBody = Object.keys(request.params).filter((name) => !inQuery.has(name.toLowerCase()));
+    const reserved = reservedFieldErrors('body', fromBody);
+    const response = await (reserved.length > 0
+      ? refuse(gatewayRequest, new ValidationError(reserved))
+      : handler(gatewayRequest, context)
     ).catch((error: unknown) => internalError(request, context, error));
     return new HttpResponse({
       status: response.status,

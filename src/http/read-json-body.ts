@@ -5,8 +5,14 @@
  * JSON is its own 400, before any schema runs.
  */
 
-import { MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../problems/errors.js';
+import {
+  MalformedJsonError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../problems/errors.js';
 import { readCapped } from './read-capped.js';
+import { reservedFieldErrors } from './reserved-fields.js';
 
 /**
  * Returns the parsed body, or `undefined` when there is none.
@@ -30,11 +36,17 @@ export async function readJsonBody(
   if (text.trim() === '') return undefined;
   const type = headers.get('content-type');
   if (type && !isJsonMediaType(type)) throw new UnsupportedMediaTypeError(type);
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new MalformedJsonError(`The request body is not valid JSON: ${(error as Error).message}`);
   }
+  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    const reserved = reservedFieldErrors('body', Object.keys(parsed));
+    if (reserved.length > 0) throw new ValidationError(reserved);
+  }
+  return parsed;
 }
 
 /** `application/json` or any `+json` type, with or without parameters. */

@@ -13,7 +13,7 @@ import { CANCELLATIONS_ROUTE, REPORT_ROUTE } from '../cancellations/schemas.js';
 import { operations } from '../catalog/index.js';
 import type { HttpMethod, Operation } from '../catalog/operation.js';
 import { mcpHandler } from '../mcp/handler.js';
-import { MethodNotAllowedError, RouteNotFoundError } from '../problems/errors.js';
+import { MethodNotAllowedError, RouteNotFoundError, ValidationError } from '../problems/errors.js';
 import { problemResponse } from '../problems/to-problem.js';
 import { getRuntime, type Runtime } from '../runtime.js';
 import { correlate, correlationHeaders } from './correlation.js';
@@ -22,7 +22,13 @@ import { healthHandler } from './health.js';
 import { withPrefix } from './host-json.js';
 import { compareFunctionNames } from './host-routing.js';
 import { openApiHandler } from './openapi.js';
-import { type GatewayHandler, operationHandler, type RouteHandler } from './operation-handler.js';
+import {
+  type GatewayHandler,
+  type GatewayRequest,
+  operationHandler,
+  type RouteHandler,
+} from './operation-handler.js';
+import { reservedFieldErrors } from './reserved-fields.js';
 import { matchTemplate, parseTemplate } from './route-template.js';
 import { uploadSlotHandler } from './upload-slot.js';
 
@@ -154,9 +160,19 @@ export function bindRoute(route: string, handler: RouteHandler): GatewayHandler 
     const query = new URLSearchParams(url.search);
     for (const name of [...query.keys()]) if (name.toLowerCase() === KEY_QUERY) query.delete(name);
     // The host only calls a function whose template matched, so this always binds.
+    const reserved = reservedFieldErrors('query', query.keys());
+    if (reserved.length > 0) return refuse(request, new ValidationError(reserved));
     const params = matchTemplate(template, url.pathname) ?? {};
     return handler({ ...request, params, query }, sink);
   };
+}
+
+/** A request refused before its route's handler runs. */
+export async function refuse(request: GatewayRequest, error: unknown): Promise<Response> {
+  await request.body?.cancel().catch(() => undefined);
+  const correlation = correlate(request.headers);
+  const instance = new URL(request.url, 'http://localhost').pathname;
+  return problemResponse(error, correlation.requestId, instance, correlationHeaders(correlation));
 }
 
 /** Answers 405 (with `Allow`) when another route has this path, else 404. */

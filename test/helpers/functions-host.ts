@@ -7,7 +7,8 @@
  * - a body with a Content-Length read whole before the function runs, past
  *   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT a bare 500;
  * - `request.params` filled like the trigger metadata: top-level JSON body fields, then every
- *   query parameter but `code`, then the route values;
+ *   query parameter but `code`, then the route values — and the headers displaced by a field
+ *   or parameter named `headers`, as the library does;
  * - `request.url` built from the X-Forwarded-Proto/Host the host's proxy sets;
  * - a body the function cancels before it was all forwarded fails the invocation with a bare
  *   500, as the host's proxy does when the worker resets the connection.
@@ -132,9 +133,14 @@ async function hostRequest(
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(',') : value);
   }
-  const query = new URL(url).searchParams;
-  const nativeRequest = new Request(url, { method, headers, body, duplex: 'half' } as RequestInit);
-  const params = bindingParams(whole, query, routeValues);
+  const binding = hostBinding(whole, new URL(url).searchParams, routeValues);
+  const nativeRequest = new Request(url, {
+    method,
+    headers: binding.headers ?? headers,
+    body,
+    duplex: 'half',
+  } as RequestInit);
+  const params = binding.params;
   // `nativeRequest` is how the library itself builds a streamed request (createStreamRequest).
   const request = new HttpRequest({ nativeRequest, params } as unknown as ConstructorParameters<
     typeof HttpRequest
@@ -170,19 +176,21 @@ function watchCancel(source: ReadableStream<Uint8Array>, onCancel: () => void): 
 }
 
 /**
- * The string entries of the HTTP trigger's metadata, which `@azure/functions` hands over as
- * `request.params`: top-level fields of a JSON-looking body (strings as they are, numbers
- * and booleans as .NET prints them; objects, arrays and nulls dropped), then the query
- * (except `code`), then the route values, later ones replacing earlier ones by name,
- * ignoring case.
+ * The HTTP trigger's metadata as `@azure/functions` hands it over (docs/functions-host.md 3.2,
+ * 3.3): top-level fields of a JSON-looking body (numbers and booleans as .NET prints them,
+ * arrays and nulls dropped), then the query (except `code`, the last of repeated values), then
+ * the route values, later ones replacing earlier ones by name, ignoring case. `params` are its
+ * string entries but `Headers` and `Query`. The host adds its own `Headers` entry only when no
+ * entry is named so in any case: then the function's headers are that entry's value when it is
+ * named exactly `Headers` and holds an object, else none at all.
  */
-export function bindingParams(
+export function hostBinding(
   body: Buffer | undefined,
   query: URLSearchParams,
   routeValues: Record<string, string>,
-): Record<string, string> {
-  const entries = new Map<string, [string, string]>();
-  const put = (key: string, value: string) => {
+): { params: Record<string, string>; headers?: Record<string, string> } {
+  const entries = new Map<string, [string, unknown]>();
+  const put = (key: string, value: unknown) => {
     const existing = entries.get(key.toLowerCase());
     entries.set(key.toLowerCase(), [existing?.[0] ?? key, value]);
   };
@@ -190,9 +198,9 @@ export function bindingParams(
   if (text.startsWith('{') && text.endsWith('}')) {
     try {
       for (const [key, value] of Object.entries(JSON.parse(text) as Record<string, unknown>)) {
-        if (typeof value === 'string') put(key, value);
+        if (typeof value === 'boolean') put(key, value ? 'True' : 'False');
         else if (typeof value === 'number') put(key, String(value));
-        else if (typeof value === 'boolean') put(key, value ? 'True' : 'False');
+        else if (value !== null && !Array.isArray(value)) put(key, value);
       }
     } catch {
       // Not JSON after all: the host binds nothing from it.
@@ -202,5 +210,25 @@ export function bindingParams(
     if (key.toLowerCase() !== 'code') put(key, query.getAll(key).at(-1) ?? '');
   }
   for (const [key, value] of Object.entries(routeValues)) put(key, value);
-  return Object.fromEntries(entries.values());
+  const params: Record<string, string> = {};
+  for (const [key, value] of entries.values()) {
+    if (typeof value === 'string' && key !== 'Headers' && key !== 'Query') params[key] = value;
+  }
+  const displaced = entries.get('headers');
+  if (!displaced) return { params };
+  const [key, value] = displaced;
+  const object = typeof value === 'string' ? parseObject(value) : value;
+  const headers: Record<string, string> = {};
+  if (key === 'Headers' && object && typeof object === 'object') {
+    for (const [name, v] of Object.entries(object)) headers[name] = String(v);
+  }
+  return { params, headers };
+}
+
+function parseObject(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

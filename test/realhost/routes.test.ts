@@ -701,6 +701,30 @@ describeRealHost('the app under the real Functions host: every route', () => {
       expect(init.text).toContain('"url":"/v1/openapi.json"');
     });
 
+    it.each([
+      ['POST', `${EXECUTIONS}?headers=1`, { name: 'reserved-q' }, 'query.headers'],
+      [
+        'GET',
+        `/v1/health?Headers=${encodeURIComponent('{"x-request-id":"spoofed"}')}`,
+        undefined,
+        'query.Headers',
+      ],
+      ['POST', EXECUTIONS, { name: 'reserved-b', headers: 'x' }, 'body.headers'],
+      ['POST', EXECUTIONS, { name: 'reserved-h', Headers: { 'x-request-id': 'spoofed' } }, 'body.Headers'],
+    ] as const)(
+      '%s %s with a name the host reserves: 400 naming it, nothing upstream',
+      async (method, path, extra, field) => {
+        host.flyte.requests.length = 0;
+        const body = extra ? { ...example('create-execution.json'), ...extra } : undefined;
+        const res = await host.call(method, path, { body, key: 'header' });
+        expect(res.status, res.text).toBe(400);
+        expect(res.json().errors).toEqual([
+          { path: field, message: "is reserved: the Functions host would take it for the request's headers" },
+        ]);
+        expect(host.flyte.requests).toEqual([]);
+      },
+    );
+
     it.each(['/v1//health', '/v1/health//'])(
       'GET %s: an empty segment matches no route: 404 problem+json from the catch-all',
       async (path) => {
