@@ -154,6 +154,9 @@ var appSettings = {
   // The host reads each request body whole first: its cap bounds that memory per request
   // (README, "Request size"); larger zips go through upload slots.
   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string(requestBodyLimitBytes)
+  // The host (Kestrel) takes request headers up to 32 KiB, the worker's Node server only 16 KiB:
+  // a request in between never reached the function and hung until the function timeout.
+  languageWorkers__node__arguments: '--max-http-header-size=32768'
   FLYTE_ENDPOINT: flyteEndpoint
   FLYTE_AUTH: flyteAuth
   FLYTE_TOKEN_URL: flyteTokenUrl

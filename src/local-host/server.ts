@@ -58,7 +58,9 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     })),
   );
 
-  const server = createServer((req, res) => {
+  // Request headers up to 32 KiB, as the host's Kestrel (and its worker, given
+  // --max-http-header-size, infra/ and the sample settings) takes them.
+  const server = createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
     const hit = firstMatch(ordered, req.method ?? 'GET', requestPath(req.url));
     // The host's answer when no function matches: 404, no body.
     if (!hit) return void res.writeHead(404, { 'content-length': '0' }).end();

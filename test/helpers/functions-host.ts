@@ -67,7 +67,9 @@ export async function serveRegistrations(
       registration: r,
     })),
   );
-  const server = createServer(async (req, res) => {
+  // Request headers up to 32 KiB, as the host's Kestrel and its worker (with the project's
+  // --max-http-header-size) take them.
+  const server = createServer({ maxHeaderSize: 32 * 1024 }, async (req, res) => {
     const hit = firstMatch(table, req.method ?? 'GET', requestPath(req.url));
     if (!hit) return void res.writeHead(404, { 'content-length': '0' }).end();
     const failed = () => res.writeHead(500, { 'content-length': '0', connection: 'close' }).end();

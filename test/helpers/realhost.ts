@@ -540,7 +540,7 @@ export function deployedHostSettings(): Record<string, string> {
     const sample = JSON.parse(readFileSync(join(REPO_ROOT, 'local.settings.sample.json'), 'utf8')) as {
       Values?: Record<string, unknown>;
     };
-    for (const name of ['FUNCTIONS_REQUEST_BODY_SIZE_LIMIT']) {
+    for (const name of ['FUNCTIONS_REQUEST_BODY_SIZE_LIMIT', 'languageWorkers__node__arguments']) {
       const value = sample.Values?.[name];
       if (typeof value === 'string' && value !== '') settings[name] = value;
     }

@@ -33,6 +33,7 @@ const HOST_SETTINGS = [
   'AzureWebJobsStorage__clientId',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  'languageWorkers__node__arguments',
 ];
 
 /** Settings that must not be set on Flex Consumption (runtime lives in functionAppConfig). */

@@ -1,7 +1,8 @@
 /**
  * Paths as the real Functions host routes them (docs/functions-host.md, 2.3), on both surfaces:
  * empty segments match no literal or parameter (the catch-all answers 404), a path that starts
- * with `//` matches no function at all, and dot segments are resolved before routing.
+ * with `//` matches no function at all, dot segments are resolved before routing, and request
+ * headers may take 32 KiB.
  * `node:http` sends the paths raw (fetch would resolve them itself).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +38,15 @@ describe.each(SURFACES)('paths on %s', (surface) => {
 
     // Assess
     expect({ status: res.status, text: res.text }).toStrictEqual({ status: 404, text: '' });
+  });
+
+  it("request headers up to 32 KiB are taken, larger ones get 431 (the host's limits)", async () => {
+    // Act
+    const big = await getRaw(gw.url, '/v1/health', { 'x-big': 'a'.repeat(20_000) });
+    const tooBig = await getRaw(gw.url, '/v1/health', { 'x-big': 'a'.repeat(40_000) });
+
+    // Assess
+    expect([big.status, tooBig.status]).toStrictEqual([200, 431]);
   });
 
   it('GET /v1/x/../health: dot segments are resolved before routing', async () => {

@@ -735,6 +735,13 @@ describeRealHost('the app under the real Functions host: every route', () => {
       },
     );
 
+    it('request headers up to 32 KiB reach the function (the worker runs with --max-http-header-size)', async () => {
+      const big = await getRaw(host.url, '/v1/health', { 'x-big': 'a'.repeat(20_000) });
+      expect(big.status, big.text).toBe(200);
+      const tooBig = await getRaw(host.url, '/v1/health', { 'x-big': 'a'.repeat(40_000) });
+      expect(tooBig.status).toBe(431);
+    });
+
     it("GET //v1/health matches no function: the host's bare 404", async () => {
       const res = await getRaw(host.url, '//v1/health');
       expect({ status: res.status, text: res.text }).toStrictEqual({ status: 404, text: '' });
