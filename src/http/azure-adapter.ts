@@ -7,11 +7,10 @@
  */
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type HttpHandler, type HttpRequest, HttpResponse, type InvocationContext } from '@azure/functions';
-import { createLogger } from '../log.js';
+import { createLogger, type LogSink } from '../log.js';
 import { ValidationError } from '../problems/errors.js';
-import { problemResponse } from '../problems/to-problem.js';
-import { correlate, correlationHeaders } from './correlation.js';
-import type { GatewayHandler } from './operation-handler.js';
+import { correlate } from './correlation.js';
+import type { GatewayHandler, GatewayRequest } from './operation-handler.js';
 import { reservedFieldErrors } from './reserved-fields.js';
 import { refuse } from './routes.js';
 
@@ -21,7 +20,7 @@ import { refuse } from './routes.js';
  */
 export function toAzureHandler(handler: GatewayHandler): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext) => {
-    const gatewayRequest = {
+    const gatewayRequest: GatewayRequest = {
       method: request.method,
       url: request.url,
       headers: request.headers,
@@ -35,7 +34,7 @@ export function toAzureHandler(handler: GatewayHandler): HttpHandler {
     const response = await (reserved.length > 0
       ? refuse(gatewayRequest, new ValidationError(reserved))
       : handler(gatewayRequest, context)
-    ).catch((error: unknown) => internalError(request, context, error));
+    ).catch((error: unknown) => internalError(gatewayRequest, context, error));
     return new HttpResponse({
       status: response.status,
       headers: response.headers,
@@ -47,23 +46,13 @@ export function toAzureHandler(handler: GatewayHandler): HttpHandler {
 /**
  * Handlers render their own failures; one that throws is a bug. Under the host a thrown error
  * sends no answer at all: the caller waits for the proxy's 240 s timeout, then gets a bare 500
- * (docs/functions-host.md, 4.5). Answer a 500 problem+json at once instead.
+ * (docs/functions-host.md, 4.5). Answer a 500 problem+json at once instead (no details).
  */
-function internalError(request: HttpRequest, context: InvocationContext, error: unknown): Response {
-  const correlation = correlate(request.headers);
+function internalError(request: GatewayRequest, sink: LogSink, error: unknown): Promise<Response> {
+  const requestId = correlate(request.headers).requestId;
   const name = error instanceof Error ? error.name : 'Error';
-  createLogger(context).error('request.failed', {
-    requestId: correlation.requestId,
-    status: 500,
-    error: name,
-  });
-  const instance = new URL(request.url, 'http://localhost').pathname;
-  return problemResponse(
-    new Error('unexpected'),
-    correlation.requestId,
-    instance,
-    correlationHeaders(correlation),
-  );
+  createLogger(sink).error('request.failed', { requestId, status: 500, error: name });
+  return refuse(request, error);
 }
 
 /**

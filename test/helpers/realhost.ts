@@ -49,6 +49,7 @@ import {
   type FlyteAdminEmulatorOptions,
   startFlyteAdminEmulator,
 } from '../../sandbox/flyte-admin/index.js';
+import type { Answer } from './azureml-requests.js';
 import { WORKSPACE } from './gateway.js';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
@@ -267,14 +268,8 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  bytes: Buffer;
-  text: string;
-  // biome-ignore lint/suspicious/noExplicitAny: answers are checked by expect(), not by types
-  json: () => any;
-}
+/** An answer as the other suites read one (status, headers, bytes, text, json()). */
+export type { Answer };
 
 export interface ProcessMemory {
   /** RSS of the host (dotnet) process, bytes. */
