@@ -8,11 +8,11 @@
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type HttpHandler, type HttpRequest, HttpResponse, type InvocationContext } from '@azure/functions';
 import { createLogger, type LogSink } from '../log.js';
-import { ValidationError } from '../problems/errors.js';
+import { type FieldError, ValidationError } from '../problems/errors.js';
 import { correlate } from './correlation.js';
+import { refuse } from './gateway-route.js';
 import type { GatewayHandler, GatewayRequest } from './operation-handler.js';
 import { reservedFieldErrors } from './reserved-fields.js';
-import { refuse } from './routes.js';
 
 /**
  * @example
@@ -26,11 +26,7 @@ export function toAzureHandler(handler: GatewayHandler): HttpHandler {
       headers: request.headers,
       body: drainedOnCancel(request.body as ReadableStream<Uint8Array> | null),
     };
-    // The host's params carry the body's top-level fields: one named like the host's own
-    // Headers/Query entries has displaced the headers this request carries.
-    const inQuery = new Set([...new URL(request.url).searchParams.keys()].map((k) => k.toLowerCase()));
-    const fromBody = Object.keys(request.params).filter((name) => !inQuery.has(name.toLowerCase()));
-    const reserved = reservedFieldErrors('body', fromBody);
+    const reserved = reservedBodyFields(request);
     const response = await (reserved.length > 0
       ? refuse(gatewayRequest, new ValidationError(reserved))
       : handler(gatewayRequest, context)
@@ -41,6 +37,20 @@ export function toAzureHandler(handler: GatewayHandler): HttpHandler {
       body: response.body as NodeReadableStream | null,
     });
   };
+}
+
+/**
+ * The host's params carry the body's top-level fields: one named like the host's own
+ * Headers/Query entries has displaced the headers this request carries. (Query parameters of
+ * those names are refused by `bindRoute`, on every host.)
+ */
+function reservedBodyFields(request: HttpRequest): FieldError[] {
+  const reserved = reservedFieldErrors('body', Object.keys(request.params));
+  if (reserved.length === 0) return reserved;
+  const inQuery = new Set(
+    [...new URL(request.url).searchParams.keys()].map((k) => `body.${k.toLowerCase()}`),
+  );
+  return reserved.filter((e) => !inQuery.has(e.path.toLowerCase()));
 }
 
 /**

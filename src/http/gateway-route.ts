@@ -9,7 +9,7 @@ import { createLogger, type Logger } from '../log.js';
 import { GatewayError } from '../problems/errors.js';
 import { problemResponse } from '../problems/to-problem.js';
 import { type Correlation, correlate, correlationHeaders } from './correlation.js';
-import type { RoutedRequest, RouteHandler } from './operation-handler.js';
+import type { GatewayRequest, RoutedRequest, RouteHandler } from './operation-handler.js';
 
 export interface RouteContext {
   correlation: Correlation;
@@ -46,4 +46,15 @@ export function gatewayRoute(
       return problemResponse(error, correlation.requestId, instance, correlationHeaders(correlation));
     }
   };
+}
+
+/**
+ * A request refused without running a handler (no route, a reserved name, a thrown bug): the
+ * body is dropped and the problem carries the correlation headers.
+ */
+export async function refuse(request: GatewayRequest, error: unknown): Promise<Response> {
+  await request.body?.cancel().catch(() => undefined);
+  const correlation = correlate(request.headers);
+  const instance = new URL(request.url, 'http://localhost').pathname;
+  return problemResponse(error, correlation.requestId, instance, correlationHeaders(correlation));
 }

@@ -14,20 +14,14 @@ import { operations } from '../catalog/index.js';
 import type { HttpMethod, Operation } from '../catalog/operation.js';
 import { mcpHandler } from '../mcp/handler.js';
 import { MethodNotAllowedError, RouteNotFoundError, ValidationError } from '../problems/errors.js';
-import { problemResponse } from '../problems/to-problem.js';
 import { getRuntime, type Runtime } from '../runtime.js';
-import { correlate, correlationHeaders } from './correlation.js';
 import { docsAssetHandler, docsPageHandler } from './docs.js';
+import { refuse } from './gateway-route.js';
 import { healthHandler } from './health.js';
 import { withPrefix } from './host-json.js';
 import { compareFunctionNames } from './host-routing.js';
 import { openApiHandler } from './openapi.js';
-import {
-  type GatewayHandler,
-  type GatewayRequest,
-  operationHandler,
-  type RouteHandler,
-} from './operation-handler.js';
+import { type GatewayHandler, operationHandler, type RouteHandler } from './operation-handler.js';
 import { reservedFieldErrors } from './reserved-fields.js';
 import { matchTemplate, parseTemplate } from './route-template.js';
 import { uploadSlotHandler } from './upload-slot.js';
@@ -159,34 +153,24 @@ export function bindRoute(route: string, handler: RouteHandler): GatewayHandler 
     const url = new URL(request.url, 'http://localhost');
     const query = new URLSearchParams(url.search);
     for (const name of [...query.keys()]) if (name.toLowerCase() === KEY_QUERY) query.delete(name);
-    // The host only calls a function whose template matched, so this always binds.
     const reserved = reservedFieldErrors('query', query.keys());
     if (reserved.length > 0) return refuse(request, new ValidationError(reserved));
+    // The host only calls a function whose template matched, so this always binds.
     const params = matchTemplate(template, url.pathname) ?? {};
     return handler({ ...request, params, query }, sink);
   };
-}
-
-/** A request refused before its route's handler runs. */
-export async function refuse(request: GatewayRequest, error: unknown): Promise<Response> {
-  await request.body?.cancel().catch(() => undefined);
-  const correlation = correlate(request.headers);
-  const instance = new URL(request.url, 'http://localhost').pathname;
-  return problemResponse(error, correlation.requestId, instance, correlationHeaders(correlation));
 }
 
 /** Answers 405 (with `Allow`) when another route has this path, else 404. */
 export function fallbackHandler(table: readonly Pick<RouteDefinition, 'methods' | 'route'>[]): RouteHandler {
   const templates = table.map((r) => ({ methods: r.methods, template: parseTemplate(withPrefix(r.route)) }));
   return async (request) => {
-    await request.body?.cancel().catch(() => undefined);
-    const correlation = correlate(request.headers);
     const pathname = new URL(request.url, 'http://localhost').pathname;
     const allowed = templates.filter((t) => matchTemplate(t.template, pathname)).flatMap((t) => t.methods);
     const error =
       allowed.length > 0
         ? new MethodNotAllowedError(request.method, [...new Set(allowed)])
         : new RouteNotFoundError(pathname);
-    return problemResponse(error, correlation.requestId, pathname, correlationHeaders(correlation));
+    return refuse(request, error);
   };
 }

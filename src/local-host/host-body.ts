@@ -48,6 +48,30 @@ export async function readWholeBody(req: IncomingMessage, limit: number): Promis
   return Buffer.concat(chunks, size);
 }
 
+/** A request's body as the host hands it to the function. */
+export interface HostBody {
+  /** What the function reads; null for GET and HEAD. */
+  stream: ReadableStream<Uint8Array> | null;
+  /** The body, when it had a Content-Length and was read whole first. */
+  whole?: Buffer;
+  /** The body, when it streams (chunked): read it to its end before answering. */
+  streamed?: StreamedBody;
+}
+
+/**
+ * Takes in a request body as the host does: whole first when it has a Content-Length
+ * (rejects with `HostBodyLimitError` past `limit`), else as a stream capped at `limit`.
+ */
+export async function receiveBody(req: IncomingMessage, limit: number): Promise<HostBody> {
+  if (req.method === 'GET' || req.method === 'HEAD') return { stream: null };
+  if ((declaredLength(req) ?? 0) > 0) {
+    const whole = await readWholeBody(req, limit);
+    return { stream: replay(whole), whole };
+  }
+  const streamed = new StreamedBody(req, limit);
+  return { stream: streamed.stream, streamed };
+}
+
 /** A body read whole, handed to the function as a stream again (in 64 KiB chunks). */
 export function replay(body: Buffer): ReadableStream<Uint8Array> {
   let offset = 0;

@@ -15,14 +15,7 @@ import { withPrefix } from '../http/host-json.js';
 import { firstMatch, hostRouteOf, inHostOrder } from '../http/host-routing.js';
 import { type RouteDefinition, routeTable } from '../http/routes.js';
 import { createLogger, type LogSink } from '../log.js';
-import {
-  declaredLength,
-  HostBodyLimitError,
-  hostBodyLimit,
-  readWholeBody,
-  replay,
-  StreamedBody,
-} from './host-body.js';
+import { HostBodyLimitError, hostBodyLimit, receiveBody } from './host-body.js';
 
 export interface LocalHostOptions {
   /** @default 7071 */
@@ -93,23 +86,13 @@ async function serve(
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) requestHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
   // A caller that disconnects before the answer is complete abandons the upstream call too.
   const caller = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) caller.abort();
   });
   try {
-    let body: ReadableStream<Uint8Array> | null = null;
-    let streamed: StreamedBody | undefined;
-    if (hasBody) {
-      const declared = declaredLength(req) ?? 0;
-      if (declared > 0) body = replay(await readWholeBody(req, bodyLimit));
-      else {
-        streamed = new StreamedBody(req, bodyLimit);
-        body = streamed.stream;
-      }
-    }
+    const { stream: body, streamed } = await receiveBody(req, bodyLimit);
     const response = await route.handler(
       {
         method: (req.method ?? 'GET').toUpperCase(),

@@ -26,14 +26,7 @@ import {
 } from '@azure/functions';
 import { withPrefix } from '../../src/http/host-json.js';
 import { firstMatch, hostRouteOf, inHostOrder } from '../../src/http/host-routing.js';
-import {
-  declaredLength,
-  HostBodyLimitError,
-  hostBodyLimit,
-  readWholeBody,
-  replay,
-  StreamedBody,
-} from '../../src/local-host/host-body.js';
+import { HostBodyLimitError, hostBodyLimit, receiveBody } from '../../src/local-host/host-body.js';
 import { requestPath } from '../../src/local-host/server.js';
 import type { LogSink } from '../../src/log.js';
 
@@ -118,15 +111,7 @@ async function hostRequest(
   bodyLimit: number,
 ): Promise<HostRequest> {
   const method = req.method ?? 'GET';
-  const withBody = method !== 'GET' && method !== 'HEAD';
-  let whole: Buffer | undefined;
-  let streamed: StreamedBody | undefined;
-  let source: ReadableStream<Uint8Array> | undefined;
-  if (withBody) {
-    if ((declaredLength(req) ?? 0) > 0) whole = await readWholeBody(req, bodyLimit);
-    else streamed = new StreamedBody(req, bodyLimit);
-    source = whole ? replay(whole) : streamed?.stream;
-  }
+  const { stream: source, whole, streamed } = await receiveBody(req, bodyLimit);
   let cancelled = false;
   const body = source && watchCancel(source, () => (cancelled = true));
   // The host's proxy sets these; the library builds the URL from them.
