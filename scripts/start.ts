@@ -13,13 +13,14 @@ import { startAzureMlEmulator } from '../sandbox/azureml/index.js';
 import { startAzurite } from '../sandbox/azurite.js';
 import { startFlyteAdminEmulator } from '../sandbox/flyte-admin/index.js';
 import { loadSettings, REQUEST_BODY_LIMIT } from '../src/config.js';
-import { packageVersion } from '../src/http/health.js';
-import { withPrefix } from '../src/http/host-json.js';
-import { FALLBACK_NAME, routeTable } from '../src/http/routes.js';
+import { packageVersion } from '../src/shared/package-version.js';
+import { withPrefix } from '../src/shared/host-json.js';
+import { routeTable } from '../src/app.js';
+import { FALLBACK_NAME } from '../src/http/fallback.js';
 import { startCancellationPoller } from '../src/local-host/cancellation-poller.js';
 import { startLocalHost } from '../src/local-host/server.js';
 import { ConfigError } from '../src/problems/errors.js';
-import { getRuntime } from '../src/runtime.js';
+import { getServices } from '../src/services.js';
 import { loadLocalSettings } from './local-settings.js';
 
 type Stopper = () => Promise<void>;
@@ -93,8 +94,8 @@ async function main(): Promise<void> {
     stoppers.push(host.close);
     url = host.url;
     // The queue trigger, run the way the Functions host runs it (host.json's queue settings).
-    const { queue } = getRuntime().cancellations();
-    const poller = startCancellationPoller(getRuntime());
+    const { queue } = getServices().cancellations();
+    const poller = startCancellationPoller(getServices());
     stoppers.push(poller.stop);
     lines.push(
       `  queue        ${queue.main.name} (queue trigger: cancellationqueue; poison: ${queue.poison.name})`,

@@ -4,9 +4,9 @@
  * response bodies are streams rather than buffers in the invocation message.
  */
 import { app } from '@azure/functions';
-import { getRuntime } from './runtime.js';
+import { getServices } from './services.js';
 
 app.setup({ enableHttpStream: true });
 
 // Settings are a schema: a bad or missing one stops start-up here, naming the variable.
-getRuntime();
+getServices();

@@ -8,11 +8,11 @@
  * Announces `{ url, cancelConcurrency, batchSize, newBatchThreshold }`.
  */
 import { loadSettings } from '../../src/config.js';
-import { queueHostOptions } from '../../src/http/host-json.js';
-import { routeTable } from '../../src/http/routes.js';
+import { queueHostOptions } from '../../src/shared/host-json.js';
+import { routeTable } from '../../src/app.js';
 import { startCancellationPoller } from '../../src/local-host/cancellation-poller.js';
 import { startLocalHost } from '../../src/local-host/server.js';
-import { createRuntime } from '../../src/runtime.js';
+import { createServices } from '../../src/services.js';
 import { announce } from '../lib/child.js';
 
 /** What one `cancellation.message_done` says, with when it was logged (epoch ms). */
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
   );
   const settings = loadSettings(env);
-  const runtime = createRuntime(settings);
+  const services = createServices(settings);
   const done: MessageDone[] = [];
   const problems: string[] = [];
   const keep = (line: unknown) => {
@@ -56,8 +56,8 @@ async function main(): Promise<void> {
   };
   // Handler logs are dropped, as in the gateway process: one line per request would measure the terminal.
   const sink = { log: () => undefined, info: keep, warn: note, error: note };
-  const host = await startLocalHost({ port: 0, routes: routeTable(undefined, () => runtime), sink });
-  const poller = startCancellationPoller(runtime, { sink });
+  const host = await startLocalHost({ port: 0, routes: routeTable(undefined, () => services), sink });
+  const poller = startCancellationPoller(services, { sink });
   process.on('message', (message: { id: number; cmd: 'stats' }) => {
     if (message.cmd !== 'stats') return;
     process.send?.({ id: message.id, done: done.splice(0), problems: problems.splice(0) });
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     async () => {
       await poller.stop();
       await host.close();
-      await runtime.close();
+      await services.close();
     },
   );
 }

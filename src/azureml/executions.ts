@@ -8,15 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Correlation } from '../http/correlation.js';
-import type { UpstreamClient, UpstreamResponse } from '../upstream/http-client.js';
+import type { CallOptions, UpstreamClient, UpstreamResponse } from '../upstream/http-client.js';
 import type { ExperimentPath, RunDefinition, RunPath } from './schemas.js';
-
-export interface CallOptions {
-  correlation: Correlation;
-  signal?: AbortSignal;
-  retry?: false;
-}
 
 const seg = encodeURIComponent;
 

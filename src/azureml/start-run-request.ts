@@ -1,16 +1,16 @@
 /**
  * @module
- * Reads a startrun request. `multipart/form-data` (parts `runDefinitionFile` and
- * `projectZipFile`) streams through busboy: the definition (small JSON) is collected under
- * the JSON cap, the zip goes straight into staging. A JSON body
- * `{ "runDefinition": {...}, "stagedZipId": "..." }` names a zip staged earlier (a retry, or
- * an upload slot) instead. Whatever fails, a zip staged by this request is not left behind.
+ * Reads a startrun body, in any of its forms (`UploadBody`). From the request's stream:
+ * `multipart/form-data` (parts `runDefinitionFile` and `projectZipFile`) streams through
+ * busboy — the definition (small JSON) is collected under the JSON cap, the zip goes straight
+ * into staging — or a JSON body `{ "runDefinition": {...}, "stagedZipId": "..." }` names a zip
+ * staged earlier (a retry, or an upload slot). From MCP arguments: the definition with the
+ * zip's bytes (staged here) or a staged zip's id. Whatever fails, a zip staged by this request
+ * is not left behind.
  */
 import { Readable } from 'node:stream';
 import { Busboy, type BusboyFileStream } from '@fastify/busboy';
 import type { z } from 'zod';
-import { readJsonBody } from '../http/read-json-body.js';
-import { toFieldErrors } from '../http/validate.js';
 import {
   MalformedJsonError,
   MalformedMultipartError,
@@ -18,14 +18,12 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../problems/errors.js';
+import { toFieldErrors } from '../shared/field-errors.js';
+import { readJsonBody } from '../shared/read-json-body.js';
+import type { UploadBody } from '../staging/upload-body.js';
 import type { StagedZip, ZipStaging } from '../staging/zip-staging.js';
 import type { ZipSource } from './executions.js';
 import { type RunDefinition, runDefinitionSchema, stagedStartRunSchema } from './schemas.js';
-
-export interface RawBody {
-  stream: ReadableStream<Uint8Array> | null;
-  headers: Headers;
-}
 
 export interface StartRunRequest {
   definition: RunDefinition;
@@ -34,24 +32,62 @@ export interface StartRunRequest {
   stagedNow: boolean;
 }
 
-const DEFINITION = 'body.runDefinitionFile';
-const ZIP = 'body.projectZipFile';
+/** The field paths problems name for each part of a startrun body. */
+export const START_RUN_FIELDS = {
+  definitionFile: 'body.runDefinitionFile',
+  definition: 'body.runDefinition',
+  zipFile: 'body.projectZipFile',
+  stagedZipId: 'body.stagedZipId',
+} as const;
+const DEFINITION = START_RUN_FIELDS.definitionFile;
+const ZIP = START_RUN_FIELDS.zipFile;
 
 /**
  * @example
  * const { definition, zip } = await readStartRunRequest(raw, staging, settings.MAX_JSON_BODY_BYTES);
  */
 export async function readStartRunRequest(
-  raw: RawBody,
+  body: UploadBody,
+  staging: ZipStaging,
+  jsonLimit: number,
+): Promise<StartRunRequest> {
+  if (body.from === 'staged')
+    return openStaged({ runDefinition: body.definition, stagedZipId: body.stagedZipId }, staging);
+  if (body.from === 'bytes') return stageBytes(body.definition, body.zip, staging);
+  return readStream(body, staging, jsonLimit);
+}
+
+/** The retry form: a definition and the id of a zip staged before. */
+async function openStaged(body: unknown, staging: ZipStaging): Promise<StartRunRequest> {
+  const parsed = parse(stagedStartRunSchema, body, 'body');
+  const zip = await staging.open(parsed.stagedZipId, START_RUN_FIELDS.stagedZipId);
+  return { definition: parsed.runDefinition, zip, stagedNow: false };
+}
+
+/** A zip given whole (an MCP argument): the definition is checked before anything is staged. */
+async function stageBytes(
+  definition: unknown,
+  bytes: Uint8Array,
+  staging: ZipStaging,
+): Promise<StartRunRequest> {
+  const checked = parse(runDefinitionSchema, definition, START_RUN_FIELDS.definition);
+  const { id, size } = await staging.stage(Readable.from([bytes]), ZIP);
+  return {
+    definition: checked,
+    zip: { id, size, stream: async () => (await staging.open(id, ZIP)).stream() },
+    stagedNow: true,
+  };
+}
+
+async function readStream(
+  raw: Extract<UploadBody, { from: 'stream' }>,
   staging: ZipStaging,
   jsonLimit: number,
 ): Promise<StartRunRequest> {
   const type = raw.headers.get('content-type') ?? '';
   const essence = type.split(';')[0]?.trim().toLowerCase();
   if (essence === 'application/json') {
-    const body = parse(stagedStartRunSchema, await readJsonBody(raw.stream, raw.headers, jsonLimit), 'body');
-    const zip = await staging.open(body.stagedZipId, 'body.stagedZipId');
-    return { definition: body.runDefinition, zip, stagedNow: false };
+    return openStaged(await readJsonBody(raw.stream, raw.headers, jsonLimit), staging);
   }
   if (essence !== 'multipart/form-data') {
     await raw.stream?.cancel().catch(() => undefined);
@@ -80,7 +116,11 @@ interface Parts {
   staged?: StagedZip;
 }
 
-function readMultipart(raw: RawBody, staging: ZipStaging, jsonLimit: number): Promise<Parts> {
+function readMultipart(
+  raw: Extract<UploadBody, { from: 'stream' }>,
+  staging: ZipStaging,
+  jsonLimit: number,
+): Promise<Parts> {
   return new Promise<Parts>((resolve, reject) => {
     const parts: Parts = {};
     const pending: Promise<unknown>[] = [];

@@ -6,13 +6,13 @@
  * `dequeueCount` arrives as a number or a numeric string.
  */
 import type { InvocationContext, StorageQueueHandler } from '@azure/functions';
-import { queueHostOptions } from '../http/host-json.js';
+import { queueHostOptions } from '../shared/host-json.js';
 import type { QueueHandler } from './queue-trigger.js';
 
 /**
  * @example
  * app.storageQueue('cancellationqueue', { queueName: '%CANCEL_QUEUE%', connection: 'AzureWebJobsStorage',
- *   handler: toAzureQueueHandler(cancellationQueueHandler()) });
+ *   handler: toAzureQueueHandler(cancellationQueueHandler(getServices)) });
  */
 export function toAzureQueueHandler(handler: QueueHandler): StorageQueueHandler {
   return async (payload: unknown, context: InvocationContext) => {

@@ -13,7 +13,7 @@
  * one bad target inside a good envelope fails alone.
  */
 import { z } from 'zod';
-import { toFieldErrors } from '../http/validate.js';
+import { toFieldErrors } from '../shared/field-errors.js';
 import { chunkKey } from './store.js';
 import { causeSchema, type Target, type TargetKind, targetSchema } from './targets.js';
 

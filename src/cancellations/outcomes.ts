@@ -7,10 +7,7 @@
  * `failed` at once. Azure ML's answer to cancelling a finished run is not documented: a 200
  * for it is counted as `cancelled` (reference/azureml-execution.md §3.4).
  */
-import { upstreamFailure } from '../http/operation-handler.js';
-import { readCapped } from '../http/read-capped.js';
-import { GatewayError, UpstreamNotConfiguredError } from '../problems/errors.js';
-import type { UpstreamResponse } from '../upstream/http-client.js';
+import { GatewayError, UpstreamError, UpstreamNotConfiguredError } from '../problems/errors.js';
 import { parseRetryAfter } from '../upstream/retry-policy.js';
 import type { FinalOutcome } from './store.js';
 import type { TargetKind } from './targets.js';
@@ -23,17 +20,24 @@ export type CallResult =
   | { outcome: 'transient'; status?: number; detail: string; retryAfterMs?: number };
 
 /**
+ * What a failed cancel means: the upstream's answer (an `UpstreamError`), or a call that could
+ * not be made — timeouts, unreachable upstreams and credential failures are transient.
  * @example
- * const result = await classifyAnswer('flyte', await op.call(input, ctx));
+ * classifyError('azureml', new UpstreamError('Azure ML', { status: 409, body: {} })) // alreadyFinished
  */
-export async function classifyAnswer(kind: TargetKind, response: UpstreamResponse): Promise<CallResult> {
-  const { status } = response;
-  if (status >= 200 && status < 300) {
-    // Read to the end (it is small): the connection goes back to the pool.
-    await readCapped(response.body, 64 * 1024);
-    return { outcome: 'cancelled', status };
+export function classifyError(kind: TargetKind, error: unknown): CallResult {
+  if (error instanceof UpstreamError) return classifyAnswer(kind, error);
+  if (error instanceof UpstreamNotConfiguredError) return { outcome: 'failed', detail: error.detail };
+  if (error instanceof GatewayError) {
+    return error.status >= 500
+      ? { outcome: 'transient', detail: error.detail }
+      : { outcome: 'failed', detail: error.detail };
   }
-  const failure = await upstreamFailure(response);
+  return { outcome: 'transient', detail: `the call failed (${(error as Error)?.name ?? 'Error'})` };
+}
+
+function classifyAnswer(kind: TargetKind, failure: UpstreamError): CallResult {
+  const { status } = failure.upstream;
   const detail = failure.detail;
   const code = (failure.upstream.body as { code?: unknown } | null)?.code;
   if (kind === 'flyte' && status === 400 && code === GRPC_FAILED_PRECONDITION) {
@@ -42,20 +46,8 @@ export async function classifyAnswer(kind: TargetKind, response: UpstreamRespons
   if (kind === 'azureml' && status === 409) return { outcome: 'alreadyFinished', status, detail };
   if (status === 404) return { outcome: 'notFound', status, detail };
   if (status === 408 || status === 429 || status >= 500) {
-    const header = response.headers['retry-after'];
-    const retryAfterMs = parseRetryAfter(Array.isArray(header) ? header[0] : header) ?? undefined;
+    const retryAfterMs = parseRetryAfter(failure.headers['Retry-After']) ?? undefined;
     return { outcome: 'transient', status, detail, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   }
   return { outcome: 'failed', status, detail };
-}
-
-/** A call that threw: timeouts, unreachable upstreams and credential failures are transient. */
-export function classifyError(error: unknown): CallResult {
-  if (error instanceof UpstreamNotConfiguredError) return { outcome: 'failed', detail: error.detail };
-  if (error instanceof GatewayError) {
-    return error.status >= 500
-      ? { outcome: 'transient', detail: error.detail }
-      : { outcome: 'failed', detail: error.detail };
-  }
-  return { outcome: 'transient', detail: `the call failed (${(error as Error)?.name ?? 'Error'})` };
 }

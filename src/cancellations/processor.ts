@@ -2,22 +2,37 @@
  * @module
  * Processes one cancellation message: gives a producer's targets their batch indexes, skips
  * targets that already have a final outcome (so a redelivered message cancels nothing
- * twice), cancels the rest through the catalog's cancel operation for their kind with at most
- * `CANCEL_CONCURRENCY` calls in flight and no inline retry, records each outcome, and
+ * twice), cancels the rest through the catalog's cancel operation for their kind — the same
+ * `invoke` REST and MCP use, from the guard on (targets were validated when accepted) — with at
+ * most `CANCEL_CONCURRENCY` calls in flight and no inline retry, records each outcome, and
  * re-enqueues only the transient failures, with a visibility delay that honours
  * `Retry-After`, until `CANCEL_MAX_ATTEMPTS` calls have been made for a target.
  */
-import { correlate } from '../http/correlation.js';
-import type { Logger } from '../log.js';
-import type { Runtime } from '../runtime.js';
+import { invokeValidated } from '../catalog/invoke.js';
+import type { OperationServices } from '../catalog/operation.js';
+import { correlate } from '../shared/correlation.js';
+import type { Logger } from '../shared/log.js';
+import { readCapped } from '../shared/read-capped.js';
 import { type DecodedMessage, encodeMessages } from './messages.js';
-import { type CallResult, classifyAnswer, classifyError } from './outcomes.js';
+import { type CallResult, classifyError } from './outcomes.js';
 import type { CancellationQueue } from './queue.js';
 import { type CancellationStore, type Chunk, chunkKey, pendingRecord, type TargetRecord } from './store.js';
 import { cancelInput, type Target } from './targets.js';
 
+/** The batch's queue and report table. */
+export interface Cancellations {
+  store: CancellationStore;
+  queue: CancellationQueue;
+}
+
+/** What batch cancellation needs of the app: the operations' services, plus its queue and table. */
+export interface CancellationServices extends OperationServices {
+  /** Throws `UpstreamNotConfiguredError` without storage settings. */
+  cancellations(): Cancellations;
+}
+
 export interface ProcessorDeps {
-  runtime: Runtime;
+  services: OperationServices;
   store: CancellationStore;
   queue: CancellationQueue;
   log: Logger;
@@ -55,8 +70,8 @@ export async function processMessage(
   info: MessageInfo,
   deps: ProcessorDeps,
 ): Promise<ProcessSummary> {
-  const { store, runtime } = deps;
-  const settings = runtime.settings;
+  const { store, services } = deps;
+  const settings = services.settings;
   const batchId = message.batchId ?? info.id;
   const first = message.indexed
     ? 0
@@ -106,8 +121,9 @@ export async function processMessage(
     work.push({ index: entry.index, target: entry.target, attempts: row?.attempts ?? 0 });
   }
 
+  // The message id is the request id of every call it makes.
   const correlation = correlate(new Headers({ 'x-request-id': info.id }));
-  const ctx = { runtime, correlation, log: deps.log, retry: false as const };
+  const ctx = { services, correlation, log: deps.log, retry: false as const };
   const retries = new Map<number, (Target & { index: number })[]>();
   let calls = 0;
 
@@ -120,13 +136,16 @@ export async function processMessage(
     let result: CallResult;
     try {
       const { op, input } = cancelInput(target, message.cause);
-      runtime.assertConfigured(op.capability);
-      op.guard?.(input, ctx);
-      calls += 1;
-      attempts += 1;
-      result = await classifyAnswer(target.kind, await op.call(input, ctx));
+      const calling = () => {
+        calls += 1;
+        attempts += 1;
+      };
+      const { answer } = await invokeValidated(op, input, { ...ctx, calling });
+      // Read to the end (it is small): the connection goes back to the pool.
+      await readCapped(answer.body, 64 * 1024);
+      result = { outcome: 'cancelled', status: answer.status };
     } catch (error) {
-      result = classifyError(error);
+      result = classifyError(target.kind, error);
     }
     const { outcome, status, detail } = result;
     const base = {

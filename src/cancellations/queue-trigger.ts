@@ -9,10 +9,9 @@
  * throws, and the host retries the message and finally moves it to the poison queue itself;
  * on that last attempt the failure is recorded in the batch first.
  */
-import { createLogger, type LogSink } from '../log.js';
-import { getRuntime, type Runtime } from '../runtime.js';
+import { createLogger, type LogSink } from '../shared/log.js';
 import { decodeMessage } from './messages.js';
-import { processMessage } from './processor.js';
+import { type CancellationServices, processMessage } from './processor.js';
 
 /** What the trigger knows about the message (`context.triggerMetadata`). */
 export interface QueueMessageMeta {
@@ -28,14 +27,14 @@ export type QueueHandler = (meta: QueueMessageMeta, sink: LogSink) => Promise<vo
 
 /**
  * @example
- * const handle = cancellationQueueHandler();
+ * const handle = cancellationQueueHandler(getServices);
  * await handle({ id, dequeueCount: 1, text, maxDequeueCount: 5 }, console);
  */
-export function cancellationQueueHandler(runtimeOf: () => Runtime = getRuntime): QueueHandler {
+export function cancellationQueueHandler(servicesOf: () => CancellationServices): QueueHandler {
   return async (meta, sink) => {
     const log = createLogger(sink).child({ operation: 'cancellationqueue', messageId: meta.id });
-    const runtime = runtimeOf();
-    const { store, queue } = runtime.cancellations();
+    const services = servicesOf();
+    const { store, queue } = services.cancellations();
     const decoded = decodeMessage(meta.text);
     if (!decoded.ok) {
       await queue.sendToPoison(meta.text);
@@ -51,7 +50,7 @@ export function cancellationQueueHandler(runtimeOf: () => Runtime = getRuntime):
     }
     const started = performance.now();
     try {
-      const summary = await processMessage(decoded.message, meta, { runtime, store, queue, log });
+      const summary = await processMessage(decoded.message, meta, { services, store, queue, log });
       log.info('cancellation.message_done', {
         ...summary,
         dequeueCount: meta.dequeueCount,

@@ -16,7 +16,7 @@ import {
 } from '../azureml/schemas.js';
 import { cancelRun } from '../catalog/azureml.js';
 import { terminateExecution } from '../catalog/flyte.js';
-import type { Operation, OperationContext, OperationInput } from '../catalog/operation.js';
+import type { Operation, OperationInput } from '../catalog/operation.js';
 import type { Settings } from '../config.js';
 import { domainSchema, executionNameSchema, projectSchema, terminateCauseSchema } from '../flyte/schemas.js';
 import { type FieldError, NotAllowedError, ValidationError } from '../problems/errors.js';
@@ -79,7 +79,7 @@ export function routeParams(target: Target): Record<string, string> {
  * are; a test holds the two to agreeing. Not validating again keeps 10,000 targets cheap.
  * @example
  * const { op, input } = cancelInput(target, 'cleanup after sweep 12');
- * op.guard?.(input, ctx); await op.call(input, ctx);
+ * await invokeValidated(op, input, ctx);
  */
 export function cancelInput(
   target: Target,
@@ -115,7 +115,7 @@ export function assertTargetsAllowed(
 export function targetProblem(target: Target, settings: Settings): string | undefined {
   try {
     const { op, input } = cancelInput(target, undefined);
-    op.guard?.(input, { runtime: { settings } } as OperationContext);
+    op.guard?.(input, settings);
     return undefined;
   } catch (error) {
     if (error instanceof NotAllowedError) return error.detail;

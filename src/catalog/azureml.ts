@@ -2,7 +2,8 @@
  * @module
  * The four Azure ML Execution Service operations, read top to bottom like the contract
  * (specs/capabilities/execution-service-execution.yaml). Every start gets a run id (the
- * caller's, or one minted here) so that a repeated request cannot start a second run.
+ * caller's, or one minted here before the call) so that a repeated request cannot start a
+ * second run, and a failed start names the id it used.
  */
 import { assertWorkspaceAllowed } from '../azureml/allow-list.js';
 import * as azureml from '../azureml/executions.js';
@@ -12,26 +13,36 @@ import {
   runDefinitionSchema,
   runPathSchema,
   snapshotRunDefinitionSchema,
+  stagedStartRunSchema,
   startQuerySchema,
 } from '../azureml/schemas.js';
-import { readStartRunRequest } from '../azureml/start-run-request.js';
+import { readStartRunRequest, START_RUN_FIELDS } from '../azureml/start-run-request.js';
+import { inlineZipLimit, type Settings } from '../config.js';
 import { emptySchema } from '../flyte/schemas.js';
 import { GatewayError } from '../problems/errors.js';
+import { toJsonSchema } from '../shared/json-schema.js';
+import type { UploadBody } from '../staging/upload-body.js';
 import type { UpstreamResponse } from '../upstream/http-client.js';
-import { type OperationContext, operation, STREAMED_BODY, type StreamedBody } from './operation.js';
+import { type OperationInput, operation, UPLOAD } from './operation.js';
 
 const EXPERIMENT =
   '/v1/execution/v1-0/subscriptions/{subscriptionid}/resourcegroups/{resourcegroupname}' +
   '/providers/microsoft-machinelearningservices/workspaces/{workspacename}/experiments/{experimentname}';
 
-const allow = ({ params }: { params: ExperimentPath }, ctx: OperationContext) =>
-  assertWorkspaceAllowed(params, ctx.runtime.settings.AZUREML_WORKSPACES);
-const call = (ctx: OperationContext) => ({
-  correlation: ctx.correlation,
-  signal: ctx.signal,
-  retry: ctx.retry,
-});
+const allow = ({ params }: { params: ExperimentPath }, settings: Settings) =>
+  assertWorkspaceAllowed(params, settings.AZUREML_WORKSPACES);
 const hints = { readOnly: false, destructive: false, idempotent: false };
+
+type StartInput<B> = OperationInput<ExperimentPath, { runId?: string }, B>;
+
+/** A start without `?runId=` gets one minted here, before the guard and the call. */
+function withRunId<B>(input: StartInput<B>): StartInput<B> {
+  if (input.query.runId !== undefined) return input;
+  return { ...input, query: { ...input.query, runId: azureml.newRunId(input.params.experimentname) } };
+}
+
+/** The run id a start used (always set once `withRunId` has run). */
+const runIdOf = (input: StartInput<unknown>) => input.query.runId as string;
 
 /**
  * Adds `extensions` to the problem of a failed start (upstream answer or transport error):
@@ -51,79 +62,119 @@ async function reportOnFailure(
   }
 }
 
-/** Starts with the caller's run id, or one minted here, and reports it on failure. */
-function startWithRunId(
-  query: { runId?: string },
-  experiment: string,
-  start: (runId: string) => Promise<UpstreamResponse>,
-): Promise<UpstreamResponse> {
-  const runId = query.runId ?? azureml.newRunId(experiment);
-  return reportOnFailure({ runId }, () => start(runId));
-}
+const json = (description: string, schema: Record<string, unknown>) => ({
+  '200': { description, content: { 'application/json': { schema } } },
+});
+const started = () =>
+  json('The run was started', {
+    type: 'object',
+    required: ['runId'],
+    properties: { runId: { type: 'string' } },
+  });
 
 export const startRun = operation({
-  seed: 'microsoftazurerunsstartrun',
+  operationId: 'microsoftazurerunsstartrun',
   capability: 'azureml',
   description: 'Microsoft Azure Start A Run On A Remote Compute Target',
   rest: { method: 'POST', path: `${EXPERIMENT}/startrun` },
-  tool: { name: 'microsoft-azure-start-run-remote', title: 'Start a run on a remote compute target', hints },
-  input: { params: experimentPathSchema, query: startQuerySchema, body: STREAMED_BODY },
+  tool: {
+    name: 'microsoft-azure-start-run-remote',
+    title: 'Start a run on a remote compute target',
+    hints,
+    upload: {
+      definition: {
+        argument: 'runDefinition',
+        schema: stagedStartRunSchema.shape.runDefinition,
+        paths: [START_RUN_FIELDS.definitionFile, START_RUN_FIELDS.definition],
+      },
+      zipBase64: { argument: 'projectZipBase64', paths: [START_RUN_FIELDS.zipFile] },
+      stagedZipId: {
+        argument: 'stagedZipId',
+        schema: stagedStartRunSchema.shape.stagedZipId,
+        paths: [START_RUN_FIELDS.stagedZipId],
+      },
+    },
+  },
+  input: { params: experimentPathSchema, query: startQuerySchema, body: UPLOAD },
   idempotent: false,
+  complete: withRunId,
   guard: allow,
-  call: async ({ params, query, body }, ctx) => {
-    const staging = ctx.runtime.staging();
-    const client = ctx.runtime.azureml();
-    const request = await readStartRunRequest(
-      body as StreamedBody,
-      staging,
-      ctx.runtime.settings.MAX_JSON_BODY_BYTES,
-    );
-    const runId = query.runId ?? azureml.newRunId(params.experimentname);
+  call: async (input, ctx) => {
+    const { params, body } = input;
+    const staging = ctx.staging();
+    const request = await readStartRunRequest(body as UploadBody, staging, ctx.settings.MAX_JSON_BODY_BYTES);
     // On failure the staged zip is kept and named, so the run can be retried without uploading again.
+    const runId = runIdOf(input);
     const answer = await reportOnFailure({ stagedZipId: request.zip.id, runId }, () =>
-      azureml.startRun(client, params, runId, request.definition, request.zip, call(ctx)),
+      azureml.startRun(ctx.upstream, params, runId, request.definition, request.zip, ctx.options),
     );
-    if (answer.status < 300 && !ctx.runtime.settings.STAGING_RETAIN) {
+    if (answer.status < 300 && !ctx.settings.STAGING_RETAIN) {
       await staging
         .delete(request.zip.id)
         .catch(() => ctx.log.warn('staging.delete_failed', { stagedZipId: request.zip.id }));
     }
     return answer;
   },
+  openapi: { success: started, requestBody: startRunBody, conflict: true },
 });
 
 export const startSnapshotRun = operation({
-  seed: 'microsoftazurerunsstartsnapshotrun',
+  operationId: 'microsoftazurerunsstartsnapshotrun',
   capability: 'azureml',
   description: 'Microsoft Azure Start A Run From A Snapshot On A Remote Compute Target',
   rest: { method: 'POST', path: `${EXPERIMENT}/snapshotrun` },
-  tool: { name: 'microsoft-azure-start-run-snapshot', title: 'Start a run from a snapshot', hints },
+  tool: {
+    name: 'microsoft-azure-start-run-snapshot',
+    title: 'Start a run from a snapshot',
+    hints,
+    bodyArgument: 'runDefinition',
+  },
   input: { params: experimentPathSchema, query: startQuerySchema, body: snapshotRunDefinitionSchema },
   idempotent: false,
+  complete: withRunId,
   guard: allow,
-  call: ({ params, query, body }, ctx) =>
-    startWithRunId(query, params.experimentname, (runId) =>
-      azureml.startSnapshotRun(ctx.runtime.azureml(), params, runId, body, call(ctx)),
+  call: (input, ctx) =>
+    reportOnFailure({ runId: runIdOf(input) }, () =>
+      azureml.startSnapshotRun(ctx.upstream, input.params, runIdOf(input), input.body, ctx.options),
     ),
+  openapi: { success: started, conflict: true },
 });
 
 export const startLocalRun = operation({
-  seed: 'microsoftazurerunsstartlocalrun',
+  operationId: 'microsoftazurerunsstartlocalrun',
   capability: 'azureml',
   description: 'Microsoft Azure Start A Run On A Local Machine',
   rest: { method: 'POST', path: `${EXPERIMENT}/startlocalrun` },
-  tool: { name: 'microsoft-azure-start-run-local', title: 'Start a run on a local machine', hints },
+  tool: {
+    name: 'microsoft-azure-start-run-local',
+    title: 'Start a run on a local machine',
+    hints,
+    bodyArgument: 'runDefinition',
+    // The answer is the invocation zip: a resource named after the run.
+    resourceUri: (input, file) =>
+      `azureml://runs/${encodeURIComponent(runIdOf(input))}/${encodeURIComponent(file)}`,
+  },
   input: { params: experimentPathSchema, query: startQuerySchema, body: runDefinitionSchema },
   idempotent: false,
+  complete: withRunId,
   guard: allow,
-  call: ({ params, query, body }, ctx) =>
-    startWithRunId(query, params.experimentname, (runId) =>
-      azureml.startLocalRun(ctx.runtime.azureml(), params, runId, body, call(ctx)),
+  call: (input, ctx) =>
+    reportOnFailure({ runId: runIdOf(input) }, () =>
+      azureml.startLocalRun(ctx.upstream, input.params, runIdOf(input), input.body, ctx.options),
     ),
+  openapi: {
+    success: () => ({
+      '200': {
+        description: 'The Execution Service answer, streamed unchanged',
+        content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+      },
+    }),
+    conflict: true,
+  },
 });
 
 export const cancelRun = operation({
-  seed: 'microsoftazurerunscancelrunwithuri',
+  operationId: 'microsoftazurerunscancelrunwithuri',
   capability: 'azureml',
   description: 'Microsoft Azure Cancel A Run',
   rest: { method: 'POST', path: `${EXPERIMENT}/runid/{runid}/cancel` },
@@ -131,7 +182,48 @@ export const cancelRun = operation({
   input: { params: runPathSchema, query: emptySchema },
   idempotent: false,
   guard: allow,
-  call: ({ params }, ctx) => azureml.cancelRun(ctx.runtime.azureml(), params, call(ctx)),
+  call: ({ params }, ctx) => azureml.cancelRun(ctx.upstream, params, ctx.options),
+  openapi: {
+    success: () => json('The Execution Service answer, unchanged', { type: 'object' }),
+    conflict: true,
+  },
 });
 
 export const azuremlOperations = [startRun, startSnapshotRun, startLocalRun, cancelRun];
+
+/** startrun's body: multipart (definition and zip), or JSON naming a zip staged before. */
+function startRunBody(settings: Settings) {
+  return {
+    required: true,
+    description:
+      'The run definition and the project zip as multipart parts, or (for a zip staged by an upload ' +
+      `slot or a failed start) JSON naming the staged zip. A zip sent inline may take ${inlineZipLimit(settings)} ` +
+      'bytes (413 above it); the whole request at most ' +
+      `${settings.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT} bytes, the Functions host's limit, over which the host ` +
+      'itself answers 500 before the gateway runs. Send larger zips (up to ' +
+      `${settings.MAX_PROJECT_ZIP_BYTES} bytes) through an upload slot: POST /v1/uploads, PUT the zip to ` +
+      'its uploadUrl, then this operation with {"runDefinition", "stagedZipId"}.',
+    content: {
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          required: ['runDefinitionFile', 'projectZipFile'],
+          properties: {
+            runDefinitionFile: { ...toJsonSchema(runDefinitionSchema), description: 'RunDefinition (JSON)' },
+            projectZipFile: {
+              type: 'string',
+              format: 'binary',
+              contentMediaType: 'application/zip',
+              description: 'The project folder as a zip',
+            },
+          },
+        },
+        encoding: {
+          runDefinitionFile: { contentType: 'application/json' },
+          projectZipFile: { contentType: 'application/zip, application/octet-stream' },
+        },
+      },
+      'application/json': { schema: toJsonSchema(stagedStartRunSchema) },
+    },
+  };
+}

@@ -4,6 +4,8 @@
  * (specs/capabilities/admin-executions.yaml): name, REST surface, MCP tool and hints,
  * schemas, idempotency, guard, call.
  */
+
+import type { Settings } from '../config.js';
 import { assertProjectsAllowed } from '../flyte/allow-list.js';
 import * as flyte from '../flyte/executions.js';
 import {
@@ -17,21 +19,26 @@ import {
   relaunchExecutionBodySchema,
   terminateExecutionBodySchema,
 } from '../flyte/schemas.js';
-import { type OperationContext, operation } from './operation.js';
+import { operation } from './operation.js';
 
 const EXECUTIONS = '/v1/api/v1/executions';
 const EXECUTION = `${EXECUTIONS}/{id-project}/{id-domain}/{id-name}`;
 
-const allow = (ctx: OperationContext, ...projects: string[]) =>
-  assertProjectsAllowed(projects, ctx.runtime.settings.FLYTE_PROJECTS);
-const call = (ctx: OperationContext) => ({
-  correlation: ctx.correlation,
-  signal: ctx.signal,
-  retry: ctx.retry,
-});
+const allow = (settings: Settings, ...projects: string[]) =>
+  assertProjectsAllowed(projects, settings.FLYTE_PROJECTS);
+
+/** Every Flyte answer is passed on as flyteadmin gave it. */
+const openapi = {
+  success: () => ({
+    '200': {
+      description: 'The Flyte Admin answer, unchanged',
+      content: { 'application/json': { schema: { type: 'object' } } },
+    },
+  }),
+};
 
 export const createExecution = operation({
-  seed: 'createexecution',
+  operationId: 'createexecution',
   capability: 'flyte',
   description: 'Create a workflow execution',
   rest: { method: 'POST', path: EXECUTIONS },
@@ -42,12 +49,13 @@ export const createExecution = operation({
   },
   input: { params: emptySchema, query: emptySchema, body: createExecutionBodySchema },
   idempotent: false,
-  guard: ({ body }, ctx) => allow(ctx, body.project, body.spec.launch_plan.project),
-  call: ({ body }, ctx) => flyte.createExecution(ctx.runtime.flyte(), body, call(ctx)),
+  openapi,
+  guard: ({ body }, settings) => allow(settings, body.project, body.spec.launch_plan.project),
+  call: ({ body }, ctx) => flyte.createExecution(ctx.upstream, body, ctx.options),
 });
 
 export const recoverExecution = operation({
-  seed: 'recoverexecution',
+  operationId: 'recoverexecution',
   capability: 'flyte',
   description: 'Recover a workflow execution',
   rest: { method: 'POST', path: `${EXECUTIONS}/recover` },
@@ -58,12 +66,13 @@ export const recoverExecution = operation({
   },
   input: { params: emptySchema, query: emptySchema, body: recoverExecutionBodySchema },
   idempotent: false,
-  guard: ({ body }, ctx) => allow(ctx, body.id.project),
-  call: ({ body }, ctx) => flyte.recoverExecution(ctx.runtime.flyte(), body, call(ctx)),
+  openapi,
+  guard: ({ body }, settings) => allow(settings, body.id.project),
+  call: ({ body }, ctx) => flyte.recoverExecution(ctx.upstream, body, ctx.options),
 });
 
 export const relaunchExecution = operation({
-  seed: 'relaunchexecution',
+  operationId: 'relaunchexecution',
   capability: 'flyte',
   description: 'Relaunch a workflow execution',
   rest: { method: 'POST', path: `${EXECUTIONS}/relaunch` },
@@ -74,12 +83,13 @@ export const relaunchExecution = operation({
   },
   input: { params: emptySchema, query: emptySchema, body: relaunchExecutionBodySchema },
   idempotent: false,
-  guard: ({ body }, ctx) => allow(ctx, body.id.project),
-  call: ({ body }, ctx) => flyte.relaunchExecution(ctx.runtime.flyte(), body, call(ctx)),
+  openapi,
+  guard: ({ body }, settings) => allow(settings, body.id.project),
+  call: ({ body }, ctx) => flyte.relaunchExecution(ctx.upstream, body, ctx.options),
 });
 
 export const listExecutions = operation({
-  seed: 'listexecutions',
+  operationId: 'listexecutions',
   capability: 'flyte',
   description: 'List workflow executions',
   rest: { method: 'GET', path: `${EXECUTIONS}/{id-project}/{id-domain}` },
@@ -93,12 +103,13 @@ export const listExecutions = operation({
     query: (settings) => listExecutionsQuerySchema(settings.FLYTE_MAX_LIST_LIMIT),
   },
   idempotent: true,
-  guard: ({ params }, ctx) => allow(ctx, params['id-project']),
-  call: ({ params, query }, ctx) => flyte.listExecutions(ctx.runtime.flyte(), params, query, call(ctx)),
+  openapi,
+  guard: ({ params }, settings) => allow(settings, params['id-project']),
+  call: ({ params, query }, ctx) => flyte.listExecutions(ctx.upstream, params, query, ctx.options),
 });
 
 export const getExecution = operation({
-  seed: 'getexecution',
+  operationId: 'getexecution',
   capability: 'flyte',
   description: 'Retrieve a workflow execution',
   rest: { method: 'GET', path: EXECUTION },
@@ -109,12 +120,13 @@ export const getExecution = operation({
   },
   input: { params: executionPathSchema, query: emptySchema },
   idempotent: true,
-  guard: ({ params }, ctx) => allow(ctx, params['id-project']),
-  call: ({ params }, ctx) => flyte.getExecution(ctx.runtime.flyte(), params, call(ctx)),
+  openapi,
+  guard: ({ params }, settings) => allow(settings, params['id-project']),
+  call: ({ params }, ctx) => flyte.getExecution(ctx.upstream, params, ctx.options),
 });
 
 export const terminateExecution = operation({
-  seed: 'terminateexecution',
+  operationId: 'terminateexecution',
   capability: 'flyte',
   description: 'Terminate a workflow execution',
   rest: { method: 'DELETE', path: EXECUTION },
@@ -125,12 +137,13 @@ export const terminateExecution = operation({
   },
   input: { params: executionPathSchema, query: emptySchema, body: terminateExecutionBodySchema },
   idempotent: true,
-  guard: ({ params }, ctx) => allow(ctx, params['id-project']),
-  call: ({ params, body }, ctx) => flyte.terminateExecution(ctx.runtime.flyte(), params, body, call(ctx)),
+  openapi,
+  guard: ({ params }, settings) => allow(settings, params['id-project']),
+  call: ({ params, body }, ctx) => flyte.terminateExecution(ctx.upstream, params, body, ctx.options),
 });
 
 export const getExecutionMetrics = operation({
-  seed: 'getexecutionmetrics',
+  operationId: 'getexecutionmetrics',
   capability: 'flyte',
   description: 'Retrieve execution metrics',
   rest: { method: 'GET', path: `/v1/api/v1/metrics/executions/{id-project}/{id-domain}/{id-name}` },
@@ -141,8 +154,9 @@ export const getExecutionMetrics = operation({
   },
   input: { params: executionPathSchema, query: metricsQuerySchema },
   idempotent: true,
-  guard: ({ params }, ctx) => allow(ctx, params['id-project']),
-  call: ({ params, query }, ctx) => flyte.getExecutionMetrics(ctx.runtime.flyte(), params, query, call(ctx)),
+  openapi,
+  guard: ({ params }, settings) => allow(settings, params['id-project']),
+  call: ({ params, query }, ctx) => flyte.getExecutionMetrics(ctx.upstream, params, query, ctx.options),
 });
 
 export const flyteOperations = [

@@ -1,19 +1,21 @@
 /**
  * @module
- * The shape of one catalog entry. Each operation is declared once — contract name, REST
- * method and path, MCP tool name and hints, zod schemas for params, query and body, its
- * idempotency, an optional allow-list guard and the upstream call — and every surface
- * (Functions registrations, the local host, contract tests, later MCP and OpenAPI) derives
- * from it.
+ * The shape of one catalog entry. Each operation is declared once — its id, REST method and
+ * path, MCP tool (name, hints, and how its body becomes arguments), zod schemas for params,
+ * query and body, idempotency, allow-list guard, upstream call and OpenAPI fragments — and every
+ * surface derives from it: REST routes, MCP tools, batch cancellation, the OpenAPI document.
+ * An operation sees only what it uses (`CallContext`), never the app's service container.
  */
 import type { z } from 'zod';
 import type { Settings } from '../config.js';
-import type { Correlation } from '../http/correlation.js';
-import type { Logger } from '../log.js';
-import type { Runtime } from '../runtime.js';
-import type { UpstreamResponse } from '../upstream/http-client.js';
+import type { JsonSchema } from '../shared/json-schema.js';
+import type { Logger } from '../shared/log.js';
+import type { UploadBody } from '../staging/upload-body.js';
+import type { ZipStaging } from '../staging/zip-staging.js';
+import type { CallOptions, UpstreamClient, UpstreamResponse } from '../upstream/http-client.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type Capability = 'flyte' | 'azureml';
 
 /** MCP tool annotations, spelled as in the capability specs. */
 export interface ToolHints {
@@ -22,13 +24,25 @@ export interface ToolHints {
   idempotent: boolean;
 }
 
-export interface OperationContext {
-  runtime: Runtime;
-  correlation: Correlation;
+/** What the app provides to operations; its service container satisfies this. */
+export interface OperationServices {
+  readonly settings: Settings;
+  /** The capability's upstream client; throws `UpstreamNotConfiguredError` without its settings. */
+  upstream(capability: Capability): UpstreamClient;
+  /** Project zip staging; throws `UpstreamNotConfiguredError` without storage settings. */
+  staging(): ZipStaging;
+}
+
+/** What one call of an operation gets. */
+export interface CallContext {
+  settings: Settings;
+  /** The operation's own upstream. */
+  upstream: UpstreamClient;
+  /** For every upstream request of this call. */
+  options: CallOptions;
   log: Logger;
-  signal?: AbortSignal;
-  /** `false`: one upstream attempt, no inline retry (batch cancellation retries through its queue). */
-  retry?: false;
+  /** Staging, made on first use (only an upload body needs it). */
+  staging: () => ZipStaging;
 }
 
 /** A schema, or one built from settings (for limits that are settings). */
@@ -51,15 +65,10 @@ export function resolveSchema<T>(schema: InputSchema<T>, settings: Settings): z.
 }
 
 /**
- * Marks an operation that reads its own body as a stream (multipart uploads): the handler
- * validates params and query, runs the guard, then hands over the untouched stream.
+ * Marks an operation whose body is an `UploadBody` (a definition and a project zip), which the
+ * operation reads itself after its guard: a surface hands it over unread.
  */
-export const STREAMED_BODY = Symbol('streamed body');
-
-export interface StreamedBody {
-  stream: ReadableStream<Uint8Array> | null;
-  headers: Headers;
-}
+export const UPLOAD = Symbol('upload body');
 
 export interface OperationInput<P, Q, B> {
   params: P;
@@ -67,25 +76,58 @@ export interface OperationInput<P, Q, B> {
   body: B;
 }
 
+/** The MCP arguments of an upload body, with the field paths its reader reports for each. */
+export interface UploadArguments {
+  definition: { argument: string; schema: z.ZodType; paths: string[] };
+  /** The zip inline, base64-encoded; at most `MCP_MAX_INLINE_ZIP_BYTES` decoded. */
+  zipBase64: { argument: string; paths: string[] };
+  stagedZipId: { argument: string; schema: z.ZodType; paths: string[] };
+}
+
+export interface ToolDefinitionOf<P, Q, B> {
+  name: string;
+  title: string;
+  hints: ToolHints;
+  /** The whole JSON body as this one argument; by default each body field is an argument. */
+  bodyArgument?: string;
+  /** The arguments of an `UPLOAD` body. */
+  upload?: UploadArguments;
+  /** URI naming a binary answer (embedded as a resource), from the input it answered. */
+  resourceUri?: (input: OperationInput<P, Q, B>, file: string) => string;
+}
+
+/** The operation's parts of the OpenAPI document that its schemas cannot give. */
+export interface OpenApiFragment {
+  /** The success answers (`responses` entries). */
+  success: (settings: Settings) => Record<string, JsonSchema>;
+  /** The request body of an `UPLOAD` operation (JSON bodies come from their schema). */
+  requestBody?: (settings: Settings) => JsonSchema;
+  /** The upstream can answer 409 (a run id already used). */
+  conflict?: boolean;
+}
+
 export interface OperationDefinition<P, Q, B> {
-  /** The operation name in the capability spec (`createexecution`); also the function name. */
-  seed: string;
-  capability: 'flyte' | 'azureml';
+  /** The operation name in the capability spec (`createexecution`); also the function name and OpenAPI operationId. */
+  operationId: string;
+  capability: Capability;
   description: string;
   /** REST method and path exactly as the contract's `exposes.rest` gives them. */
   rest: { method: HttpMethod; path: string };
-  tool: { name: string; title: string; hints: ToolHints };
+  tool: ToolDefinitionOf<P, Q, B>;
   input: {
     params: InputSchema<P>;
     query: InputSchema<Q>;
     /** Absent: the operation takes no body, and one that is sent is ignored. */
-    body?: InputSchema<B> | typeof STREAMED_BODY;
+    body?: InputSchema<B> | typeof UPLOAD;
   };
   /** Safe to repeat: drives the retry policy. */
   idempotent: boolean;
+  /** Fills in, after validation, what a caller may leave out (a run id), so every surface sees it. */
+  complete?: (input: OperationInput<P, Q, B>) => OperationInput<P, Q, B>;
   /** Allow-list check; throws `NotAllowedError`. Runs after validation, before the call. */
-  guard?: (input: OperationInput<P, Q, B>, ctx: OperationContext) => void;
-  call: (input: OperationInput<P, Q, B>, ctx: OperationContext) => Promise<UpstreamResponse>;
+  guard?: (input: OperationInput<P, Q, B>, settings: Settings) => void;
+  call: (input: OperationInput<P, Q, B>, ctx: CallContext) => Promise<UpstreamResponse>;
+  openapi: OpenApiFragment;
 }
 
 /** A catalog entry with its types erased, as the surfaces see it. */
@@ -95,7 +137,7 @@ export type Operation = OperationDefinition<any, any, any>;
 /**
  * Declares an operation; the identity function, there for type inference.
  * @example
- * export const getExecution = operation({ seed: 'getexecution', ... });
+ * export const getExecution = operation({ operationId: 'getexecution', ... });
  */
 export function operation<P, Q, B>(definition: OperationDefinition<P, Q, B>): OperationDefinition<P, Q, B> {
   return definition;

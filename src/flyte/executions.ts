@@ -7,8 +7,7 @@
  * @see ../../shared/reference/flyte-admin-executions.md §2
  */
 import type { z } from 'zod';
-import type { Correlation } from '../http/correlation.js';
-import type { UpstreamClient, UpstreamResponse } from '../upstream/http-client.js';
+import type { CallOptions, UpstreamClient, UpstreamResponse } from '../upstream/http-client.js';
 import type {
   createExecutionBodySchema,
   executionPathSchema,
@@ -28,12 +27,6 @@ export interface ListQuery {
   filters?: string;
   'sort_by.key'?: string;
   'sort_by.direction'?: 'ASCENDING' | 'DESCENDING';
-}
-
-export interface CallOptions {
-  correlation: Correlation;
-  signal?: AbortSignal;
-  retry?: false;
 }
 
 const seg = encodeURIComponent;

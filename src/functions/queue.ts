@@ -6,9 +6,10 @@
 import { app } from '@azure/functions';
 import { toAzureQueueHandler } from '../cancellations/azure-queue-adapter.js';
 import { cancellationQueueHandler } from '../cancellations/queue-trigger.js';
+import { getServices } from '../services.js';
 
 app.storageQueue('cancellationqueue', {
   queueName: '%CANCEL_QUEUE%',
   connection: 'AzureWebJobsStorage',
-  handler: toAzureQueueHandler(cancellationQueueHandler()),
+  handler: toAzureQueueHandler(cancellationQueueHandler(getServices)),
 });

@@ -4,8 +4,8 @@
  * catch-all) as an HTTP-triggered function.
  */
 import { app } from '@azure/functions';
+import { routeTable } from '../app.js';
 import { toAzureHandler } from '../http/azure-adapter.js';
-import { routeTable } from '../http/routes.js';
 
 for (const route of routeTable()) {
   app.http(route.name, {

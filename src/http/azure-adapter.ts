@@ -3,16 +3,15 @@
  * Adapts a web-standard gateway handler to the Functions v4 HTTP trigger: the request body
  * stays the live stream (HTTP streaming is on) and the response body streams back.
  * `request.params` is not passed on: with streaming the library fills it with every query
- * parameter and top-level JSON body field too, so routes bind their own (routes.ts, bindRoute).
+ * parameter and top-level JSON body field too, so routes bind their own (`bindRoute`).
  */
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type HttpHandler, type HttpRequest, HttpResponse, type InvocationContext } from '@azure/functions';
-import { createLogger, type LogSink } from '../log.js';
 import { type FieldError, ValidationError } from '../problems/errors.js';
-import { correlate } from './correlation.js';
-import { refuse } from './gateway-route.js';
-import type { GatewayHandler, GatewayRequest } from './operation-handler.js';
-import { reservedFieldErrors } from './reserved-fields.js';
+import type { LogSink } from '../shared/log.js';
+import { reservedFieldErrors } from '../shared/reserved-fields.js';
+import { refuse } from './frame.js';
+import type { GatewayHandler, GatewayRequest } from './route.js';
 
 /**
  * @example
@@ -28,7 +27,7 @@ export function toAzureHandler(handler: GatewayHandler): HttpHandler {
     };
     const reserved = reservedBodyFields(request);
     const response = await (reserved.length > 0
-      ? refuse(gatewayRequest, new ValidationError(reserved))
+      ? refuse(gatewayRequest, new ValidationError(reserved), context)
       : handler(gatewayRequest, context)
     ).catch((error: unknown) => internalError(gatewayRequest, context, error));
     return new HttpResponse({
@@ -59,10 +58,7 @@ function reservedBodyFields(request: HttpRequest): FieldError[] {
  * (docs/functions-host.md, 4.5). Answer a 500 problem+json at once instead (no details).
  */
 function internalError(request: GatewayRequest, sink: LogSink, error: unknown): Promise<Response> {
-  const requestId = correlate(request.headers).requestId;
-  const name = error instanceof Error ? error.name : 'Error';
-  createLogger(sink).error('request.failed', { requestId, status: 500, error: name });
-  return refuse(request, error);
+  return refuse(request, error, sink);
 }
 
 /**

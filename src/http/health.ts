@@ -1,37 +1,80 @@
 /**
  * @module
- * `GET /v1/health`: the version and which upstreams this deployment has settings for. It
- * names no endpoint, key or connection string.
+ * `GET /v1/health` (anonymous): the version and which upstreams this deployment has settings
+ * for. It names no endpoint, key or connection string.
  */
-import { readJsonUp } from '../find-up.js';
-import { getRuntime, type Runtime } from '../runtime.js';
+import type { Settings } from '../config.js';
+import { GATEWAY_TAG } from '../openapi/tags.js';
+import { packageVersion } from '../shared/package-version.js';
 import { storageConfigured } from '../storage/clients.js';
-import { gatewayRoute } from './gateway-route.js';
-import type { RouteHandler } from './operation-handler.js';
+import { frame } from './frame.js';
+import type { RouteEntry } from './route.js';
+
+const upstreamStatus = {
+  type: 'object',
+  properties: { configured: { type: 'boolean' }, auth: { type: 'string' } },
+};
 
 /**
  * @example
- * const response = await healthHandler()(request, console); // 200 {"status":"ok",...}
+ * const { handler } = healthRoute(() => services.settings); // 200 {"status":"ok",...}
  */
-export function healthHandler(runtimeOf: () => Runtime = getRuntime): RouteHandler {
-  return gatewayRoute('health', async () => {
-    const { settings } = runtimeOf();
-    return Response.json({
-      status: 'ok',
-      version: packageVersion(),
-      upstreams: {
-        flyte: { configured: settings.FLYTE_ENDPOINT !== undefined, auth: settings.FLYTE_AUTH },
-        azureml: { configured: settings.AZUREML_ENDPOINT !== undefined, auth: settings.AZUREML_AUTH },
-        storage: { configured: storageConfigured(settings) },
+export function healthRoute(settingsOf: () => Settings): RouteEntry {
+  return {
+    name: 'health',
+    methods: ['GET'],
+    route: 'v1/health',
+    authLevel: 'anonymous',
+    handler: frame(
+      'health',
+      async () => {
+        const settings = settingsOf();
+        return Response.json({
+          status: 'ok',
+          version: packageVersion(),
+          upstreams: {
+            flyte: { configured: settings.FLYTE_ENDPOINT !== undefined, auth: settings.FLYTE_AUTH },
+            azureml: { configured: settings.AZUREML_ENDPOINT !== undefined, auth: settings.AZUREML_AUTH },
+            storage: { configured: storageConfigured(settings) },
+          },
+        });
       },
-    });
-  });
-}
-
-let version: string | undefined;
-
-/** The gateway's package version, from the nearest package.json above this module. */
-export function packageVersion(): string {
-  version ??= String((readJsonUp('package.json') as { version?: unknown } | undefined)?.version ?? '0.0.0');
-  return version;
+      { quietWhenOk: true },
+    ),
+    openapi: () => ({
+      get: {
+        operationId: 'health',
+        tags: [GATEWAY_TAG],
+        summary: 'Health and configured upstreams',
+        description: 'The version and which upstreams this deployment has settings for; names no secret.',
+        security: [],
+        responses: {
+          '200': {
+            description: 'The gateway is up',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['status', 'version', 'upstreams'],
+                  properties: {
+                    status: { const: 'ok' },
+                    version: { type: 'string' },
+                    upstreams: {
+                      type: 'object',
+                      properties: {
+                        flyte: upstreamStatus,
+                        azureml: upstreamStatus,
+                        storage: { type: 'object', properties: { configured: { type: 'boolean' } } },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          '500': { $ref: '#/components/responses/Problem500' },
+        },
+      },
+    }),
+  };
 }

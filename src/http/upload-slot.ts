@@ -5,19 +5,57 @@
  * staging container. Upload the zip there with any Blob client, then call startrun with
  * `{ "runDefinition": {...}, "stagedZipId": "<uploadId>" }`.
  */
-import { getRuntime, type Runtime } from '../runtime.js';
-import { gatewayRoute } from './gateway-route.js';
-import type { RouteHandler } from './operation-handler.js';
+import { GATEWAY_TAG } from '../openapi/tags.js';
+import type { ZipStaging } from '../staging/zip-staging.js';
+import { frame } from './frame.js';
+import type { RouteEntry } from './route.js';
 
 /**
  * @example
- * const response = await uploadSlotHandler()(request, context); // 201 {"uploadId": "...", ...}
+ * const { handler } = uploadSlotRoute(() => services.staging()); // 201 {"uploadId": "...", ...}
  */
-export function uploadSlotHandler(runtimeOf: () => Runtime = getRuntime): RouteHandler {
-  return gatewayRoute('uploadslot', async (_request, { log }) => {
-    const slot = await runtimeOf().staging().uploadSlot();
-    // The URL is a credential: its id and expiry are logged, never the URL.
-    log.info('request.done', { status: 201, uploadId: slot.uploadId, expiresOn: slot.expiresOn });
-    return Response.json(slot, { status: 201, headers: { 'cache-control': 'no-store' } });
-  });
+export function uploadSlotRoute(stagingOf: () => ZipStaging): RouteEntry {
+  return {
+    name: 'uploadslot',
+    methods: ['POST'],
+    route: 'v1/uploads',
+    authLevel: 'function',
+    handler: frame('uploadslot', async (_request, { note }) => {
+      const slot = await stagingOf().uploadSlot();
+      // The URL is a credential: its id and expiry are logged, never the URL.
+      note({ uploadId: slot.uploadId, expiresOn: slot.expiresOn });
+      return Response.json(slot, { status: 201, headers: { 'cache-control': 'no-store' } });
+    }),
+    openapi: () => ({
+      post: {
+        operationId: 'uploadslot',
+        tags: [GATEWAY_TAG],
+        summary: 'Get an upload slot for a large project zip',
+        description:
+          'A write-only SAS URL for one blob in the staging container. Upload the zip there, then call ' +
+          'startrun with JSON `{ "runDefinition": {...}, "stagedZipId": "<uploadId>" }`.',
+        responses: {
+          '201': {
+            description: 'The upload slot',
+            headers: { 'Cache-Control': { schema: { const: 'no-store' } } },
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['uploadId', 'uploadUrl', 'expiresOn'],
+                  properties: {
+                    uploadId: { type: 'string', description: 'Pass as stagedZipId to startrun' },
+                    uploadUrl: { type: 'string', format: 'uri', description: 'SAS URL; a credential' },
+                    expiresOn: { type: 'string', format: 'date-time' },
+                  },
+                },
+              },
+            },
+          },
+          '500': { $ref: '#/components/responses/Problem500' },
+          '503': { $ref: '#/components/responses/Problem503' },
+        },
+      },
+    }),
+  };
 }

@@ -11,8 +11,8 @@
 import type { QueueClient } from '@azure/storage-queue';
 import { isBase64 } from '../cancellations/messages.js';
 import type { QueueHandler } from '../cancellations/queue-trigger.js';
-import { type QueueHostOptions, queueHostOptions } from '../http/host-json.js';
-import { createLogger, type LogSink } from '../log.js';
+import { type QueueHostOptions, queueHostOptions } from '../shared/host-json.js';
+import { createLogger, type LogSink } from '../shared/log.js';
 
 export interface QueuePollerOptions {
   queue: QueueClient;
@@ -36,7 +36,7 @@ const MIN_POLL_MS = 100;
 
 /**
  * @example
- * const poller = startQueuePoller({ queue, poison, handler: cancellationQueueHandler() });
+ * const poller = startQueuePoller({ queue, poison, handler: cancellationQueueHandler(getServices) });
  * await poller.stop();
  */
 export function startQueuePoller(options: QueuePollerOptions): QueuePoller {

@@ -11,10 +11,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { withPrefix } from '../http/host-json.js';
+import { routeTable } from '../app.js';
 import { firstMatch, hostRouteOf, inHostOrder } from '../http/host-routing.js';
-import { type RouteDefinition, routeTable } from '../http/routes.js';
-import { createLogger, type LogSink } from '../log.js';
+import type { RouteDefinition } from '../http/route.js';
+import { withPrefix } from '../shared/host-json.js';
+import { createLogger, type LogSink } from '../shared/log.js';
 import { HostBodyLimitError, hostBodyLimit, receiveBody } from './host-body.js';
 
 export interface LocalHostOptions {

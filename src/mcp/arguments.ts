@@ -28,21 +28,21 @@ export const QUERY_ARGUMENT_NAMES: Readonly<Record<string, string>> = {
 
 /**
  * Where an argument goes: a route param, a query field, a field of the JSON body, the whole
- * JSON body, or (startrun) one part of the upload.
+ * JSON body, or one part of an upload body (`tool.upload` names which).
  */
 export type ArgumentTarget =
   | { part: 'params' | 'query' | 'body-field'; field: string }
   | { part: 'body' }
-  | { part: 'upload'; field: 'runDefinition' | 'stagedZipId' | 'projectZipBase64' };
+  | { part: 'upload' };
 
 export interface ArgumentBinding {
   /** The tool argument name. */
   argument: string;
   target: ArgumentTarget;
-  /** The schema the REST pipeline applies (shown to agents as JSON Schema). */
+  /** The schema the operation applies (shown to agents as JSON Schema). */
   schema: z.ZodType;
   required: boolean;
-  /** REST field paths reported for this argument, e.g. `params.id-project`, `body.spec`. */
+  /** Field paths problems report for this argument, e.g. `params.id-project`, `body.spec`. */
   restPaths: readonly string[];
 }
 

@@ -1,46 +1,48 @@
 /**
  * @module
  * The MCP server factory: a fresh `McpServer` per request (stateless), with one tool per
- * catalog operation. Each tool call builds the REST request of its operation and runs it
- * through the same `operationHandler` the REST routes use, then maps the answer to a tool
- * result — one pipeline, one error model.
+ * catalog operation. A tool call binds its arguments to the operation's input and runs
+ * `invoke` in process — the same path REST routes and batch cancellation take — then maps the
+ * answer, or the error object, to a tool result. Each call is logged once, with the MCP
+ * request's id.
  * @see https://modelcontextprotocol.io/specification/2025-06-18/server/tools
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { operations } from '../catalog/index.js';
-import type { Operation } from '../catalog/operation.js';
-import { correlate } from '../http/correlation.js';
-import { packageVersion } from '../http/health.js';
-import { operationHandler } from '../http/operation-handler.js';
-import type { LogSink } from '../log.js';
-import { problemResponse } from '../problems/to-problem.js';
-import type { Runtime } from '../runtime.js';
+import { invoke } from '../catalog/invoke.js';
+import type { Operation, OperationServices } from '../catalog/operation.js';
+import { GatewayError } from '../problems/errors.js';
+import type { Correlation } from '../shared/correlation.js';
+import type { LogFields, Logger } from '../shared/log.js';
+import { packageVersion } from '../shared/package-version.js';
 import { mcpServerModule } from './sdk.js';
-import { type ToolCallContext, toGatewayRequest } from './tool-request.js';
-import { toToolResult } from './tool-result.js';
+import { toToolInput } from './tool-input.js';
+import { errorResult, toToolResult } from './tool-result.js';
 import { deriveTools, type ToolDefinition } from './tools.js';
+
+/** What tools need of the app. */
+export type ToolServices = OperationServices;
 
 /** What `initialize` reports: the gateway and its package version. */
 export const serverInfo = () => ({ name: 'execution-gateway', version: packageVersion() });
 
-export interface ServerOptions extends ToolCallContext {
-  runtimeOf: () => Runtime;
-  sink: LogSink;
-  /** @default the catalog's operations */
-  ops?: readonly Operation[];
+export interface ServerOptions {
+  services: ToolServices;
+  ops: readonly Operation[];
+  /** The MCP request's correlation: every tool call runs under its request id. */
+  correlation: Correlation;
+  log: Logger;
 }
 
 /**
  * @example
- * const server = getServer({ runtimeOf, sink, origin: 'http://127.0.0.1:7071', headers: request.headers });
+ * const server = getServer({ services, ops: operations, correlation, log });
  * await server.connect(transport);
  */
 export function getServer(options: ServerOptions): McpServer {
   const { McpServer } = mcpServerModule();
   const server = new McpServer(serverInfo(), { capabilities: { tools: {} } });
-  const runtime = options.runtimeOf();
-  for (const tool of deriveTools(options.ops ?? operations, runtime.settings)) {
+  for (const tool of deriveTools(options.ops, options.services.settings)) {
     server.registerTool(
       tool.name,
       {
@@ -58,22 +60,25 @@ export function getServer(options: ServerOptions): McpServer {
 async function callTool(
   tool: ToolDefinition,
   args: Record<string, unknown>,
-  options: ServerOptions,
+  { services, correlation, log: requestLog }: ServerOptions,
 ): Promise<CallToolResult> {
-  const refused = (error: unknown) =>
-    toToolResult(problemResponse(error, correlate(options.headers).requestId), tool);
-  let built: ReturnType<typeof toGatewayRequest>;
+  const started = performance.now();
+  const log = requestLog.child({ tool: tool.name, operation: tool.op.operationId });
+  const notes: LogFields = {};
+  const note = (fields: LogFields) => Object.assign(notes, fields);
+  const took = () => ({ ...notes, durationMs: Math.round(performance.now() - started) });
   try {
-    built = toGatewayRequest(tool, args, options);
+    const raw = toToolInput(tool, args);
+    const { input, answer } = await invoke(tool.op, raw, { services, correlation, log, note });
+    const result = await toToolResult(answer, tool, input);
+    log.info('tool.done', { status: answer.status, ...took() });
+    return result;
   } catch (error) {
-    return refused(error);
-  }
-  try {
-    const response = await operationHandler(tool.op, options.runtimeOf)(built.request, options.sink);
-    return await toToolResult(response, tool, built.runId);
-  } catch (error) {
-    // The pipeline renders its own failures; this is an answer that broke off while read.
-    // A bare internal-error problem, never the SDK's default (which quotes the message).
-    return refused(error);
+    // Never the SDK's default error result, which quotes the message.
+    const status = error instanceof GatewayError ? error.status : 500;
+    const problem = error instanceof GatewayError ? error.type : 'internal-error';
+    if (status >= 500) log.error('tool.failed', { status, problem, ...took() });
+    else log.warn('tool.refused', { status, problem, ...took() });
+    return errorResult(error, correlation.requestId, tool);
   }
 }

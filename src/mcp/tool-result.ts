@@ -1,71 +1,74 @@
 /**
  * @module
- * Maps the REST pipeline's `Response` to an MCP tool result: JSON answers become text plus
- * `structuredContent`; a binary answer (startlocalrun's invocation zip) becomes an embedded
- * resource; a problem+json becomes an `isError` result carrying the same problem — status,
- * type, detail, field errors — with field paths renamed to the tool's argument names.
+ * A tool call's outcome as an MCP tool result. A 2xx answer: JSON becomes text plus
+ * `structuredContent`, text stays text, a binary answer (startlocalrun's invocation zip)
+ * becomes an embedded resource named by the operation. A failure becomes an `isError` result
+ * carrying the problem REST clients get — status, type, detail, field errors — rendered from
+ * the error object, with field paths renamed to the tool's argument names.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { isJsonMediaType } from '../http/read-json-body.js';
-import type { FieldError } from '../problems/errors.js';
+import type { OperationInput } from '../catalog/operation.js';
+import { GatewayError } from '../problems/errors.js';
+import { toProblem } from '../problems/to-problem.js';
+import { isJsonMediaType } from '../shared/read-json-body.js';
+import type { UpstreamResponse } from '../upstream/http-client.js';
 import { toArgumentPath } from './arguments.js';
 import type { ToolDefinition } from './tools.js';
 
 /**
  * @example
- * const result = await toToolResult(await handler(request, sink), tool, runId);
+ * const { input, answer } = await invoke(tool.op, raw, ctx);
+ * return toToolResult(answer, tool, input);
  */
 export async function toToolResult(
-  response: Response,
+  answer: UpstreamResponse,
   tool: ToolDefinition,
-  runId?: string,
+  input: OperationInput<unknown, unknown, unknown>,
 ): Promise<CallToolResult> {
-  const type = response.headers.get('content-type') ?? '';
+  const type = header(answer, 'content-type') ?? '';
   const essence = type.split(';')[0]?.trim().toLowerCase() ?? '';
-  if (response.status < 200 || response.status > 299) return errorResult(response, tool);
-  if (!response.body || response.status === 204) {
-    return { content: [{ type: 'text', text: `Done (HTTP ${response.status}, no content).` }] };
+  if (answer.status === 204 || answer.status === 205) {
+    await answer.body.cancel();
+    return { content: [{ type: 'text', text: `Done (HTTP ${answer.status}, no content).` }] };
+  }
+  const bytes = Buffer.from(await new Response(answer.body).arrayBuffer());
+  if (bytes.length === 0) {
+    return { content: [{ type: 'text', text: `Done (HTTP ${answer.status}, no content).` }] };
   }
   if (isJsonMediaType(type)) {
-    const text = await response.text();
+    const text = bytes.toString('utf8');
     const parsed = parseJson(text);
     return { content: [{ type: 'text', text }], ...(isObject(parsed) ? { structuredContent: parsed } : {}) };
   }
-  if (essence.startsWith('text/')) return { content: [{ type: 'text', text: await response.text() }] };
-  const blob = Buffer.from(await response.arrayBuffer()).toString('base64');
-  const file = fileName(response.headers.get('content-disposition')) ?? 'result.bin';
-  const scope =
-    tool.op.capability === 'azureml'
-      ? `azureml://runs/${encodeURIComponent(runId ?? 'unknown')}`
-      : 'flyte://results';
+  if (essence.startsWith('text/')) return { content: [{ type: 'text', text: bytes.toString('utf8') }] };
+  const file = fileName(header(answer, 'content-disposition')) ?? 'result.bin';
+  const uri =
+    tool.op.tool.resourceUri?.(input, file) ?? `${tool.op.capability}://results/${encodeURIComponent(file)}`;
   return {
     content: [
       {
         type: 'resource',
-        resource: {
-          uri: `${scope}/${encodeURIComponent(file)}`,
-          mimeType: essence || 'application/octet-stream',
-          blob,
-        },
+        resource: { uri, mimeType: essence || 'application/octet-stream', blob: bytes.toString('base64') },
       },
     ],
   };
 }
 
-/** The problem as REST clients get it, its field paths in argument names. */
-async function errorResult(response: Response, tool: ToolDefinition): Promise<CallToolResult> {
-  const text = await response.text();
-  const parsed = parseJson(text);
-  const problem: Record<string, unknown> = isObject(parsed)
-    ? { ...parsed }
-    : { type: '/problems/internal-error', status: response.status, detail: text.slice(0, 1024) };
+/**
+ * The problem as REST clients get it, its field paths in argument names.
+ * @example
+ * errorResult(new ValidationError([{ path: 'params.id-project', message: 'is required' }]), 'req-1', tool)
+ * // errors[0].path === 'project'
+ */
+export function errorResult(error: unknown, requestId: string, tool: ToolDefinition): CallToolResult {
+  const problem: Record<string, unknown> = { ...toProblem(error, requestId) };
   if (Array.isArray(problem.errors)) {
-    problem.errors = (problem.errors as FieldError[]).map((e) => ({
+    problem.errors = (problem.errors as { path: string; message: string }[]).map((e) => ({
       ...e,
       path: toArgumentPath(e.path, tool.bindings),
     }));
   }
-  const retryAfter = response.headers.get('retry-after');
+  const retryAfter = error instanceof GatewayError ? error.headers['Retry-After'] : undefined;
   if (retryAfter && problem.retryAfter === undefined) problem.retryAfter = retryAfter;
   return {
     isError: true,
@@ -74,7 +77,12 @@ async function errorResult(response: Response, tool: ToolDefinition): Promise<Ca
   };
 }
 
-function fileName(disposition: string | null): string | undefined {
+function header(answer: UpstreamResponse, name: string): string | undefined {
+  const value = answer.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function fileName(disposition: string | undefined): string | undefined {
   const match = /filename="?([^";]+)"?/i.exec(disposition ?? '');
   return match?.[1];
 }

@@ -3,17 +3,17 @@
  * One MCP tool per catalog operation, derived — never written out by hand: name, title and
  * hints from `op.tool`, description from `op.description` (the contract's text), and the
  * arguments from the operation's own zod schemas. Route params and query fields are renamed
- * by the tables in `arguments.ts`; Flyte bodies are spread into arguments; Azure ML start
- * bodies are one `runDefinition` argument; startrun's upload (`STREAMED_BODY`) takes
- * `runDefinition` plus `projectZipBase64` or `stagedZipId` (its JSON retry form).
+ * by the tables in `arguments.ts`; body fields are arguments of their own, unless the
+ * operation names one argument for the whole body (`tool.bodyArgument`); an upload body takes
+ * the arguments its operation names (`tool.upload`: a definition, the zip inline or a staged
+ * zip's id).
  *
  * The registered input schema shows agents each argument's JSON Schema (with the `.describe()`
- * texts) but accepts any value: the REST pipeline validates, so a bad argument comes back as an
+ * texts) but accepts any value: `invoke` validates, so a bad argument comes back as an
  * `isError` result with the same problem details as REST, not as a protocol error.
  */
 import { z } from 'zod';
-import { stagedStartRunSchema } from '../azureml/schemas.js';
-import { type Operation, resolveSchema, STREAMED_BODY } from '../catalog/operation.js';
+import { type Operation, resolveSchema, UPLOAD } from '../catalog/operation.js';
 import type { Settings } from '../config.js';
 import {
   type ArgumentBinding,
@@ -24,13 +24,13 @@ import {
   shapeOf,
 } from './arguments.js';
 
-/** `projectZipBase64`; its decoded size is capped by `MCP_MAX_INLINE_ZIP_BYTES`. */
-const projectZipBase64Schema = (maxBytes: number) =>
+/** The inline zip argument; its decoded size is capped by `MCP_MAX_INLINE_ZIP_BYTES`. */
+const zipBase64Schema = (maxBytes: number, stagedArgument: string) =>
   z
     .base64()
     .describe(
       `The project zip, base64-encoded (at most ${maxBytes} bytes decoded; larger zips go through ` +
-        'an upload slot, POST /v1/uploads); give this or stagedZipId',
+        `an upload slot, POST /v1/uploads); give this or ${stagedArgument}`,
     );
 
 export interface ToolAnnotations {
@@ -58,7 +58,7 @@ const cache = new WeakMap<Settings, ToolDefinition[]>();
 /**
  * The tools of these operations for these settings (cached per settings object).
  * @example
- * const tools = deriveTools(operations, runtime.settings);
+ * const tools = deriveTools(operations, services.settings);
  * tools.map((t) => t.name); // ['create-workflow-execution', ...]
  */
 export function deriveTools(ops: readonly Operation[], settings: Settings): ToolDefinition[] {
@@ -96,25 +96,16 @@ export function deriveTool(op: Operation, settings: Settings): ToolDefinition {
     add(QUERY_ARGUMENT_NAMES[field] ?? field, { part: 'query', field }, schema, [`query.${field}`]);
   }
   const body = op.input.body;
-  if (body === STREAMED_BODY) {
-    // The streamed upload (startrun): its definition and retry form are the JSON form's fields.
-    const { runDefinition, stagedZipId } = stagedStartRunSchema.shape;
-    const upload = (field: 'runDefinition' | 'stagedZipId' | 'projectZipBase64') =>
-      ({ part: 'upload', field }) as const;
-    add('runDefinition', upload('runDefinition'), runDefinition, [
-      'body.runDefinitionFile',
-      'body.runDefinition',
-    ]);
-    add(
-      'projectZipBase64',
-      upload('projectZipBase64'),
-      projectZipBase64Schema(settings.MCP_MAX_INLINE_ZIP_BYTES),
-      ['body.projectZipFile'],
-      false,
-    );
-    add('stagedZipId', upload('stagedZipId'), stagedZipId, ['body.stagedZipId'], false);
-  } else if (body && op.capability === 'azureml') {
-    add('runDefinition', { part: 'body' }, resolveSchema(body, settings), ['body']);
+  const upload = op.tool.upload;
+  if (body === UPLOAD) {
+    if (!upload) throw new Error(`${where}: an upload body needs tool.upload`);
+    const { definition, zipBase64, stagedZipId } = upload;
+    add(definition.argument, { part: 'upload' }, definition.schema, definition.paths);
+    const zipSchema = zipBase64Schema(settings.MCP_MAX_INLINE_ZIP_BYTES, stagedZipId.argument);
+    add(zipBase64.argument, { part: 'upload' }, zipSchema, zipBase64.paths, false);
+    add(stagedZipId.argument, { part: 'upload' }, stagedZipId.schema, stagedZipId.paths, false);
+  } else if (body && op.tool.bodyArgument) {
+    add(op.tool.bodyArgument, { part: 'body' }, resolveSchema(body, settings), ['body']);
   } else if (body) {
     for (const [field, schema] of Object.entries(shapeOf(resolveSchema(body, settings), where))) {
       add(field, { part: 'body-field', field }, schema, [`body.${field}`]);

@@ -1,62 +1,76 @@
 /**
  * @module
- * The OpenAPI 3.1 document, generated from the catalog: one operation per catalog entry
- * (contract path and method, `operationId` = the contract name, parameters and bodies from
- * its zod schemas, its success answer and its problem answers), plus the gateway's own
- * routes and the batch cancellation routes. The document for a given settings object is built once; only `servers` changes per
- * request.
+ * The OpenAPI 3.1 document, derived from the route table: a catalog operation's route gets
+ * its contract path and method, `operationId`, parameters and JSON body from its zod schemas,
+ * its success answer and request body from its own fragment, and its problem answers; any
+ * other route contributes the path item it carries. The document for a given settings object
+ * and table is built once; only `servers` changes per request.
  */
 import type { Operation } from '../catalog/operation.js';
+import { resolveSchema, UPLOAD } from '../catalog/operation.js';
 import type { Settings } from '../config.js';
-import { packageVersion } from '../http/health.js';
-import { CANCELLATIONS_TAG, cancellationPaths } from './cancellation-routes.js';
-import { GATEWAY_TAG, gatewayPaths } from './gateway-routes.js';
-import { type JsonSchema, parametersOf } from './json-schema.js';
+import { acceptsNothing, type JsonSchema, parametersOf, toJsonSchema } from '../shared/json-schema.js';
+import { packageVersion } from '../shared/package-version.js';
 import { problemRefs, problemResponses, problemSchema } from './problems.js';
-import { requestBodyOf, successOf } from './request-bodies.js';
+import { CAPABILITY_TAGS, TAGS } from './tags.js';
 
 export type OpenApiDocument = Record<string, unknown> & { servers: { url: string }[] };
 
-/** Tag per capability, as the reference page groups them. */
-export const CAPABILITY_TAGS: Record<Operation['capability'], string> = {
-  flyte: 'Flyte Admin executions',
-  azureml: 'Azure ML Execution Service',
-};
+/** What the document reads of a route. */
+export interface DocumentedRoute {
+  route: string;
+  operation?: Operation;
+  openapi?: (settings: Settings) => Record<string, JsonSchema>;
+}
 
 const FUNCTION_KEY = [{ functionKey: [] }, { functionKeyQuery: [] }];
+
+function requestBodyOf(op: Operation, settings: Settings): JsonSchema | undefined {
+  const body = op.input.body;
+  if (body === undefined) return undefined;
+  if (body === UPLOAD) {
+    const describe = op.openapi.requestBody;
+    if (!describe) throw new Error(`No OpenAPI description for the upload body of ${op.operationId}`);
+    return describe(settings);
+  }
+  const schema = resolveSchema(body, settings);
+  return {
+    required: !acceptsNothing(schema),
+    content: { 'application/json': { schema: toJsonSchema(schema) } },
+  };
+}
 
 function operationObject(op: Operation, settings: Settings): JsonSchema {
   const requestBody = requestBodyOf(op, settings);
   return {
-    operationId: op.seed,
+    operationId: op.operationId,
     tags: [CAPABILITY_TAGS[op.capability]],
     summary: op.description,
     description: op.description,
     parameters: [
-      ...parametersOf(op.input.params, settings, 'path'),
-      ...parametersOf(op.input.query, settings, 'query'),
+      ...parametersOf(resolveSchema(op.input.params, settings), 'path'),
+      ...parametersOf(resolveSchema(op.input.query, settings), 'query'),
     ],
     ...(requestBody ? { requestBody } : {}),
     responses: {
-      ...successOf(op, settings),
-      ...problemRefs({
-        body: requestBody !== undefined,
-        upstream: true,
-        conflict: op.capability === 'azureml',
-      }),
+      ...op.openapi.success(settings),
+      ...problemRefs({ body: requestBody !== undefined, upstream: true, conflict: op.openapi.conflict }),
     },
     security: FUNCTION_KEY,
   };
 }
 
-function buildStatic(ops: readonly Operation[], settings: Settings): Omit<OpenApiDocument, 'servers'> {
+function buildStatic(
+  routes: readonly DocumentedRoute[],
+  settings: Settings,
+): Omit<OpenApiDocument, 'servers'> {
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const op of ops) {
-    const item = paths[op.rest.path] ?? {};
-    item[op.rest.method.toLowerCase()] = operationObject(op, settings);
-    paths[op.rest.path] = item;
+  for (const { route, operation, openapi } of routes) {
+    const item = operation
+      ? { [operation.rest.method.toLowerCase()]: operationObject(operation, settings) }
+      : openapi?.(settings);
+    if (item) paths[`/${route}`] = { ...paths[`/${route}`], ...item };
   }
-  Object.assign(paths, gatewayPaths(), cancellationPaths(settings));
   return {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
@@ -68,15 +82,7 @@ function buildStatic(ops: readonly Operation[], settings: Settings): Omit<OpenAp
         'Every operation needs a function key (header `x-functions-key` or query `code`); ' +
         'every failure is `application/problem+json`.',
     },
-    tags: [
-      { name: CAPABILITY_TAGS.flyte, description: 'Flyte Admin API: workflow executions' },
-      { name: CAPABILITY_TAGS.azureml, description: 'Azure ML Execution Service: runs' },
-      { name: GATEWAY_TAG, description: 'Health, upload slots and the MCP endpoint' },
-      {
-        name: CANCELLATIONS_TAG,
-        description: 'Batch cancellation of Flyte executions and Azure ML runs, with a report per batch',
-      },
-    ],
+    tags: TAGS,
     paths,
     components: {
       schemas: { Problem: problemSchema },
@@ -96,15 +102,15 @@ function buildStatic(ops: readonly Operation[], settings: Settings): Omit<OpenAp
   };
 }
 
-const cache = new WeakMap<Settings, WeakMap<readonly Operation[], Omit<OpenApiDocument, 'servers'>>>();
+const cache = new WeakMap<Settings, WeakMap<readonly DocumentedRoute[], Omit<OpenApiDocument, 'servers'>>>();
 
 /**
- * The document for these operations and settings, served from `serverUrl`.
+ * The document of these routes and settings, served from `serverUrl`.
  * @example
- * const doc = buildOpenApiDocument(operations, runtime.settings, 'https://gw.example.net');
+ * const doc = buildOpenApiDocument(routeTable(), services.settings, 'https://gw.example.net');
  */
 export function buildOpenApiDocument(
-  ops: readonly Operation[],
+  routes: readonly DocumentedRoute[],
   settings: Settings,
   serverUrl: string,
 ): OpenApiDocument {
@@ -113,10 +119,10 @@ export function buildOpenApiDocument(
     bySettings = new WeakMap();
     cache.set(settings, bySettings);
   }
-  let base = bySettings.get(ops);
+  let base = bySettings.get(routes);
   if (!base) {
-    base = buildStatic(ops, settings);
-    bySettings.set(ops, base);
+    base = buildStatic(routes, settings);
+    bySettings.set(routes, base);
   }
   return { ...base, servers: [{ url: serverUrl }] };
 }

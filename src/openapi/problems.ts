@@ -7,7 +7,7 @@
  */
 import { ProblemTypes } from '../problems/errors.js';
 import { PROBLEM_CONTENT_TYPE } from '../problems/to-problem.js';
-import type { JsonSchema } from './json-schema.js';
+import type { JsonSchema } from '../shared/json-schema.js';
 
 export const problemSchema: JsonSchema = {
   type: 'object',

@@ -11,13 +11,13 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
 import { inlineZipLimit, type Settings } from '../config.js';
-import { storageBlob } from '../lazy-require.js';
 import {
   GatewayError,
   InlineZipTooLargeError,
   PayloadTooLargeError,
   ValidationError,
 } from '../problems/errors.js';
+import { storageBlob } from '../shared/lazy-require.js';
 import { blobServiceClient } from '../storage/clients.js';
 import { looksLikeZip, notAZip, ZipInspector } from './zip-inspector.js';
 

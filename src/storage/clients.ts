@@ -11,8 +11,8 @@ import type { TableClient } from '@azure/data-tables';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { QueueClient } from '@azure/storage-queue';
 import type { Settings } from '../config.js';
-import { azureIdentity, dataTables, storageBlob, storageQueue } from '../lazy-require.js';
 import { UpstreamNotConfiguredError } from '../problems/errors.js';
+import { azureIdentity, dataTables, storageBlob, storageQueue } from '../shared/lazy-require.js';
 
 export const STORAGE_NAME = 'Blob Storage';
 export const QUEUE_STORAGE_NAME = 'Queue Storage';

@@ -6,8 +6,9 @@
  * Identity through @azure/identity (loaded lazily: it is heavy and only some deployments
  * need it). Token values are never logged or put in errors.
  */
-import { azureIdentity, undici } from '../lazy-require.js';
+
 import { UpstreamAuthError } from '../problems/errors.js';
+import { azureIdentity, undici } from '../shared/lazy-require.js';
 import type { CredentialProvider } from './http-client.js';
 
 /** Refresh this long before a token's stated expiry. */

@@ -9,10 +9,10 @@
  */
 import { Readable } from 'node:stream';
 import type { Dispatcher, Pool, RetryHandler } from 'undici';
-import type { Correlation } from '../http/correlation.js';
-import { correlationHeaders } from '../http/correlation.js';
-import { undici } from '../lazy-require.js';
 import { GatewayError, UpstreamTimeoutError, UpstreamUnreachableError } from '../problems/errors.js';
+import type { Correlation } from '../shared/correlation.js';
+import { correlationHeaders } from '../shared/correlation.js';
+import { undici } from '../shared/lazy-require.js';
 import { type RetryPolicy, retryDelay } from './retry-policy.js';
 
 export interface UpstreamRequest {
@@ -32,6 +32,14 @@ export interface UpstreamRequest {
   correlation: Correlation;
   signal?: AbortSignal;
   /** `false`: a single attempt whatever the policy says (the caller retries in its own way). */
+  retry?: false;
+}
+
+/** What every upstream request of one call carries: its correlation, abort signal and retry mode. */
+export interface CallOptions {
+  correlation: Correlation;
+  signal?: AbortSignal;
+  /** `false`: one attempt, no inline retry (batch cancellation retries through its queue). */
   retry?: false;
 }
 

@@ -78,7 +78,7 @@ describe.skipIf(!present && !process.env.CI)('the API reference page in Chromium
     await status.waitFor();
 
     // Assess
-    expect(ids.map((s) => s.trim())).toEqual(expect.arrayContaining(operations.map((op) => op.seed)));
+    expect(ids.map((s) => s.trim())).toEqual(expect.arrayContaining(operations.map((op) => op.operationId)));
     expect((await status.textContent())?.trim()).toBe('200');
     expect(failures).toStrictEqual([]);
     const external = (

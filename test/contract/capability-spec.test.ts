@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { routeTable } from '../../src/app.js';
 import { operations } from '../../src/catalog/index.js';
-import { routeTable } from '../../src/http/routes.js';
 import { specPath } from '../helpers/shared-paths.js';
 
 interface CapabilitySpec {
@@ -49,7 +49,7 @@ describe.each(specs)('contract: $file', ({ file, capability }) => {
   const ours = operations.filter((op) => op.capability === capability);
 
   it.each(rest)('serves $method $path as $name', ({ method, path, name }) => {
-    const op = operations.find((o) => o.seed === name);
+    const op = operations.find((o) => o.operationId === name);
     expect(op, `operation ${name} missing from the catalog`).toBeDefined();
     expect(op?.rest).toEqual({ method, path });
   });
@@ -58,7 +58,7 @@ describe.each(specs)('contract: $file', ({ file, capability }) => {
     const seed = tool.call.split('.').pop();
     const op = operations.find((o) => o.tool.name === tool.name);
     expect(op, `tool ${tool.name} missing from the catalog`).toBeDefined();
-    expect(op?.seed).toBe(seed);
+    expect(op?.operationId).toBe(seed);
     expect(op?.tool.hints).toEqual(tool.hints);
     expect(op?.description).toBe(tool.description);
   });
@@ -67,7 +67,7 @@ describe.each(specs)('contract: $file', ({ file, capability }) => {
     // Prepare
     const contractNames = rest.map((r) => r.name).sort();
     // Act
-    const catalogNames = ours.map((op) => op.seed).sort();
+    const catalogNames = ours.map((op) => op.operationId).sort();
     // Assess
     expect(catalogNames).toEqual(contractNames);
     expect(ours.map((op) => op.tool.name).sort()).toEqual(tools.map((t) => t.name).sort());
@@ -84,7 +84,7 @@ describe.each(specs)('contract: $file', ({ file, capability }) => {
   });
 
   it('declares idempotency consistently with the contract hints', () => {
-    for (const op of ours) expect(op.idempotent, op.seed).toBe(op.tool.hints.idempotent);
+    for (const op of ours) expect(op.idempotent, op.operationId).toBe(op.tool.hints.idempotent);
   });
 });
 

@@ -6,18 +6,22 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { routeTable } from '../../src/app.js';
 import { batchRequestSchema } from '../../src/cancellations/schemas.js';
 import { OUTCOMES } from '../../src/cancellations/store.js';
 import { operations } from '../../src/catalog/index.js';
-import { CANCELLATIONS_TAG } from '../../src/openapi/cancellation-routes.js';
 import { buildOpenApiDocument } from '../../src/openapi/document.js';
-import { toJsonSchema } from '../../src/openapi/json-schema.js';
+import { CANCELLATIONS_TAG } from '../../src/openapi/tags.js';
+import { createServices } from '../../src/services.js';
+import { toJsonSchema } from '../../src/shared/json-schema.js';
 import { type Doc, operationsOf } from '../helpers/openapi-cases.js';
 import { specPath } from '../helpers/shared-paths.js';
 import { unitSettings } from '../helpers/unit-factories.js';
 
 const settings = unitSettings();
-const doc: Doc = buildOpenApiDocument(operations, settings, 'https://gw.example.net');
+const services = createServices(settings);
+const routes = routeTable(operations, () => services);
+const doc: Doc = buildOpenApiDocument(routes, settings, 'https://gw.example.net');
 const GATEWAY_ROUTES = [
   'GET /v1/health health',
   'POST /v1/uploads uploadslot',
@@ -56,12 +60,12 @@ describe('the OpenAPI document', () => {
     expect(doc.servers).toStrictEqual([{ url: 'https://gw.example.net' }]);
   });
 
-  it.each(operations.map((op) => ({ seed: op.seed, op })))('documents $seed', ({ op }) => {
+  it.each(operations.map((op) => ({ seed: op.operationId, op })))('documents $seed', ({ op }) => {
     // Act
     const documented = doc.paths[op.rest.path]?.[op.rest.method.toLowerCase()];
 
     // Assess
-    expect(documented).toMatchObject({ operationId: op.seed, summary: op.description });
+    expect(documented).toMatchObject({ operationId: op.operationId, summary: op.description });
     expect(documented.security).toStrictEqual([{ functionKey: [] }, { functionKeyQuery: [] }]);
     const pathNames = [...op.rest.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
     const pathParams = documented.parameters.filter((p: Doc) => p.in === 'path');
@@ -78,7 +82,7 @@ describe('the OpenAPI document', () => {
 
     // Assess
     const expected = [
-      ...operations.map((op) => `${op.rest.method} ${op.rest.path} ${op.seed}`),
+      ...operations.map((op) => `${op.rest.method} ${op.rest.path} ${op.operationId}`),
       ...GATEWAY_ROUTES,
     ];
     expect(listed.sort()).toStrictEqual(expected.sort());
@@ -187,7 +191,7 @@ describe('the OpenAPI document', () => {
 
   it('builds the static part once per settings', () => {
     // Act
-    const again = buildOpenApiDocument(operations, settings, 'http://127.0.0.1:7071');
+    const again = buildOpenApiDocument(routes, settings, 'http://127.0.0.1:7071');
 
     // Assess
     expect(again.paths).toBe(doc.paths);

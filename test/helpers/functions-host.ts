@@ -24,11 +24,11 @@ import {
   type HttpResponseInit,
   InvocationContext,
 } from '@azure/functions';
-import { withPrefix } from '../../src/http/host-json.js';
 import { firstMatch, hostRouteOf, inHostOrder } from '../../src/http/host-routing.js';
 import { HostBodyLimitError, hostBodyLimit, receiveBody } from '../../src/local-host/host-body.js';
 import { requestPath } from '../../src/local-host/server.js';
-import type { LogSink } from '../../src/log.js';
+import { withPrefix } from '../../src/shared/host-json.js';
+import type { LogSink } from '../../src/shared/log.js';
 
 export interface Registration extends HttpFunctionOptions {
   name: string;

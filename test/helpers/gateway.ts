@@ -17,14 +17,14 @@ import {
   type FlyteAdminEmulatorOptions,
   startFlyteAdminEmulator,
 } from '../../sandbox/flyte-admin/index.js';
+import { routeTable } from '../../src/app.js';
 import { cancellationQueueHandler, type QueueHandler } from '../../src/cancellations/queue-trigger.js';
 import { loadSettings } from '../../src/config.js';
-import { routeTable } from '../../src/http/routes.js';
 import { startCancellationPoller } from '../../src/local-host/cancellation-poller.js';
 import { hostBodyLimit } from '../../src/local-host/host-body.js';
 import type { QueuePoller } from '../../src/local-host/queue-poller.js';
 import { startLocalHost } from '../../src/local-host/server.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { createServices, type Services } from '../../src/services.js';
 import { type Registration, serveRegistrations } from './functions-host.js';
 import { type CapturedLogs, captureLogs } from './log-capture.js';
 
@@ -45,8 +45,8 @@ export interface Gateway {
 }
 
 export interface QueueTrigger {
-  /** The runtime whose storage clients the trigger uses (queue, poison queue, table). */
-  runtime: Runtime;
+  /** The services whose storage clients the trigger uses (queue, poison queue, table). */
+  services: Services;
   /** Stops taking messages; running ones finish first (a host shutting down). */
   stop(): Promise<void>;
   /** Starts polling again (a host coming back). */
@@ -103,7 +103,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       ? await startFunctionsSurface(env, logs)
       : await startLocalSurface(env, logs);
   const queueTrigger = options.cancellations
-    ? queueTriggerOf(served.runtime, served.queueHandler, logs)
+    ? queueTriggerOf(served.services, served.queueHandler, logs)
     : undefined;
   return {
     url: served.url,
@@ -115,7 +115,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     close: async () => {
       await queueTrigger?.stop();
       await served.close();
-      await served.runtime.close();
+      await served.services.close();
       await Promise.all([emulator.close(), azureml?.close(), azurite?.stop()]);
     },
   };
@@ -123,28 +123,28 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
 
 /** The local host (`npm start`'s fallback) on the route table, and the local queue handler. */
 async function startLocalSurface(env: Record<string, string>, logs: CapturedLogs) {
-  const runtime = createRuntime(loadSettings(env));
+  const services = createServices(loadSettings(env));
   const host = await startLocalHost({
     port: 0,
-    routes: routeTable(undefined, () => runtime),
+    routes: routeTable(undefined, () => services),
     sink: logs,
     bodyLimit: hostBodyLimit(env),
   });
   return {
     url: host.url,
-    runtime,
-    queueHandler: cancellationQueueHandler(() => runtime),
+    services,
+    queueHandler: cancellationQueueHandler(() => services),
     close: () => host.close(),
   };
 }
 
 /** The local host's queue poller around a handler, with stop/start for restart tests. */
-function queueTriggerOf(runtime: Runtime, handler: QueueHandler, sink: CapturedLogs): QueueTrigger {
+function queueTriggerOf(services: Services, handler: QueueHandler, sink: CapturedLogs): QueueTrigger {
   let poller: QueuePoller | undefined;
   const trigger: QueueTrigger = {
-    runtime,
+    services,
     start() {
-      poller ??= startCancellationPoller(runtime, { handler, sink });
+      poller ??= startCancellationPoller(services, { handler, sink });
     },
     async stop() {
       const running = poller;
@@ -170,12 +170,12 @@ async function startFunctionsSurface(env: Record<string, string>, logs: Captured
   });
   const setup = vi.spyOn(app, 'setup').mockImplementation(() => undefined);
   vi.resetModules();
-  let runtime: Runtime;
+  let services: Services;
   try {
     await import('../../src/index.js');
     await import('../../src/functions/rest.js');
     await import('../../src/functions/queue.js');
-    runtime = (await import('../../src/runtime.js')).getRuntime(); // settings are read now, from the env above
+    services = (await import('../../src/services.js')).getServices(); // settings are read now, from the env above
   } finally {
     http.mockRestore();
     storageQueue.mockRestore();
@@ -197,7 +197,7 @@ async function startFunctionsSurface(env: Record<string, string>, logs: Captured
   return {
     url: host.url,
     registrations,
-    runtime,
+    services,
     queueHandler,
     close: async () => {
       await host.close();

@@ -1,5 +1,5 @@
 /** A log sink that keeps every line, so tests can read what was logged. */
-import type { LogSink } from '../../src/log.js';
+import type { LogSink } from '../../src/shared/log.js';
 
 export interface CapturedLogs extends LogSink {
   lines: string[];

@@ -5,10 +5,10 @@
  */
 import type { Operation } from '../../src/catalog/operation.js';
 import { loadSettings, type Settings } from '../../src/config.js';
-import type { RoutedRequest } from '../../src/http/operation-handler.js';
+import { routeOf } from '../../src/http/operation-route.js';
+import type { RoutedRequest } from '../../src/http/route.js';
 import { matchTemplate, parseTemplate } from '../../src/http/route-template.js';
-import { routeOf } from '../../src/http/routes.js';
-import type { LogSink } from '../../src/log.js';
+import type { LogSink } from '../../src/shared/log.js';
 
 /** A port nothing listens on: an accidental upstream call shows up as 502 upstream-unreachable. */
 export const DEAD_ENDPOINT = 'http://127.0.0.1:9';
@@ -121,7 +121,7 @@ export function requestFor(
   init: Omit<GatewayRequestInit, 'params'> = {},
 ): RoutedRequest {
   const params = matchTemplate(parseTemplate(routeOf(op)), path.split('?')[0] ?? path);
-  if (!params) throw new Error(`${path} does not match the route of ${op.seed}`);
+  if (!params) throw new Error(`${path} does not match the route of ${op.operationId}`);
   return gatewayRequest(path, { method: op.rest.method, ...init, params });
 }
 

@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AzureMlEmulator, startAzureMlEmulator } from '../../sandbox/azureml/index.js';
+import { routeTable } from '../../src/app.js';
 import { loadSettings } from '../../src/config.js';
-import { routeTable } from '../../src/http/routes.js';
 import { type LocalHost, startLocalHost } from '../../src/local-host/server.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { createServices, type Services } from '../../src/services.js';
 import { call, WORKSPACE } from '../helpers/gateway.js';
 import { type CapturedLogs, captureLogs } from '../helpers/log-capture.js';
 
@@ -21,7 +21,7 @@ const EXPERIMENT =
 const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
 
 let aml: AzureMlEmulator;
-let runtime: Runtime;
+let services: Services;
 let host: LocalHost;
 let logs: CapturedLogs;
 
@@ -29,7 +29,7 @@ beforeAll(async () => {
   aml = await startAzureMlEmulator({ auth: { requireBearer: 'issued', identityHeader: IDENTITY_SECRET } });
   process.env.IDENTITY_ENDPOINT = aml.identityEndpoint;
   process.env.IDENTITY_HEADER = IDENTITY_SECRET;
-  runtime = createRuntime(
+  services = createServices(
     loadSettings({
       AZUREML_ENDPOINT: aml.url,
       AZUREML_AUTH: 'managed-identity',
@@ -38,12 +38,12 @@ beforeAll(async () => {
     }),
   );
   logs = captureLogs();
-  host = await startLocalHost({ port: 0, routes: routeTable(undefined, () => runtime), sink: logs });
+  host = await startLocalHost({ port: 0, routes: routeTable(undefined, () => services), sink: logs });
 });
 
 afterAll(async () => {
   await host.close();
-  await runtime.close();
+  await services.close();
   await aml.close();
   for (const [name, value] of [
     ['IDENTITY_ENDPOINT', saved.endpoint],

@@ -6,7 +6,8 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mcpHandler } from '../../src/mcp/handler.js';
+import { operations } from '../../src/catalog/index.js';
+import { mcpRoute } from '../../src/mcp/route.js';
 import { buildZip, example, upstreamExperimentPath } from '../helpers/azureml-requests.js';
 import { type Gateway, SURFACES, startGateway } from '../helpers/gateway.js';
 import {
@@ -240,12 +241,12 @@ describe.each(SURFACES)('MCP failures via %s', (surface) => {
   });
 });
 
-describe('mcpHandler on its own', () => {
+describe('the mcp route on its own', () => {
   it('an unexpected failure is a bare JSON-RPC -32603 (500) that quotes nothing', async () => {
     // Prepare
-    const handler = mcpHandler(() => {
+    const { handler } = mcpRoute(() => {
       throw new Error('secret detail');
-    });
+    }, operations);
     const sink = recordingSink();
     const request = gatewayRequest('/mcp', {
       method: 'POST',
@@ -263,7 +264,10 @@ describe('mcpHandler on its own', () => {
       id: null,
     });
     expect(text).not.toContain('secret');
-    expect(sink.lines.map((l) => [l.level, l.entry.msg ?? l.entry.event])).toEqual([['error', 'mcp.failed']]);
+    expect(sink.lines.map((l) => [l.level, l.entry.msg ?? l.entry.event])).toEqual([
+      ['error', 'request.failed'],
+    ]);
+    expect(sink.lines[0]?.entry).toMatchObject({ operation: 'mcp', status: 500, error: 'Error' });
     expect(sink.lines[0]?.raw).not.toContain('secret');
   });
 });

@@ -7,9 +7,9 @@ import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Azurite, startAzurite } from '../../sandbox/azurite.js';
 import type { QueueMessageMeta } from '../../src/cancellations/queue-trigger.js';
-import type { QueueHostOptions } from '../../src/http/host-json.js';
 import { startQueuePoller } from '../../src/local-host/queue-poller.js';
-import { silentSink } from '../../src/log.js';
+import type { QueueHostOptions } from '../../src/shared/host-json.js';
+import { silentSink } from '../../src/shared/log.js';
 import { pollUntil } from '../helpers/poll.js';
 
 const HOST: QueueHostOptions = {

@@ -2,14 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { routeTable } from '../../src/app.js';
 import { operations } from '../../src/catalog/index.js';
 import { toAzureHandler } from '../../src/http/azure-adapter.js';
-import { FALLBACK_NAME, type RouteDefinition, routeTable } from '../../src/http/routes.js';
-import { createRuntime } from '../../src/runtime.js';
+import { FALLBACK_NAME } from '../../src/http/fallback.js';
+import type { RouteDefinition } from '../../src/http/route.js';
+import { createServices } from '../../src/services.js';
 import { unitSettings } from '../helpers/unit-factories.js';
 
-const runtime = createRuntime(unitSettings());
-const table = routeTable(operations, () => runtime);
+const services = createServices(unitSettings());
+const table = routeTable(operations, () => services);
 const version = (
   JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }
 ).version;
@@ -33,14 +35,14 @@ const recordingContext = () => {
 };
 
 beforeAll(() => {
-  // health must report the runtime it was given, not the process settings: make them differ.
+  // health must report the services it was given, not the process settings: make them differ.
   vi.stubEnv('FLYTE_ENDPOINT', '');
   vi.stubEnv('FLYTE_AUTH', 'api-key');
   vi.stubEnv('AzureWebJobsStorage', '');
 });
 afterAll(async () => {
   vi.unstubAllEnvs();
-  await runtime.close();
+  await services.close();
 });
 
 describe('health through the Functions adapter', () => {

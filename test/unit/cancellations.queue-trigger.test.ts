@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { toAzureQueueHandler } from '../../src/cancellations/azure-queue-adapter.js';
 import type { QueueMessageMeta } from '../../src/cancellations/queue-trigger.js';
 import { loadSettings } from '../../src/config.js';
-import { queueHostOptions } from '../../src/http/host-json.js';
+import { queueHostOptions } from '../../src/shared/host-json.js';
 
 describe('host.json queue settings', () => {
   it('hands the trigger raw text (the handler decodes base64) and poisons after five attempts', () => {

@@ -5,8 +5,8 @@ import {
   routeParams,
   targetSchema,
 } from '../../src/cancellations/targets.js';
+import { validateInput } from '../../src/catalog/validate.js';
 import { loadSettings } from '../../src/config.js';
-import { validateInput } from '../../src/http/validate.js';
 import { azuremlTarget, flyteTarget } from '../helpers/cancellations.js';
 
 const settings = loadSettings({});

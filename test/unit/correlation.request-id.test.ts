@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { correlate, correlationHeaders } from '../../src/http/correlation.js';
+import { correlate, correlationHeaders } from '../../src/shared/correlation.js';
 import { rawHeaders } from '../helpers/unit-factories.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { correlate } from '../../src/http/correlation.js';
+import { correlate } from '../../src/shared/correlation.js';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const partsOf = (traceparent: string) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { withPrefix } from '../../src/http/host-json.js';
+import { routeTable } from '../../src/app.js';
+import { FALLBACK_NAME } from '../../src/http/fallback.js';
 import {
   compareFunctionNames,
   findShadowing,
@@ -8,7 +9,7 @@ import {
   hostRouteOf,
   inHostOrder,
 } from '../../src/http/host-routing.js';
-import { FALLBACK_NAME, routeTable } from '../../src/http/routes.js';
+import { withPrefix } from '../../src/shared/host-json.js';
 
 /** The route table as the host maps it: name, methods, prefixed template. */
 const hostRoutes = (
@@ -179,7 +180,7 @@ describe('routeTable', () => {
     expect(() =>
       routeTable([
         {
-          seed: 'zz_last',
+          operationId: 'zz_last',
           capability: 'flyte',
           description: 'sorts after the catch-all',
           rest: { method: 'GET', path: '/v1/zz' },
@@ -189,6 +190,7 @@ describe('routeTable', () => {
           call: async () => {
             throw new Error('not called');
           },
+          openapi: { success: () => ({}) },
         },
       ]),
     ).toThrow('function "zz_last" sorts after the catch-all zz_fallback');

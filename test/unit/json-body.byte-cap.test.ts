@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readCapped } from '../../src/http/read-capped.js';
-import { readJsonBody } from '../../src/http/read-json-body.js';
+import { readCapped } from '../../src/shared/read-capped.js';
+import { readJsonBody } from '../../src/shared/read-json-body.js';
 import { endlessStream, textStream, untouchableStream } from '../helpers/unit-factories.js';
 
 const LIMIT = 1024;

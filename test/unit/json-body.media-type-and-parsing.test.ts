@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isJsonMediaType, readJsonBody } from '../../src/http/read-json-body.js';
 import { MalformedJsonError } from '../../src/problems/errors.js';
+import { isJsonMediaType, readJsonBody } from '../../src/shared/read-json-body.js';
 import { textStream } from '../helpers/unit-factories.js';
 
 const LIMIT = 4096;

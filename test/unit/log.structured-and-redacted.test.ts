@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, redact } from '../../src/log.js';
+import { createLogger, redact } from '../../src/shared/log.js';
 import { recordingSink } from '../helpers/unit-factories.js';
 
 describe.each(['info', 'warn', 'error'] as const)('log.%s', (level) => {

@@ -9,8 +9,8 @@ import {
   terminateExecution,
 } from '../../src/catalog/flyte.js';
 import type { Operation } from '../../src/catalog/operation.js';
-import { operationHandler } from '../../src/http/operation-handler.js';
-import { createRuntime } from '../../src/runtime.js';
+import { operationRoute } from '../../src/http/operation-route.js';
+import { createServices } from '../../src/services.js';
 import {
   type GatewayRequestInit,
   jsonOf,
@@ -21,8 +21,8 @@ import {
 } from '../helpers/unit-factories.js';
 
 // FLYTE_ENDPOINT is a dead port: a request that slipped past validation would answer 502.
-const runtime = createRuntime(unitSettings({ MAX_JSON_BODY_BYTES: '1024' }));
-afterAll(() => runtime.close());
+const services = createServices(unitSettings({ MAX_JSON_BODY_BYTES: '1024' }));
+afterAll(() => services.close());
 
 const EXECUTIONS = '/v1/api/v1/executions';
 const RUN = `${EXECUTIONS}/flytesnacks/development/run-1`;
@@ -210,7 +210,7 @@ const cases: Case[] = [
   },
 ];
 
-describe.each(cases)('$op.seed with $case', ({ op, path, init, status, type, paths }) => {
+describe.each(cases)('$op.operationId with $case', ({ op, path, init, status, type, paths }) => {
   it(`answers ${status} ${type} before any upstream call`, async () => {
     // Prepare
     const sink = recordingSink();
@@ -220,7 +220,7 @@ describe.each(cases)('$op.seed with $case', ({ op, path, init, status, type, pat
     });
 
     // Act
-    const response = await operationHandler(op, () => runtime)(request, sink);
+    const response = await operationRoute(op, () => services).handler(request, sink);
 
     // Assess
     expect(response.status).toBe(status);
@@ -237,7 +237,7 @@ describe.each(cases)('$op.seed with $case', ({ op, path, init, status, type, pat
 });
 
 describe('a terminate cause over 2048 characters under the default byte cap', () => {
-  const roomy = createRuntime(unitSettings());
+  const roomy = createServices(unitSettings());
   afterAll(() => roomy.close());
 
   it('answers 400 naming body.cause', async () => {
@@ -248,7 +248,7 @@ describe('a terminate cause over 2048 characters under the default byte cap', ()
     });
 
     // Act
-    const response = await operationHandler(terminateExecution, () => roomy)(request, recordingSink());
+    const response = await operationRoute(terminateExecution, () => roomy).handler(request, recordingSink());
 
     // Assess
     expect(response.status).toBe(400);
@@ -269,7 +269,7 @@ describe('a declared Content-Length above MAX_JSON_BODY_BYTES', () => {
     });
 
     // Act
-    const response = await operationHandler(createExecution, () => runtime)(request, recordingSink());
+    const response = await operationRoute(createExecution, () => services).handler(request, recordingSink());
 
     // Assess
     expect(response.status).toBe(413);

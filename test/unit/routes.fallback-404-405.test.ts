@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FALLBACK_NAME, fallbackHandler, routeTable } from '../../src/http/routes.js';
+import { routeTable } from '../../src/app.js';
+import { FALLBACK_NAME, fallbackRoute } from '../../src/http/fallback.js';
 import { gatewayRequest, jsonOf, recordingSink } from '../helpers/unit-factories.js';
 
 const fallback = () => {
@@ -100,7 +101,7 @@ describe('the fallback', () => {
   it('only knows the routes it is given', async () => {
     // Prepare
     const [health] = routeTable().filter((r) => r.name === 'health');
-    const handler = fallbackHandler(health ? [health] : []);
+    const { handler } = fallbackRoute(health ? [health] : []);
 
     // Act
     const known = await handler(gatewayRequest('/v1/health', { method: 'DELETE' }), recordingSink());

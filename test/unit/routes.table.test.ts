@@ -1,17 +1,20 @@
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { routeTable } from '../../src/app.js';
 import { operations } from '../../src/catalog/index.js';
-import { ALL_METHODS, FALLBACK_NAME, routeOf, routeTable } from '../../src/http/routes.js';
-import { createRuntime } from '../../src/runtime.js';
+import { FALLBACK_NAME } from '../../src/http/fallback.js';
+import { routeOf } from '../../src/http/operation-route.js';
+import { ALL_METHODS } from '../../src/http/route.js';
+import { createServices } from '../../src/services.js';
 import { gatewayRequest, jsonOf, recordingSink, unitSettings } from '../helpers/unit-factories.js';
 
-describe.each(operations.map((op) => ({ seed: op.seed, op })))('the route for $seed', ({ op }) => {
+describe.each(operations.map((op) => ({ seed: op.operationId, op })))('the route for $seed', ({ op }) => {
   it('is named after the operation, on its contract path and method, behind a function key', () => {
     // Act
-    const route = routeTable().find((r) => r.name === op.seed);
+    const route = routeTable().find((r) => r.name === op.operationId);
 
     // Assess
     expect(route).toMatchObject({
-      name: op.seed,
+      name: op.operationId,
       methods: [op.rest.method],
       route: op.rest.path.slice(1),
       authLevel: 'function',
@@ -27,7 +30,7 @@ describe('routeTable', () => {
 
     // Assess
     expect(names).toStrictEqual([
-      ...operations.map((op) => op.seed),
+      ...operations.map((op) => op.operationId),
       'health',
       'uploadslot',
       'cancellations',
@@ -89,7 +92,7 @@ describe('routeTable', () => {
 
     // Assess
     expect(names).toStrictEqual([
-      first?.seed,
+      first?.operationId,
       'health',
       'uploadslot',
       'cancellations',
@@ -117,25 +120,25 @@ describe('routeOf', () => {
 });
 
 describe('the health route of a table built with its own runtime', () => {
-  const runtime = createRuntime(unitSettings({ FLYTE_AUTH: 'api-key', FLYTE_API_KEY: 'k' }));
+  const services = createServices(unitSettings({ FLYTE_AUTH: 'api-key', FLYTE_API_KEY: 'k' }));
 
   beforeEach(() => {
-    // The process settings have no Flyte endpoint, unlike the injected runtime.
+    // The process settings have no Flyte endpoint, unlike the injected services.
     vi.stubEnv('FLYTE_ENDPOINT', '');
     vi.stubEnv('FLYTE_AUTH', '');
   });
   afterAll(async () => {
     vi.unstubAllEnvs();
-    await runtime.close();
+    await services.close();
   });
 
   // BUG (src/http/routes.ts, routeTable: `handler: healthHandler()`): routeTable passes its
-  // `runtimeOf` to every operation handler but not to health, which reads the process runtime
-  // (getRuntime → process.env) instead, so /v1/health reports settings other than those the
+  // `servicesOf` to every operation handler but not to health, which reads the process services
+  // (getServices → process.env) instead, so /v1/health reports settings other than those the
   // operations in the same table use (here: flyte not configured, auth none).
   it('reports the settings of that runtime', async () => {
     // Prepare
-    const health = routeTable(operations, () => runtime).find((r) => r.name === 'health');
+    const health = routeTable(operations, () => services).find((r) => r.name === 'health');
 
     // Act
     const response = await health?.handler(gatewayRequest('/v1/health'), recordingSink());

@@ -9,12 +9,12 @@ import {
   terminateExecution,
 } from '../../src/catalog/flyte.js';
 import { type Operation, operation } from '../../src/catalog/operation.js';
+import { type RawInput, validateInput } from '../../src/catalog/validate.js';
 import {
   executionPathSchema,
   metricsQuerySchema,
   terminateExecutionBodySchema,
 } from '../../src/flyte/schemas.js';
-import { type RawInput, validateInput } from '../../src/http/validate.js';
 import type { FieldError } from '../../src/problems/errors.js';
 import { thrownBy, unitSettings } from '../helpers/unit-factories.js';
 
@@ -215,14 +215,15 @@ describe('errors in several parts of one request', () => {
   it('reports params, query and body together, in that order', () => {
     // Prepare: no catalog op has all three parts fallible, so combine the catalog's schemas
     const op: Operation = operation({
-      seed: 'combined',
+      operationId: 'combined',
       capability: 'flyte',
       description: 'All three parts validated',
       rest: { method: 'POST', path: '/v1/combined/{id-project}/{id-domain}/{id-name}' },
-      tool: terminateExecution.tool,
+      tool: terminateExecution.tool as Operation['tool'],
       input: { params: executionPathSchema, query: metricsQuerySchema, body: terminateExecutionBodySchema },
       idempotent: false,
       call: () => Promise.reject(new Error('never called')),
+      openapi: terminateExecution.openapi,
     });
 
     // Act

@@ -4,7 +4,7 @@
  * root) for the HTTP route prefix, so the local host and the catch-all route see the same
  * paths the Functions host serves.
  */
-import { readJsonUp } from '../find-up.js';
+import { readJsonUp } from './find-up.js';
 
 let cached: string | undefined;
 

@@ -6,8 +6,6 @@
  * objects split into OpenAPI parameters.
  */
 import { z } from 'zod';
-import { type InputSchema, resolveSchema } from '../catalog/operation.js';
-import type { Settings } from '../config.js';
 
 /** A JSON Schema object, as OpenAPI 3.1 embeds it. */
 export type JsonSchema = Record<string, unknown>;
@@ -36,14 +34,10 @@ export function toJsonSchema(schema: z.ZodType): JsonSchema {
 /**
  * One OpenAPI parameter per property of an object schema (route params or query).
  * @example
- * parametersOf(executionPathSchema, settings, 'path') // [{ name: 'id-project', in: 'path', required: true, ... }]
+ * parametersOf(executionPathSchema, 'path') // [{ name: 'id-project', in: 'path', required: true, ... }]
  */
-export function parametersOf(
-  input: InputSchema<unknown>,
-  settings: Settings,
-  where: 'path' | 'query',
-): ParameterObject[] {
-  const schema = toJsonSchema(resolveSchema(input, settings));
+export function parametersOf(input: z.ZodType, where: 'path' | 'query'): ParameterObject[] {
+  const schema = toJsonSchema(input);
   const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((schema.required ?? []) as string[]);
   return Object.entries(properties).map(([name, property]) => {

@@ -8,20 +8,24 @@
  * messages.
  */
 import { randomUUID } from 'node:crypto';
-import { gatewayRoute } from '../http/gateway-route.js';
-import { serverUrlOf } from '../http/openapi.js';
-import type { RouteHandler } from '../http/operation-handler.js';
-import { readJsonBody } from '../http/read-json-body.js';
-import { toFieldErrors } from '../http/validate.js';
+import { batchIdSchema, type EncodedMessage, encodeMessages } from '../cancellations/messages.js';
+import { type CancellationServices, forEachConcurrently } from '../cancellations/processor.js';
+import type { CancellationQueue } from '../cancellations/queue.js';
+import {
+  batchRequestSchema,
+  CANCELLATIONS_ROUTE,
+  REPORT_ROUTE,
+  reportQuerySchema,
+} from '../cancellations/schemas.js';
+import { type CancellationStore, pendingRecord, type TargetRecord } from '../cancellations/store.js';
+import { assertTargetsAllowed, cappedValidationError } from '../cancellations/targets.js';
 import { GatewayError, ProblemTypes, ValidationError } from '../problems/errors.js';
-import type { Runtime } from '../runtime.js';
-import { getRuntime } from '../runtime.js';
-import { batchIdSchema, type EncodedMessage, encodeMessages } from './messages.js';
-import { forEachConcurrently } from './processor.js';
-import type { CancellationQueue } from './queue.js';
-import { batchRequestSchema, CANCELLATIONS_ROUTE, reportQuerySchema } from './schemas.js';
-import { type CancellationStore, pendingRecord, type TargetRecord } from './store.js';
-import { assertTargetsAllowed, cappedValidationError } from './targets.js';
+import { toFieldErrors } from '../shared/field-errors.js';
+import { readJsonBody } from '../shared/read-json-body.js';
+import { reportOpenApi, submitBatchOpenApi } from './cancellations.openapi.js';
+import { frame } from './frame.js';
+import type { RouteEntry } from './route.js';
+import { serverUrlOf } from './server-url.js';
 
 /** 404 for a batch id nobody has used. */
 export class BatchNotFoundError extends GatewayError {
@@ -32,22 +36,44 @@ export class BatchNotFoundError extends GatewayError {
 }
 
 /**
+ * The two routes, each with its OpenAPI fragment.
  * @example
- * const handler = submitBatchHandler(); // POST /v1/cancellations
+ * table.push(...cancellationRoutes(getServices));
  */
-export function submitBatchHandler(runtimeOf: () => Runtime = getRuntime): RouteHandler {
-  return gatewayRoute(
+export function cancellationRoutes(servicesOf: () => CancellationServices): RouteEntry[] {
+  return [
+    {
+      name: 'cancellations',
+      methods: ['POST'],
+      route: CANCELLATIONS_ROUTE,
+      authLevel: 'function',
+      handler: submitBatchHandler(servicesOf),
+      openapi: submitBatchOpenApi,
+    },
+    {
+      name: 'cancellationreport',
+      methods: ['GET'],
+      route: REPORT_ROUTE,
+      authLevel: 'function',
+      handler: batchReportHandler(servicesOf),
+      openapi: reportOpenApi,
+    },
+  ];
+}
+
+function submitBatchHandler(servicesOf: () => CancellationServices) {
+  return frame(
     'cancellations',
     async (request, { log }) => {
-      const runtime = runtimeOf();
-      const { settings } = runtime;
+      const services = servicesOf();
+      const { settings } = services;
       const body = await readJsonBody(request.body, request.headers, settings.MAX_JSON_BODY_BYTES);
       const parsed = batchRequestSchema(settings).safeParse(body ?? {});
       if (!parsed.success) throw cappedValidationError(toFieldErrors('body', parsed.error));
       const { cause, targets } = parsed.data;
       assertTargetsAllowed(targets, settings, 'body.targets');
-      for (const kind of new Set(targets.map((t) => t.kind))) runtime.assertConfigured(kind);
-      const { store, queue } = runtime.cancellations();
+      for (const kind of new Set(targets.map((t) => t.kind))) services.upstream(kind); // 503 when not configured
+      const { store, queue } = services.cancellations();
 
       const batchId = randomUUID();
       const statusUrl = `${serverUrlOf(request)}/${CANCELLATIONS_ROUTE}/${batchId}`;
@@ -143,13 +169,10 @@ async function recordUnqueued(store: CancellationStore, batchId: string, message
   }
 }
 
-/**
- * @example
- * const handler = batchReportHandler(); // GET /v1/cancellations/{batchId}?outcome=failed&token=…
- */
-export function batchReportHandler(runtimeOf: () => Runtime = getRuntime): RouteHandler {
-  return gatewayRoute('cancellationreport', async (request) => {
-    const runtime = runtimeOf();
+/** GET /v1/cancellations/{batchId}?outcome=failed&token=… */
+function batchReportHandler(servicesOf: () => CancellationServices) {
+  return frame('cancellationreport', async (request) => {
+    const services = servicesOf();
     const id = batchIdSchema.safeParse(request.params.batchId);
     const query = reportQuerySchema.safeParse(Object.fromEntries(request.query));
     const errors = [
@@ -157,7 +180,7 @@ export function batchReportHandler(runtimeOf: () => Runtime = getRuntime): Route
       ...(query.success ? [] : toFieldErrors('query', query.error)),
     ];
     if (errors.length > 0 || !id.success || !query.success) throw new ValidationError(errors);
-    const report = await runtime.cancellations().store.report(id.data, query.data);
+    const report = await services.cancellations().store.report(id.data, query.data);
     if (!report) throw new BatchNotFoundError(id.data);
     const { batch, counts, targets, rejectedMessages, nextToken } = report;
     return Response.json({

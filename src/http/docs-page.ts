@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RouteNotFoundError } from '../problems/errors.js';
 import { problemResponse } from '../problems/to-problem.js';
-import { correlate, correlationHeaders } from './correlation.js';
-import { withPrefix } from './host-json.js';
-import type { RouteHandler } from './operation-handler.js';
+import { withPrefix } from '../shared/host-json.js';
+import { frame } from './frame.js';
+import type { RouteEntry } from './route.js';
 
 /** Assets copied from swagger-ui-dist, by name → content type. */
 const DIST_ASSETS: Record<string, string> = {
@@ -74,53 +74,49 @@ function distAsset(name: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * The reference page.
+ * The reference page and its assets (`params.asset` naming one; any other name is a 404).
  * @example
- * const response = await docsPageHandler()(request, context); // 200 text/html
+ * table.push(...docsRoutes()); // GET v1/docs → 200 text/html
  */
-export function docsPageHandler(): RouteHandler {
-  return async (request) => {
-    await request.body?.cancel().catch(() => undefined);
-    const correlation = correlate(request.headers);
-    return new Response(page(), {
-      headers: {
-        ...correlationHeaders(correlation),
-        'content-type': 'text/html; charset=utf-8',
-        'cache-control': 'no-cache',
-        'content-security-policy': CSP,
-        'x-content-type-options': 'nosniff',
-      },
-    });
-  };
+export function docsRoutes(): RouteEntry[] {
+  const route = { methods: ['GET'], authLevel: 'anonymous' } as const;
+  return [
+    { ...route, name: 'docs', route: 'v1/docs', handler: frame('docs', async () => pageResponse()) },
+    {
+      ...route,
+      name: 'docsasset',
+      route: 'v1/docs/{*asset}',
+      handler: frame('docsasset', async (request, { correlation }) =>
+        assetResponse(request.params.asset ?? '', request.url, correlation.requestId),
+      ),
+    },
+  ];
 }
 
-/**
- * The page's assets, `params.asset` naming one; any other name is a 404.
- * @example
- * await docsAssetHandler()({ ...request, params: { asset: 'swagger-ui.css' } }, context); // 200 text/css
- */
-export function docsAssetHandler(): RouteHandler {
-  return async (request) => {
-    await request.body?.cancel().catch(() => undefined);
-    const correlation = correlate(request.headers);
-    const name = request.params.asset ?? '';
-    const headers = { ...correlationHeaders(correlation), 'x-content-type-options': 'nosniff' };
-    if (name === INITIALIZER) {
-      return new Response(initializer(), {
-        headers: {
-          ...headers,
-          'content-type': 'text/javascript; charset=utf-8',
-          'cache-control': 'no-cache',
-        },
-      });
-    }
-    const type = Object.hasOwn(DIST_ASSETS, name) ? DIST_ASSETS[name] : undefined;
-    if (!type) {
-      const pathname = new URL(request.url, 'http://localhost').pathname;
-      return problemResponse(new RouteNotFoundError(pathname), correlation.requestId, pathname, headers);
-    }
-    return new Response(distAsset(name), {
-      headers: { ...headers, 'content-type': type, 'cache-control': ASSET_CACHE },
+function pageResponse(): Response {
+  return new Response(page(), {
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-cache',
+      'content-security-policy': CSP,
+      'x-content-type-options': 'nosniff',
+    },
+  });
+}
+
+function assetResponse(name: string, url: string, requestId: string): Response {
+  const headers = { 'x-content-type-options': 'nosniff' };
+  if (name === INITIALIZER) {
+    return new Response(initializer(), {
+      headers: { ...headers, 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' },
     });
-  };
+  }
+  const type = Object.hasOwn(DIST_ASSETS, name) ? DIST_ASSETS[name] : undefined;
+  if (!type) {
+    const pathname = new URL(url, 'http://localhost').pathname;
+    return problemResponse(new RouteNotFoundError(pathname), requestId, pathname, headers);
+  }
+  return new Response(distAsset(name), {
+    headers: { ...headers, 'content-type': type, 'cache-control': ASSET_CACHE },
+  });
 }

@@ -5,13 +5,8 @@
  * JSON is its own 400, before any schema runs.
  */
 
-import {
-  MalformedJsonError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../problems/errors.js';
-import { readCapped } from './read-capped.js';
+import { MalformedJsonError, UnsupportedMediaTypeError, ValidationError } from '../problems/errors.js';
+import { readBodyUnder } from './read-capped.js';
 import { reservedFieldErrors } from './reserved-fields.js';
 
 /**
@@ -24,14 +19,7 @@ export async function readJsonBody(
   headers: Headers,
   limit: number,
 ): Promise<unknown> {
-  const declared = Number(headers.get('content-length') ?? Number.NaN);
-  if (!headers.has('transfer-encoding') && Number.isFinite(declared) && declared > limit) {
-    await body?.cancel().catch(() => undefined);
-    throw new PayloadTooLargeError(limit);
-  }
-  if (!body) return undefined;
-  const { bytes, truncated } = await readCapped(body, limit);
-  if (truncated) throw new PayloadTooLargeError(limit);
+  const bytes = await readBodyUnder(body, headers, limit);
   const text = bytes.toString('utf8');
   if (text.trim() === '') return undefined;
   const type = headers.get('content-type');

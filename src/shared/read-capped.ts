@@ -3,6 +3,7 @@
  * Reads a web stream into memory up to a byte cap, counting bytes as they arrive and
  * cancelling the stream at the cap, so an oversized body is never held whole.
  */
+import { PayloadTooLargeError } from '../problems/errors.js';
 
 export interface CappedRead {
   bytes: Buffer;
@@ -28,4 +29,27 @@ export async function readCapped(stream: ReadableStream<Uint8Array>, limit: numb
       return { bytes: Buffer.concat(chunks).subarray(0, limit), truncated: true };
     }
   }
+}
+
+/**
+ * A request body under a byte cap: refused with 413 when `Content-Length` already says more
+ * (a hint only, so bytes are also counted as they stream in), or when more arrives. Empty
+ * when there is no body.
+ * @example
+ * const bytes = await readBodyUnder(request.body, request.headers, settings.MAX_JSON_BODY_BYTES);
+ */
+export async function readBodyUnder(
+  body: ReadableStream<Uint8Array> | null,
+  headers: Headers,
+  limit: number,
+): Promise<Buffer> {
+  const declared = Number(headers.get('content-length') ?? Number.NaN);
+  if (!headers.has('transfer-encoding') && Number.isFinite(declared) && declared > limit) {
+    await body?.cancel().catch(() => undefined);
+    throw new PayloadTooLargeError(limit);
+  }
+  if (!body) return Buffer.alloc(0);
+  const { bytes, truncated } = await readCapped(body, limit);
+  if (truncated) throw new PayloadTooLargeError(limit);
+  return bytes;
 }
