@@ -1,8 +1,8 @@
 /**
  * The MCP surface over real streamable HTTP, with the SDK's own client, on both surfaces
  * (local host and the Functions registrations): tools/list matches the capability specs
- * (names, descriptions, hints) and shows the renamed arguments, and every tool runs through
- * the REST pipeline — asserted on the result and on what the emulators received.
+ * (names, descriptions, hints) and shows the renamed arguments, and every tool runs its
+ * operation in process, as REST does — asserted on the result and on what the emulators received.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

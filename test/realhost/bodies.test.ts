@@ -371,7 +371,10 @@ describeRealHost(
         ),
       );
       // Assess: the host's answer — a bare 500, no problem+json; the app never sees the request.
-      expect({ status: sent.status, text: sent.text }).toStrictEqual({ status: 500, text: '' });
+      // The host answers and closes while the client may still be writing: then the client sees
+      // the connection reset (status 0) before it can read that 500 (about one run in ten here).
+      expect(sent.text).toBe('');
+      expect([0, 500]).toContain(sent.status);
       expect(host.azureml.requests).toEqual([]);
     });
 

@@ -301,11 +301,9 @@ describe('problemResponse headers', () => {
     expect(response.headers.get('content-type')).toBe('application/problem+json');
   });
 
-  // BUG (src/problems/errors.ts, UpstreamError constructor: `status = upstream.status >= 500 ? 502
-  // : upstream.status`): a 3xx upstream answer (which operation-handler.ts treats as a failure)
-  // keeps its status, so a 302 becomes a problem+json 302 without Location and a 304 makes
-  // `new Response(body, { status: 304 })` in problemResponse throw "TypeError: Response
-  // constructor: Invalid response status code 304" instead of rendering a problem.
+  // A 3xx upstream answer (invoke treats anything but 2xx as a failure) is the gateway's 502: kept
+  // as it is, a 302 would be a problem+json 302 without Location, and a 304 would make
+  // `new Response(body, { status: 304 })` throw instead of rendering a problem.
   it('renders an upstream 304 as a 502 problem instead of throwing', () => {
     // Act
     const response = problemResponse(new UpstreamError(FLYTE, { status: 304, body: '' }), 'req-8');

@@ -44,10 +44,9 @@ describe.each([undefined, '', '   ', 'soon', '12abc', '0x10', '1e3', 'NaN'])('Re
   });
 });
 
-// BUG (src/upstream/retry-policy.ts, parseRetryAfter, the `Date.parse(trimmed)` fallback): V8's
-// lenient date parser reads values that are neither delta-seconds nor an HTTP date as some
-// past date ('-1' → year -1, '1.5' → 2001-01-05, '+5', 'abc 1'), so they come back as 0 ms
-// ("retry now") instead of null ("unreadable").
+// Values that are neither delta-seconds nor an HTTP date are unreadable (null), never "retry
+// now": V8's lenient date parser alone would read '-1' as year -1, '1.5' as 2001-01-05, '+5' and
+// 'abc 1' as past dates.
 describe.each(['-1', '1.5', '+5', 'abc 1'])(
   'Retry-After "%s" (neither delta-seconds nor HTTP date)',
   (value) => {
@@ -72,8 +71,7 @@ describe('a garbage Retry-After on a non-idempotent 429', () => {
     expect(delay).toBeNull();
   });
 
-  // BUG (same cause): 'Retry-After: -1' makes a non-idempotent POST retry at once (delay 0)
-  // where an unreadable header should leave the 429 to the caller (null).
+  // An unreadable 'Retry-After: -1' leaves the 429 to the caller: no immediate retry of a POST.
   it('is not retried when the value is a negative number', () => {
     // Act
     const delay = retryDelay(policy, { attempt: 1, idempotent: false, statusCode: 429, retryAfter: '-1' });

@@ -132,11 +132,9 @@ describe('the health route of a table built with its own runtime', () => {
     await services.close();
   });
 
-  // BUG (src/http/routes.ts, routeTable: `handler: healthHandler()`): routeTable passes its
-  // `servicesOf` to every operation handler but not to health, which reads the process services
-  // (getServices → process.env) instead, so /v1/health reports settings other than those the
-  // operations in the same table use (here: flyte not configured, auth none).
-  it('reports the settings of that runtime', async () => {
+  // Health reports the settings of the services its table was built with, not the process's
+  // (getServices → process.env, here: flyte not configured, auth none).
+  it('reports the settings of those services', async () => {
     // Prepare
     const health = routeTable(operations, () => services).find((r) => r.name === 'health');
 

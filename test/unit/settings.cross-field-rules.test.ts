@@ -125,10 +125,9 @@ describe('ConfigError names every bad variable at once', () => {
     for (const name of pathsOf(error)) expect(detail).toContain(`${name}: `);
   });
 
-  // BUG (src/config.ts, refinedSettings = settingsSchema.superRefine(...)): zod skips the
-  // superRefine when any field failed its type (a non-number, a non-integer, an unknown enum
-  // value), so the cross-field rules (FLYTE_TOKEN_URL, FLYTE_CLIENT_ID, FLYTE_PROJECTS, ...)
-  // are silently dropped from the error and surface only on the next start-up.
+  // The cross-field rules (FLYTE_TOKEN_URL, FLYTE_CLIENT_ID, FLYTE_PROJECTS, ...) are reported
+  // together with type errors, not only on the next start-up: zod skips a refinement once any
+  // field has failed its type.
   it('still names the missing client-credentials settings when a number is not a number', () => {
     // Prepare
     const env = {
@@ -144,7 +143,7 @@ describe('ConfigError names every bad variable at once', () => {
     expect(pathsOf(error)).toStrictEqual(['FLYTE_CLIENT_ID', 'FLYTE_TOKEN_URL', 'UPSTREAM_MAX_RETRIES']);
   });
 
-  // BUG (same cause): an unknown FLYTE_AUTH hides the missing FLYTE_PROJECTS.
+  // Likewise an unknown FLYTE_AUTH must not hide the missing FLYTE_PROJECTS.
   it('still names FLYTE_PROJECTS when FLYTE_AUTH is not a known mode', () => {
     // Act
     const error = thrownBy(() =>
