@@ -8,13 +8,14 @@
  */
 import { operations } from './catalog/index.js';
 import type { Operation } from './catalog/operation.js';
+import { bindRoute } from './http/bind-route.js';
 import { cancellationRoutes } from './http/cancellations.js';
 import { docsRoutes } from './http/docs-page.js';
 import { checkHostOrder, fallbackRoute } from './http/fallback.js';
 import { healthRoute } from './http/health.js';
 import { openApiRoute } from './http/openapi-route.js';
 import { operationRoute } from './http/operation-route.js';
-import { bindRoute, type RouteDefinition, type RouteEntry } from './http/route.js';
+import type { RouteDefinition, RouteEntry } from './http/route.js';
 import { uploadSlotRoute } from './http/upload-slot.js';
 import { mcpRoute } from './mcp/route.js';
 import { getServices, type Services } from './services.js';

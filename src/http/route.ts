@@ -2,19 +2,13 @@
  * @module
  * What a route is, on web-standard types: the request a host hands over, the request bound to
  * the route's own template, handlers, and a route entry (function name, methods, template,
- * auth level, handler, and the OpenAPI fragment it documents itself with). `bindRoute` binds a
- * handler to its template; both the Functions registrations and the local host call bound
- * handlers.
+ * auth level, handler, and the OpenAPI fragment it documents itself with). Hosts call the
+ * handler bound to its template (`bindRoute`).
  */
 import type { Operation } from '../catalog/operation.js';
 import type { Settings } from '../config.js';
-import { ValidationError } from '../problems/errors.js';
-import { withPrefix } from '../shared/host-json.js';
 import type { JsonSchema } from '../shared/json-schema.js';
 import type { LogSink } from '../shared/log.js';
-import { reservedFieldErrors } from '../shared/reserved-fields.js';
-import { refuse } from './frame.js';
-import { matchTemplate, parseTemplate } from './route-template.js';
 
 /**
  * The parts of an HTTP request a host hands over; both Functions' HttpRequest and the local
@@ -30,7 +24,7 @@ export interface GatewayRequest {
   signal?: AbortSignal;
 }
 
-/** A request bound to the route that serves it (`bindRoute`). */
+/** A request bound to the route that serves it (bind-route.ts). */
 export interface RoutedRequest extends GatewayRequest {
   /** The route template's values, taken from the URL path. */
   params: Record<string, string>;
@@ -64,27 +58,4 @@ export interface RouteEntry {
 /** A route as hosts register it: its handler bound to its template. */
 export interface RouteDefinition extends Omit<RouteEntry, 'handler'> {
   handler: GatewayHandler;
-}
-
-/** The query parameter the host takes a function key from; never an operation's input. */
-const KEY_QUERY = 'code';
-
-/**
- * A host-facing handler for `route`: params from the URL path matched against the route's own
- * template (never the host's `request.params`), the query without the function key.
- * @example
- * bindRoute('v1/cancellations/{batchId}', handler) // handler sees params.batchId from the path
- */
-export function bindRoute(route: string, handler: RouteHandler): GatewayHandler {
-  const template = parseTemplate(withPrefix(route));
-  return (request, sink) => {
-    const url = new URL(request.url, 'http://localhost');
-    const query = new URLSearchParams(url.search);
-    for (const name of [...query.keys()]) if (name.toLowerCase() === KEY_QUERY) query.delete(name);
-    const reserved = reservedFieldErrors('query', query.keys());
-    if (reserved.length > 0) return refuse(request, new ValidationError(reserved), sink);
-    // The host only calls a function whose template matched, so this always binds.
-    const params = matchTemplate(template, url.pathname) ?? {};
-    return handler({ ...request, params, query }, sink);
-  };
 }
