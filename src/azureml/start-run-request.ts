@@ -193,7 +193,11 @@ function readMultipart(
       }
     };
     parser.on('file', (name, file) => take(name, file));
-    parser.on('field', (name, value) => take(name, undefined, value));
+    // busboy cuts a field at fieldSize and says so only in this flag: over the cap is a 413,
+    // never a definition parsed from its first jsonLimit bytes.
+    parser.on('field', (name, value, _nameTruncated, valueTruncated) =>
+      valueTruncated ? fail(new PayloadTooLargeError(jsonLimit)) : take(name, undefined, value),
+    );
     // busboy drops parts past its limits silently; a repeated or extra part is the caller's error.
     const tooMany = () =>
       fail(

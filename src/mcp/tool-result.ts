@@ -63,10 +63,13 @@ export async function toToolResult(
 export function errorResult(error: unknown, requestId: string, tool: ToolDefinition): CallToolResult {
   const problem: Record<string, unknown> = { ...toProblem(error, requestId) };
   if (Array.isArray(problem.errors)) {
-    problem.errors = (problem.errors as { path: string; message: string }[]).map((e) => ({
-      ...e,
-      path: toArgumentPath(e.path, tool.bindings),
-    }));
+    const errors = problem.errors as { path: string; message: string }[];
+    problem.errors = errors.map((e) => ({ ...e, path: toArgumentPath(e.path, tool.bindings) }));
+    // The detail names the first error by its path too (`params.id-project: ...`).
+    const [first] = errors;
+    if (first && typeof problem.detail === 'string' && problem.detail.startsWith(`${first.path}: `)) {
+      problem.detail = toArgumentPath(first.path, tool.bindings) + problem.detail.slice(first.path.length);
+    }
   }
   const retryAfter = error instanceof GatewayError ? error.headers['Retry-After'] : undefined;
   if (retryAfter && problem.retryAfter === undefined) problem.retryAfter = retryAfter;

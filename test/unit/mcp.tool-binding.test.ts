@@ -1191,6 +1191,9 @@ describe('errorResult', () => {
       { path: 'limit', message: 'must be at least 1' },
       { path: 'somewhere.else', message: 'stays' },
     ]);
+    // The detail names the first error by its argument too.
+    expect(problem.detail).toMatch(/^project: is required \(string\)/);
+    expect(problem.detail).not.toContain('params.');
     expect(problem.retryAfter).toBeUndefined();
   });
 

@@ -401,12 +401,19 @@ describe('a multipart body that fails leaves nothing staged', () => {
     expect(error).toMatchObject({ status: 413, limit: JSON_LIMIT });
   });
 
-  it.todo(
-    'a definition sent as a plain field (no filename) over the JSON limit is 413 too — not so today: ' +
-      "busboy truncates a field at fieldSize and the 'field' handler ignores its valueTruncated flag " +
-      "(src/azureml/start-run-request.ts, parser.on('field')), so the cut text is parsed: 400 malformed " +
-      'JSON, or accepted when the cut still parses (a definition padded with whitespace)',
-  );
+  it('a definition sent as a plain field (no filename) over the JSON limit: 413, never its cut text', async () => {
+    // Prepare: padded with whitespace, so the first JSON_LIMIT bytes would still parse
+    const padded = `${JSON.stringify(definition)}${' '.repeat(JSON_LIMIT)}`;
+
+    // Act
+    const error = await failureLeavingStagingAsItWas(
+      multipart([zipPart(), { name: 'runDefinitionFile', data: padded }]),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(error).toMatchObject({ status: 413, limit: JSON_LIMIT });
+  });
 
   it('a definition file exactly at the JSON limit is read', async () => {
     // Prepare
