@@ -7,7 +7,7 @@
  * `failed` at once. Azure ML's answer to cancelling a finished run is not documented: a 200
  * for it is counted as `cancelled` (reference/azureml-execution.md §3.4).
  */
-import { GatewayError, UpstreamError, UpstreamNotConfiguredError } from '../problems/errors.js';
+import { errorName, GatewayError, UpstreamError, UpstreamNotConfiguredError } from '../problems/errors.js';
 import { parseRetryAfter } from '../upstream/retry-policy.js';
 import type { FinalOutcome } from './store.js';
 import type { TargetKind } from './targets.js';
@@ -33,7 +33,7 @@ export function classifyError(kind: TargetKind, error: unknown): CallResult {
       ? { outcome: 'transient', detail: error.detail }
       : { outcome: 'failed', detail: error.detail };
   }
-  return { outcome: 'transient', detail: `the call failed (${(error as Error)?.name ?? 'Error'})` };
+  return { outcome: 'transient', detail: `the call failed (${errorName(error)})` };
 }
 
 function classifyAnswer(kind: TargetKind, failure: UpstreamError): CallResult {

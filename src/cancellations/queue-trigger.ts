@@ -9,6 +9,7 @@
  * throws, and the host retries the message and finally moves it to the poison queue itself;
  * on that last attempt the failure is recorded in the batch first.
  */
+import { errorName } from '../problems/errors.js';
 import { createLogger, type LogSink } from '../shared/log.js';
 import { decodeMessage } from './messages.js';
 import { type CancellationServices, processMessage } from './processor.js';
@@ -57,7 +58,7 @@ export function cancellationQueueHandler(servicesOf: () => CancellationServices)
         durationMs: Math.round(performance.now() - started),
       });
     } catch (error) {
-      const reason = `processing failed (${(error as Error)?.name ?? 'Error'}) on attempt ${meta.dequeueCount} of ${meta.maxDequeueCount}`;
+      const reason = `processing failed (${errorName(error)}) on attempt ${meta.dequeueCount} of ${meta.maxDequeueCount}`;
       log.error('cancellation.message_failed', { reason, batchId: decoded.message.batchId });
       const batchId = decoded.message.batchId ?? meta.id;
       if (meta.dequeueCount >= meta.maxDequeueCount) {

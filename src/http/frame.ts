@@ -6,7 +6,7 @@
  * its status, duration and whatever the route noted (upstream status, attempts) — info,
  * warn for a refusal, error for a failure.
  */
-import { GatewayError } from '../problems/errors.js';
+import { errorName, GatewayError } from '../problems/errors.js';
 import { problemResponse } from '../problems/to-problem.js';
 import { type Correlation, correlate, correlationHeaders } from '../shared/correlation.js';
 import { createLogger, type LogFields, type Logger, type LogSink } from '../shared/log.js';
@@ -87,9 +87,7 @@ export async function discard(body: ReadableStream<Uint8Array> | null): Promise<
   await body?.cancel().catch(() => undefined);
 }
 
-/** Error class and code only: messages of foreign errors may quote request data. */
+/** A gateway error's own detail (written to be shown); for anything else its class and code only. */
 export function describe(error: unknown): string {
-  if (error instanceof GatewayError) return `${error.name}: ${error.detail}`;
-  const e = error as { name?: unknown; code?: unknown } | undefined;
-  return `${typeof e?.name === 'string' ? e.name : 'Error'}${typeof e?.code === 'string' ? ` (${e.code})` : ''}`;
+  return error instanceof GatewayError ? `${error.name}: ${error.detail}` : errorName(error);
 }

@@ -11,6 +11,7 @@
 import type { QueueClient } from '@azure/storage-queue';
 import { isBase64 } from '../cancellations/messages.js';
 import type { QueueHandler } from '../cancellations/queue-trigger.js';
+import { errorName } from '../problems/errors.js';
 import { type QueueHostOptions, queueHostOptions } from '../shared/host-json.js';
 import { createLogger, type LogSink } from '../shared/log.js';
 
@@ -90,7 +91,7 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
       }
     } catch (error) {
       ready = undefined;
-      log.error('queue.poll_failed', { error: (error as Error)?.name ?? 'Error' });
+      log.error('queue.poll_failed', { error: errorName(error) });
       delay = Math.min(Math.max(delay * 2, 1000), host.maxPollingIntervalMs);
     }
     if (nudged) delay = Math.min(delay, MIN_POLL_MS);
@@ -125,7 +126,7 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
       clearInterval(renew);
       release();
       await poisonNow(message, popReceipt).catch((e: unknown) =>
-        log.error('queue.release_failed', { ...fields, error: (e as Error)?.name ?? 'Error' }),
+        log.error('queue.release_failed', { ...fields, error: errorName(e) }),
       );
       return;
     }
@@ -144,9 +145,9 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
       await options.queue.deleteMessage(message.messageId, popReceipt);
     } catch (error) {
       clearInterval(renew);
-      log.warn('queue.message_failed', { ...fields, error: (error as Error)?.name ?? 'Error' });
+      log.warn('queue.message_failed', { ...fields, error: errorName(error) });
       await settleFailure(message, popReceipt).catch((e: unknown) =>
-        log.error('queue.release_failed', { ...fields, error: (e as Error)?.name ?? 'Error' }),
+        log.error('queue.release_failed', { ...fields, error: errorName(e) }),
       );
     }
   };

@@ -248,3 +248,15 @@ function describeUpstreamBody(body: unknown): string {
   }
   return '.';
 }
+
+/**
+ * What a log line may say about any thrown value: its class, and its code when it has one
+ * (`TypeError`, `Error (ECONNRESET)`), never its message, which may quote request data.
+ * @example
+ * errorName(Object.assign(new Error('secret'), { code: 'ECONNRESET' })) // 'Error (ECONNRESET)'
+ */
+export function errorName(error: unknown): string {
+  const e = error as { name?: unknown; code?: unknown } | undefined;
+  const name = typeof e?.name === 'string' ? e.name : 'Error';
+  return typeof e?.code === 'string' ? `${name} (${e.code})` : name;
+}
