@@ -12,15 +12,15 @@ import { createServer } from 'node:net';
 import { startAzureMlEmulator } from '../sandbox/azureml/index.js';
 import { startAzurite } from '../sandbox/azurite.js';
 import { startFlyteAdminEmulator } from '../sandbox/flyte-admin/index.js';
-import { loadSettings, REQUEST_BODY_LIMIT } from '../src/config.js';
-import { packageVersion } from '../src/shared/package-version.js';
-import { withPrefix } from '../src/shared/host-json.js';
 import { routeTable } from '../src/app.js';
+import { loadSettings, REQUEST_BODY_LIMIT } from '../src/config.js';
 import { FALLBACK_NAME } from '../src/http/fallback.js';
 import { startCancellationPoller } from '../src/local-host/cancellation-poller.js';
 import { startLocalHost } from '../src/local-host/server.js';
 import { ConfigError } from '../src/problems/errors.js';
 import { getServices } from '../src/services.js';
+import { withPrefix } from '../src/shared/host-json.js';
+import { packageVersion } from '../src/shared/package-version.js';
 import { loadLocalSettings } from './local-settings.js';
 
 type Stopper = () => Promise<void>;

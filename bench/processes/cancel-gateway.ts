@@ -7,12 +7,13 @@
  * errors are counted; `{ id, cmd: 'stats' }` over IPC answers and clears them.
  * Announces `{ url, cancelConcurrency, batchSize, newBatchThreshold }`.
  */
-import { loadSettings } from '../../src/config.js';
-import { queueHostOptions } from '../../src/shared/host-json.js';
+
 import { routeTable } from '../../src/app.js';
+import { loadSettings } from '../../src/config.js';
 import { startCancellationPoller } from '../../src/local-host/cancellation-poller.js';
 import { startLocalHost } from '../../src/local-host/server.js';
 import { createServices } from '../../src/services.js';
+import { queueHostOptions } from '../../src/shared/host-json.js';
 import { announce } from '../lib/child.js';
 
 /** What one `cancellation.message_done` says, with when it was logged (epoch ms). */

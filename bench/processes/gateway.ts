@@ -3,8 +3,9 @@
  * start), configured from this process's environment. Announces `{ url }`; its RSS and
  * sockets are read from `/proc/<pid>` by the parent.
  */
-import { loadSettings } from '../../src/config.js';
+
 import { routeTable } from '../../src/app.js';
+import { loadSettings } from '../../src/config.js';
 import { startLocalHost } from '../../src/local-host/server.js';
 import { createServices } from '../../src/services.js';
 import { announce } from '../lib/child.js';

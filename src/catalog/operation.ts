@@ -10,7 +10,6 @@ import type { z } from 'zod';
 import type { Settings } from '../config.js';
 import type { JsonSchema } from '../shared/json-schema.js';
 import type { Logger } from '../shared/log.js';
-import type { UploadBody } from '../staging/upload-body.js';
 import type { ZipStaging } from '../staging/zip-staging.js';
 import type { CallOptions, UpstreamClient, UpstreamResponse } from '../upstream/http-client.js';
 

@@ -7,12 +7,7 @@
  */
 import { z } from 'zod';
 import { batchIdSchema } from '../cancellations/messages.js';
-import {
-  batchRequestSchema,
-  CANCELLATIONS_ROUTE,
-  REPORT_ROUTE,
-  reportQuerySchema,
-} from '../cancellations/schemas.js';
+import { batchRequestSchema, reportQuerySchema } from '../cancellations/schemas.js';
 import { OUTCOMES } from '../cancellations/store.js';
 import { targetSchema } from '../cancellations/targets.js';
 import type { Settings } from '../config.js';
