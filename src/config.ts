@@ -18,7 +18,7 @@ const MiB = 1024 * 1024;
 export const REQUEST_BODY_LIMIT = 5 * MiB;
 
 /** Multipart framing and run definition around an inline project zip. */
-export const MULTIPART_ALLOWANCE = MiB;
+const MULTIPART_ALLOWANCE = MiB;
 
 /**
  * The largest project zip a startrun request may carry inline; larger ones go through an
@@ -258,6 +258,3 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   if (!parsed.success || errors.length > 0) throw new ConfigError(errors);
   return parsed.data;
 }
-
-/** Names of settings whose values are secrets: never logged, never echoed. */
-export const SECRET_SETTINGS = ['FLYTE_API_KEY', 'FLYTE_CLIENT_SECRET', 'AzureWebJobsStorage'] as const;

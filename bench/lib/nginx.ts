@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopChild } from './child.js';
 
-export function findNginx(): string | undefined {
+function findNginx(): string | undefined {
   for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/bin/nginx']) {
     if (existsSync(candidate)) return candidate;
   }

@@ -17,21 +17,12 @@ import { type SeedRun, seedRun } from './seed.js';
 import { createRequestListener, type EmulatorState } from './server.js';
 import { type RunReader, RunStore } from './store.js';
 
-export type { FaultSettings } from '../common/faults.js';
 export { FaultControl } from '../common/faults.js';
 export type { RecordedRequest } from '../common/journal.js';
-export { RunStatus } from './constants.js';
 export { SYSTEM_ASSIGNED_CLIENT_ID, type TokenRequest } from './identity.js';
-export type {
-  AzureMlAuthOptions,
-  AzureMlEmulatorOptions,
-  RunOutcomeInput,
-  StatusDelaysMs,
-} from './options.js';
-export type { ExperimentScope } from './routes.js';
-export { invocationBundle, runDetails } from './run-operations.js';
+export type { AzureMlEmulatorOptions } from './options.js';
 export { SEED_DEFAULTS, type SeedRun } from './seed.js';
-export type { AzureMlRun, ReceivedZip, RunReader, StartOperation } from './store.js';
+export type { AzureMlRun, RunReader } from './store.js';
 
 export interface AzureMlEmulator {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:53117` (use as `AZUREML_ENDPOINT`). */

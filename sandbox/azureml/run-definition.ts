@@ -30,7 +30,7 @@ function isObject(value: unknown): value is JsonObject {
  * streaming JSON binder would leave it.
  * @example pick({ SnapshotId: 'a' }, 'snapshotId') // 'a'
  */
-export function pick(object: JsonObject, name: string): unknown {
+function pick(object: JsonObject, name: string): unknown {
   const wanted = name.toLowerCase();
   let found: unknown;
   for (const [key, value] of Object.entries(object)) if (key.toLowerCase() === wanted) found = value;

@@ -56,7 +56,7 @@ function utc(epochMs: number | undefined): string | null {
 }
 
 /** Run History–style details of one run (a subset of `RunDetails`). */
-export function runDetails(run: AzureMlRun) {
+function runDetails(run: AzureMlRun) {
   return {
     runId: run.runId,
     runUuid: run.runUuid,

@@ -36,7 +36,7 @@ const DELAY_OF: Record<(typeof FORWARD_PATH)[number], keyof ResolvedDelays> = {
  * Every status a run passes through, with entry times, oldest first.
  * @example transitions({ createdAt: 0, finalStatus: 'Completed' }, delays)[0] // { status: 'NotStarted', at: 0 }
  */
-export function transitions(run: TimelineInput, delays: ResolvedDelays): Transition[] {
+function transitions(run: TimelineInput, delays: ResolvedDelays): Transition[] {
   const list: Transition[] = [];
   if (run.pinnedStatus !== undefined) {
     list.push({ status: run.pinnedStatus, at: run.createdAt });

@@ -96,7 +96,7 @@ function parseStep(name: string, input: unknown): ScriptedFault {
  * Checks one path's scripted steps and returns a clean copy.
  * @throws TypeError naming the first bad field, e.g. `scripts["/api/x"][1].kind`
  */
-export function parseScript(path: string, steps: unknown): ScriptedFault[] {
+function parseScript(path: string, steps: unknown): ScriptedFault[] {
   const name = `scripts[${JSON.stringify(path)}]`;
   if (!path.startsWith('/')) throw new TypeError(`${name}: a scripted path must start with /`);
   if (path.includes('?')) throw new TypeError(`${name}: a scripted path has no query`);

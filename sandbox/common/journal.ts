@@ -38,7 +38,7 @@ export interface RecordedRequest {
 export type JournalBody = string | Buffer | { bytes: Buffer; totalBytes: number; sha256: string };
 
 /** Flattens Node's header object into `name → value` with repeated values joined. */
-export function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;

@@ -18,7 +18,7 @@ export type Cell = string | number | null;
 export type Row = Record<string, Cell>;
 
 /** Entity codes flyteadmin uses in filters and error messages (`common.Entity`). */
-export const Entity = {
+const Entity = {
   execution: 'e',
   launchPlan: 'l',
   workflow: 'w',

@@ -15,20 +15,11 @@ import { type SeedExecution, seedExecution } from './seed.js';
 import { createRequestListener, type EmulatorState } from './server.js';
 import { type ExecutionId, ExecutionStore } from './store.js';
 
-export type { FaultSettings } from '../common/faults.js';
 export { FaultControl } from '../common/faults.js';
 export type { RecordedRequest } from '../common/journal.js';
-export type { ExecutionMode, Phase } from './constants.js';
-export type {
-  AuthOptions,
-  BearerRequirement,
-  FlyteAdminEmulatorOptions,
-  OutcomeInput,
-  PhaseDelaysMs,
-  TerminalOutcome,
-} from './options.js';
+export type { FlyteAdminEmulatorOptions } from './options.js';
 export type { SeedExecution } from './seed.js';
-export type { ExecutionFailure, ExecutionId } from './store.js';
+export type { ExecutionId } from './store.js';
 
 export interface FlyteAdminEmulator {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:53117`. */

@@ -86,7 +86,7 @@ export function encodeMessage(typeName: string, value: ProtoObject | undefined, 
 }
 
 /** A `google.protobuf.Any` in JSON: `@type` first, then the payload message's fields. */
-export function encodeAny(detail: StatusDetail, naming: Naming): Json {
+function encodeAny(detail: StatusDetail, naming: Naming): Json {
   const descriptor = REGISTRY.message(detail.typeName);
   const payload = encodeMessage(detail.typeName, detail.value, naming);
   return { '@type': `type.googleapis.com/${descriptor.fullName}`, ...(payload as { [key: string]: Json }) };

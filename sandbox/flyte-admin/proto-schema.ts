@@ -69,7 +69,7 @@ const WELL_KNOWN: ReadonlySet<string> = new Set<WellKnownKind>([
  * protoc's json_name rule: drop each `_` and upper-case the character after it.
  * @example jsonName('k8s_service_account') // 'k8sServiceAccount'
  */
-export function jsonName(protoName: string): string {
+function jsonName(protoName: string): string {
   return protoName.replace(/_(.)/g, (_, next: string) => next.toUpperCase()).replace(/_/g, '');
 }
 

@@ -10,7 +10,7 @@ import { CORE_ENUMS, CORE_MESSAGES } from './proto-types-core.js';
 
 const PHASE = 'enum:core.WorkflowExecution.Phase';
 
-export const ADMIN_MESSAGES: MessageTable = {
+const ADMIN_MESSAGES: MessageTable = {
   'admin.ExecutionCreateRequest': {
     project: 'string',
     domain: 'string',
@@ -152,7 +152,7 @@ export const ADMIN_MESSAGES: MessageTable = {
   },
 };
 
-export const ADMIN_ENUMS: EnumTable = {
+const ADMIN_ENUMS: EnumTable = {
   'admin.Sort.Direction': ['DESCENDING', 'ASCENDING'],
   'admin.ExecutionState': ['EXECUTION_ACTIVE', 'EXECUTION_ARCHIVED'],
 };

@@ -19,7 +19,7 @@ import { type PhaseState, phaseAt } from './timeline.js';
 export type ExecutionView = 'get' | 'list';
 
 /** Cuts to at most `bytes` UTF-8 bytes without splitting a character (`strings.ToValidUTF8`). */
-export function trimUtf8(text: string, bytes: number): string {
+function trimUtf8(text: string, bytes: number): string {
   const buffer = Buffer.from(text, 'utf8');
   if (buffer.length <= bytes) return text;
   return buffer
@@ -29,7 +29,7 @@ export function trimUtf8(text: string, bytes: number): string {
 }
 
 /** URI propeller writes a successful run's outputs to, in the sandbox's bucket layout. */
-export function outputsUri(record: ExecutionRecord): string {
+function outputsUri(record: ExecutionRecord): string {
   const { project, domain, name } = record.id;
   return `${DEFAULTS.metadataPrefix}/${project}-${domain}-${name}/end-node/data/0/outputs.pb`;
 }

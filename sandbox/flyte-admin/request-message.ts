@@ -16,7 +16,7 @@ import { badRequest } from './status-error.js';
  * Go's `url.ParseQuery` strictness on top of `URLSearchParams` (which silently accepts both problems).
  * @example parseQuery('limit=2&filters=eq(phase%2CRUNNING)').get('filters') // 'eq(phase,RUNNING)'
  */
-export function parseQuery(rawQuery: string): URLSearchParams {
+function parseQuery(rawQuery: string): URLSearchParams {
   if (rawQuery.includes(';')) throw badRequest('invalid semicolon separator in query');
   const badEscape = /%(?![0-9A-Fa-f]{2})/.exec(rawQuery);
   if (badEscape)

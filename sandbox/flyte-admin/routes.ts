@@ -31,7 +31,7 @@ export interface Route {
 
 const EXECUTION = '/api/v1/executions/{id.project}/{id.domain}/{id.name}';
 
-export const ROUTES: readonly Route[] = [
+const ROUTES: readonly Route[] = [
   {
     operation: 'CreateExecution',
     method: 'POST',

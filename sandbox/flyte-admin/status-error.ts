@@ -62,7 +62,7 @@ export function badRequest(message: string): StatusError {
  * flyteadmin prints ids this way in NOT_FOUND messages (its exact spacing is randomised, so clients must not
  * parse it; the single-space form is what most builds print).
  */
-export function protoText(fields: Record<string, string>): string {
+function protoText(fields: Record<string, string>): string {
   return Object.entries(fields)
     .filter(([, value]) => value !== '')
     .map(([key, value]) => `${key}:${JSON.stringify(value)}`)

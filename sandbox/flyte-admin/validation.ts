@@ -12,7 +12,7 @@ import { messageField, type ProtoObject, stringField } from './proto-value.js';
 import { badRequest, missingArgument, StatusError } from './status-error.js';
 
 /** Kubernetes label-value limit, which execution names must respect. */
-export const MAX_NAME_LENGTH = 63;
+const MAX_NAME_LENGTH = 63;
 const NAME_RE = /^[a-z][a-z\-0-9]*$/;
 const NAME_RE_TEXT = String.raw`^[a-z][a-z\-0-9]*$`;
 /** Alphabet of `k8s.io/apimachinery/pkg/util/rand.String`: no vowels or look-alikes. */
@@ -32,7 +32,7 @@ export function generateExecutionName(): string {
 }
 
 /** `CheckValidExecutionID`, minus the lower-casing (see the module comment). */
-export function checkExecutionName(name: string): void {
+function checkExecutionName(name: string): void {
   if (name.length > MAX_NAME_LENGTH) {
     throw badRequest(`size of name exceeded length ${MAX_NAME_LENGTH} : ${name}`);
   }
@@ -42,7 +42,7 @@ export function checkExecutionName(name: string): void {
 }
 
 /** `ValidateProjectAndDomain` against the emulator's registered projects and configured domains. */
-export function checkProjectAndDomain(
+function checkProjectAndDomain(
   project: string,
   domain: string,
   registered: { projects: readonly string[]; domains: readonly string[] },

@@ -43,9 +43,6 @@ const envelopeSchema = z.strictObject({
   }),
 });
 
-/** A target as it travels: its batch index once the gateway has assigned one. */
-export type QueuedTarget = Target & { index?: number };
-
 /** One entry of a decoded message: a valid target, or the reason it is not one. */
 export type MessageEntry =
   | { target: Target; index?: number }
@@ -90,7 +87,7 @@ export function decodeMessage(text: string): DecodeResult {
 }
 
 /** Checks a parsed envelope; never throws. */
-export function decodeEnvelope(json: unknown): DecodeResult {
+function decodeEnvelope(json: unknown): DecodeResult {
   const parsed = envelopeSchema.safeParse(json);
   if (!parsed.success) {
     const first = toFieldErrors('', parsed.error)[0];

@@ -12,7 +12,7 @@ import { queueClient } from '../storage/clients.js';
 /** Storage queues hide a message for at most 7 days. */
 const MAX_DELAY_SECONDS = 7 * 24 * 60 * 60 - 1;
 
-export const poisonQueueName = (queue: string) => `${queue}-poison`;
+const poisonQueueName = (queue: string) => `${queue}-poison`;
 
 export class CancellationQueue {
   readonly main: QueueClient;

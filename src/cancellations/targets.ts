@@ -29,14 +29,14 @@ export const causeSchema = terminateCauseSchema.describe(
   'Why the runs are cancelled; sent to Flyte as the terminate cause',
 );
 
-export const flyteTargetSchema = z.strictObject({
+const flyteTargetSchema = z.strictObject({
   kind: z.literal('flyte'),
   project: projectSchema,
   domain: domainSchema,
   name: executionNameSchema,
 });
 
-export const azuremlTargetSchema = z.strictObject({
+const azuremlTargetSchema = z.strictObject({
   kind: z.literal('azureml'),
   subscriptionId: subscriptionIdSchema,
   resourceGroupName: resourceGroupSchema,
@@ -49,8 +49,6 @@ export const targetSchema = z.discriminatedUnion('kind', [flyteTargetSchema, azu
   error: 'kind must be "flyte" or "azureml"',
 });
 
-export type FlyteTarget = z.infer<typeof flyteTargetSchema>;
-export type AzureMlTarget = z.infer<typeof azuremlTargetSchema>;
 export type Target = z.infer<typeof targetSchema>;
 export type TargetKind = Target['kind'];
 
@@ -112,7 +110,7 @@ export function assertTargetsAllowed(
 }
 
 /** Why one target is off its operation's allow-list, or undefined. */
-export function targetProblem(target: Target, settings: Settings): string | undefined {
+function targetProblem(target: Target, settings: Settings): string | undefined {
   try {
     const { op, input } = cancelInput(target, undefined);
     op.guard?.(input, settings);

@@ -72,7 +72,7 @@ const started = () =>
     properties: { runId: { type: 'string' } },
   });
 
-export const startRun = operation({
+const startRun = operation({
   operationId: 'microsoftazurerunsstartrun',
   capability: 'azureml',
   description: 'Microsoft Azure Start A Run On A Remote Compute Target',
@@ -118,7 +118,7 @@ export const startRun = operation({
   openapi: { success: started, requestBody: startRunBody, conflict: true },
 });
 
-export const startSnapshotRun = operation({
+const startSnapshotRun = operation({
   operationId: 'microsoftazurerunsstartsnapshotrun',
   capability: 'azureml',
   description: 'Microsoft Azure Start A Run From A Snapshot On A Remote Compute Target',
@@ -140,7 +140,7 @@ export const startSnapshotRun = operation({
   openapi: { success: started, conflict: true },
 });
 
-export const startLocalRun = operation({
+const startLocalRun = operation({
   operationId: 'microsoftazurerunsstartlocalrun',
   capability: 'azureml',
   description: 'Microsoft Azure Start A Run On A Local Machine',

@@ -52,7 +52,7 @@ export const projectDomainPathSchema = z.strictObject({
   'id-domain': domainSchema,
 });
 
-export const executionIdSchema = z
+const executionIdSchema = z
   .strictObject({
     project: projectSchema,
     domain: domainSchema,

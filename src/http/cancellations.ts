@@ -28,7 +28,7 @@ import type { RouteEntry } from './route.js';
 import { serverUrlOf } from './server-url.js';
 
 /** 404 for a batch id nobody has used. */
-export class BatchNotFoundError extends GatewayError {
+class BatchNotFoundError extends GatewayError {
   override name = 'BatchNotFoundError';
   constructor(batchId: string) {
     super(404, ProblemTypes.notFound, 'Not found', { detail: `There is no cancellation batch ${batchId}.` });

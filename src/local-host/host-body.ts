@@ -10,7 +10,7 @@
 import type { IncomingMessage } from 'node:http';
 
 /** The host's default request body limit (ScriptConstants.DefaultMaxRequestBodySize). */
-export const HOST_DEFAULT_BODY_LIMIT = 104_857_600;
+const HOST_DEFAULT_BODY_LIMIT = 104_857_600;
 
 /** `FUNCTIONS_REQUEST_BODY_SIZE_LIMIT` as the host reads it (a long), else its default. */
 export function hostBodyLimit(env: NodeJS.ProcessEnv = process.env): number {
@@ -19,7 +19,7 @@ export function hostBodyLimit(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /** The declared Content-Length, or undefined for a chunked (or empty) body. */
-export function declaredLength(req: IncomingMessage): number | undefined {
+function declaredLength(req: IncomingMessage): number | undefined {
   const value = req.headers['content-length'];
   return value === undefined ? undefined : Number(value);
 }
@@ -35,7 +35,7 @@ export class HostBodyLimitError extends Error {
  * The whole body, read before the function runs as the host does for a body with a
  * Content-Length. Rejects with `HostBodyLimitError` past `limit`.
  */
-export async function readWholeBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+async function readWholeBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = declaredLength(req);
   if (declared !== undefined && declared > limit) throw new HostBodyLimitError(limit);
   const chunks: Buffer[] = [];
@@ -73,7 +73,7 @@ export async function receiveBody(req: IncomingMessage, limit: number): Promise<
 }
 
 /** A body read whole, handed to the function as a stream again (in 64 KiB chunks). */
-export function replay(body: Buffer): ReadableStream<Uint8Array> {
+function replay(body: Buffer): ReadableStream<Uint8Array> {
   let offset = 0;
   return new ReadableStream<Uint8Array>({
     pull(controller) {

@@ -24,7 +24,7 @@ import { deriveTools, type ToolDefinition } from './tools.js';
 export type ToolServices = OperationServices;
 
 /** What `initialize` reports: the gateway and its package version. */
-export const serverInfo = () => ({ name: 'execution-gateway', version: packageVersion() });
+const serverInfo = () => ({ name: 'execution-gateway', version: packageVersion() });
 
 export interface ServerOptions {
   services: ToolServices;

@@ -16,7 +16,7 @@ import { azureIdentity, dataTables, storageBlob, storageQueue } from '../shared/
 
 export const STORAGE_NAME = 'Blob Storage';
 export const QUEUE_STORAGE_NAME = 'Queue Storage';
-export const TABLE_STORAGE_NAME = 'Table Storage';
+const TABLE_STORAGE_NAME = 'Table Storage';
 
 type Service = 'blob' | 'queue' | 'table';
 

@@ -226,7 +226,7 @@ export interface StagedBlob {
 }
 
 /** The staging container of a gateway started with `azureml`. */
-export function stagingContainer(gw: Gateway, container = 'staging') {
+function stagingContainer(gw: Gateway, container = 'staging') {
   if (!gw.azurite) throw new Error('start the gateway with { azureml: ... } to get Azurite');
   return BlobServiceClient.fromConnectionString(gw.azurite.connectionString).getContainerClient(container);
 }

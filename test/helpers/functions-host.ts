@@ -171,7 +171,7 @@ function watchCancel(source: ReadableStream<Uint8Array>, onCancel: () => void): 
  * entry is named so in any case: then the function's headers are that entry's value when it is
  * named exactly `Headers` and holds an object, else none at all.
  */
-export function hostBinding(
+function hostBinding(
   body: Buffer | undefined,
   query: URLSearchParams,
   routeValues: Record<string, string>,

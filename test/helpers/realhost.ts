@@ -54,12 +54,12 @@ import { WORKSPACE } from './gateway.js';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 /** `../shared/realhost` beside the checkout (REALHOST_DIR overrides it). */
-export const REALHOST_DIR = resolve(REPO_ROOT, process.env.REALHOST_DIR ?? '../shared/realhost');
-export const RUN_HOST = join(REALHOST_DIR, 'run-host.sh');
+const REALHOST_DIR = resolve(REPO_ROOT, process.env.REALHOST_DIR ?? '../shared/realhost');
+const RUN_HOST = join(REALHOST_DIR, 'run-host.sh');
 /** Start-up (build, emulators, Azurite, host) and shutdown budget for beforeAll/afterAll. */
 export const REALHOST_HOOK_TIMEOUT_MS = 120_000;
 /** Default keys of run-host.sh (REALHOST_FUNCTION_KEY / REALHOST_MASTER_KEY override them). */
-export const FUNCTION_KEY = process.env.REALHOST_FUNCTION_KEY ?? 'local-function-key';
+const FUNCTION_KEY = process.env.REALHOST_FUNCTION_KEY ?? 'local-function-key';
 export const MASTER_KEY = process.env.REALHOST_MASTER_KEY ?? 'local-master-key';
 
 const SETPRIV = '/usr/bin/setpriv';
@@ -70,7 +70,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export type RealHostPresence = { available: true } | { available: false; reason: string };
 
 /** Whether the real host can be run from this checkout. */
-export function realHostPresence(): RealHostPresence {
+function realHostPresence(): RealHostPresence {
   if (!existsSync(RUN_HOST)) {
     return {
       available: false,
@@ -122,7 +122,7 @@ export type ExtensionsBinHook = (
  * (cached in .tools/). Without dotnet or NuGet it installs nothing — except in CI, where the
  * queue trigger must run under the real host, so a failed build fails the suite.
  */
-export const installStorageQueuesExtension: ExtensionsBinHook = async (_binDir, appDir) => {
+const installStorageQueuesExtension: ExtensionsBinHook = async (_binDir, appDir) => {
   try {
     const stdout = await run(
       'bash',
@@ -154,7 +154,7 @@ export interface AppDir {
 }
 
 /** Compiles the app (`tsc -p tsconfig.build.json`) once per source state; returns the compiled `dist`. */
-export async function buildApp(): Promise<string> {
+async function buildApp(): Promise<string> {
   const key = sourceKey();
   const builds = join(WORK_DIR, 'builds');
   mkdirSync(builds, { recursive: true });
@@ -201,7 +201,7 @@ export async function buildApp(): Promise<string> {
  * `node_modules` symlink to the repository's, host.json without `extensionBundle`, and `bin/`
  * when the extensions hook installs something.
  */
-export async function prepareAppDir(
+async function prepareAppDir(
   options: { extensions?: ExtensionsBinHook; hostJson?: (json: Record<string, unknown>) => void } = {},
 ): Promise<AppDir> {
   const dist = await buildApp();
@@ -529,7 +529,7 @@ export async function startRealHost(options: RealHostOptions = {}): Promise<Real
  * in step with infra/ and the config schema by the contract tests): `func start` would pass them
  * to the host the same way. Today: FUNCTIONS_REQUEST_BODY_SIZE_LIMIT.
  */
-export function deployedHostSettings(): Record<string, string> {
+function deployedHostSettings(): Record<string, string> {
   const settings: Record<string, string> = {};
   try {
     const sample = JSON.parse(readFileSync(join(REPO_ROOT, 'local.settings.sample.json'), 'utf8')) as {
@@ -609,7 +609,7 @@ async function stopGroup(group: number): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 /** RSS in bytes from /proc/<pid>/status, or undefined when the process is gone. */
-export function rssOf(pid: number): number | undefined {
+function rssOf(pid: number): number | undefined {
   try {
     const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match?.[1] ? Number(match[1]) * 1024 : undefined;
@@ -619,7 +619,7 @@ export function rssOf(pid: number): number | undefined {
 }
 
 /** Direct children of a process, from each /proc/<pid>/stat's ppid. */
-export function childrenOf(parent: number): number[] {
+function childrenOf(parent: number): number[] {
   const children: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;

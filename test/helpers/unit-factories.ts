@@ -11,7 +11,7 @@ import { matchTemplate, parseTemplate } from '../../src/http/route-template.js';
 import type { LogSink } from '../../src/shared/log.js';
 
 /** A port nothing listens on: an accidental upstream call shows up as 502 upstream-unreachable. */
-export const DEAD_ENDPOINT = 'http://127.0.0.1:9';
+const DEAD_ENDPOINT = 'http://127.0.0.1:9';
 
 /** Settings for a gateway in front of a dead Flyte endpoint, with `overrides` on top. */
 export function unitSettings(overrides: Record<string, string> = {}): Settings {

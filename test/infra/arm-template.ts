@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync 
 import { dirname, join } from 'node:path';
 
 export const root = join(__dirname, '..', '..');
-export const compiledPath = join(root, '.tools', 'arm', 'main.json');
+const compiledPath = join(root, '.tools', 'arm', 'main.json');
 
 // biome-ignore lint/suspicious/noExplicitAny: ARM JSON is untyped by nature.
 export type Json = any;
@@ -55,10 +55,10 @@ function compile(): { template?: Json; reason?: string; cliMissing?: boolean } {
 
 const compiled = compile();
 /** The compiled template; undefined when it could not be built. */
-export const template: Json | undefined = compiled.template;
-export const unavailableReason = compiled.reason ?? '';
+const template: Json | undefined = compiled.template;
+const unavailableReason = compiled.reason ?? '';
 /** Skip only for a missing Bicep CLI outside CI; a failed build or CI=true fails the tests. */
-export const inCI = Boolean(process.env.CI) && process.env.CI !== 'false';
+const inCI = Boolean(process.env.CI) && process.env.CI !== 'false';
 export const skipInfra = Boolean(compiled.cliMissing) && !inCI;
 if (skipInfra) console.warn(`test/infra skipped: ${unavailableReason} (CI=true makes this a failure)`);
 
@@ -130,11 +130,11 @@ type Node =
   | { kind: 'prop'; target: Node; name: string }
   | { kind: 'index'; target: Node; index: Node };
 
-export function isExpression(v: unknown): v is string {
+function isExpression(v: unknown): v is string {
   return typeof v === 'string' && v.startsWith('[') && !v.startsWith('[[') && v.endsWith(']');
 }
 
-export function parseExpression(source: string): Node {
+function parseExpression(source: string): Node {
   const s = source.slice(1, -1);
   let i = 0;
   const ws = () => {
