@@ -1,9 +1,49 @@
-// `npm run check:cycles`: no import cycles among the project's own modules (src, sandbox,
-// scripts, bench, test). Type-only imports count too: a cycle through `import type` is still a
+// `npm run check:imports`: the layers of src/ (imports only point down, docs/layout.md), and
+// no import cycles among the project's own modules (src, sandbox, scripts, bench, test). Type-only imports count too: a cycle through `import type` is still a
 // knot between folders, even though it costs nothing at run time.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    // The layers of src/ (docs/layout.md): imports only point down.
+    {
+      name: 'bottom-imports-nothing-above',
+      severity: 'error',
+      comment:
+        'src/shared, src/problems and src/config.ts are the bottom layer: they import only each other.',
+      from: { path: '^src/(shared/|problems/|config\\.ts)' },
+      to: { path: '^src/', pathNot: '^src/(shared/|problems/|config\\.ts)' },
+    },
+    {
+      name: 'domain-knows-no-surface',
+      severity: 'error',
+      comment:
+        'Operations, their calls and batch cancellation know nothing of HTTP, MCP, OpenAPI, hosts ' +
+        'or the service container; each declares the narrow interface it needs.',
+      from: { path: '^src/(catalog|cancellations|flyte|azureml|staging|storage|upstream)/' },
+      to: { path: '^src/(http|mcp|openapi|local-host|functions)/|^src/(app|services|index)\\.ts$' },
+    },
+    {
+      name: 'surfaces-below-wiring',
+      severity: 'error',
+      comment: 'Surfaces are wired together by src/app.ts; they do not import it, the container or a host.',
+      from: { path: '^src/(http|mcp|openapi)/' },
+      to: { path: '^src/(local-host|functions)/|^src/(app|services|index)\\.ts$' },
+    },
+    {
+      name: 'openapi-and-http-below-mcp',
+      severity: 'error',
+      comment:
+        'MCP builds on the HTTP frame and OpenAPI tags; neither imports MCP, and OpenAPI imports no surface.',
+      from: { path: '^src/(http|openapi)/' },
+      to: { path: '^src/mcp/' },
+    },
+    {
+      name: 'openapi-knows-no-http',
+      severity: 'error',
+      comment: 'The document is derived from route entries handed to it; it imports no HTTP module.',
+      from: { path: '^src/openapi/' },
+      to: { path: '^src/http/' },
+    },
     {
       name: 'no-circular',
       severity: 'error',
