@@ -33,7 +33,12 @@ export type QueueHandler = (meta: QueueMessageMeta, sink: LogSink) => Promise<vo
  */
 export function cancellationQueueHandler(servicesOf: () => CancellationServices): QueueHandler {
   return async (meta, sink) => {
-    const log = createLogger(sink).child({ operation: 'cancellationqueue', messageId: meta.id });
+    // The message id is the request id of every upstream call the message makes, and of its log lines.
+    const log = createLogger(sink).child({
+      requestId: meta.id,
+      operation: 'cancellationqueue',
+      messageId: meta.id,
+    });
     const services = servicesOf();
     const { store, queue } = services.cancellations();
     const decoded = decodeMessage(meta.text);

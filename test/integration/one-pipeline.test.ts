@@ -78,6 +78,9 @@ describe.each(SURFACES)('one pipeline (%s)', (surface) => {
     expect(shape(received[2])).toStrictEqual(shape(received[0]));
     expect(shape(received[0]).body).toStrictEqual({ cause: CAUSE });
     expect(received.map((r) => r?.headers['x-request-id'])).toEqual(['rest-1', 'mcp-1', expect.any(String)]);
+    // The batch's call carries its queue message's id, which its log line names as its request id.
+    const messageId = received[2]?.headers['x-request-id'] ?? '';
+    expect(linesOf(messageId).map((e) => e.event)).toContain('cancellation.message_done');
   });
 
   it('an MCP tool call carries the request id into its answer, its upstream call and every log line', async () => {
