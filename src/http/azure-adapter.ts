@@ -8,7 +8,6 @@
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type HttpHandler, type HttpRequest, HttpResponse, type InvocationContext } from '@azure/functions';
 import { type FieldError, ValidationError } from '../problems/errors.js';
-import type { LogSink } from '../shared/log.js';
 import { reservedFieldErrors } from '../shared/reserved-fields.js';
 import { refuse } from './frame.js';
 import type { GatewayHandler, GatewayRequest } from './route.js';
@@ -26,10 +25,13 @@ export function toAzureHandler(handler: GatewayHandler): HttpHandler {
       body: drainedOnCancel(request.body as ReadableStream<Uint8Array> | null),
     };
     const reserved = reservedBodyFields(request);
+    // Handlers render their own failures; one that throws is a bug. Under the host a thrown error
+    // sends no answer at all: the caller waits for the proxy's 240 s timeout, then gets a bare 500
+    // (docs/functions-host.md, 4.5). So it is answered here at once: a 500 problem, no details.
     const response = await (reserved.length > 0
       ? refuse(gatewayRequest, new ValidationError(reserved), context)
       : handler(gatewayRequest, context)
-    ).catch((error: unknown) => internalError(gatewayRequest, context, error));
+    ).catch((error: unknown) => refuse(gatewayRequest, error, context));
     return new HttpResponse({
       status: response.status,
       headers: response.headers,
@@ -50,15 +52,6 @@ function reservedBodyFields(request: HttpRequest): FieldError[] {
     [...new URL(request.url).searchParams.keys()].map((k) => `body.${k.toLowerCase()}`),
   );
   return reserved.filter((e) => !inQuery.has(e.path.toLowerCase()));
-}
-
-/**
- * Handlers render their own failures; one that throws is a bug. Under the host a thrown error
- * sends no answer at all: the caller waits for the proxy's 240 s timeout, then gets a bare 500
- * (docs/functions-host.md, 4.5). Answer a 500 problem+json at once instead (no details).
- */
-function internalError(request: GatewayRequest, sink: LogSink, error: unknown): Promise<Response> {
-  return refuse(request, error, sink);
 }
 
 /**
