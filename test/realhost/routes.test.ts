@@ -651,6 +651,50 @@ describeRealHost('the app under the real Functions host: every route', () => {
         await client.close();
       }
     });
+    it('/mcp: a tool call runs under the MCP request id: answer header, problem, upstream call and log lines', async () => {
+      // Prepare
+      await create(`mcp-id-${tag}`);
+      host.flyte.requests.length = 0;
+      const mark = host.logMark();
+      const toolCall = (name: string, project: string) =>
+        host.call('POST', '/mcp', {
+          headers: { accept: 'application/json, text/event-stream', 'x-request-id': `${name}-${tag}` },
+          body: {
+            jsonrpc: '2.0',
+            id: 1,
+            method: 'tools/call',
+            params: {
+              name: 'retrieve-workflow-execution',
+              arguments: { project, domain: 'development', name: `mcp-id-${tag}` },
+            },
+          },
+        });
+
+      // Act
+      const done = await toolCall('rh-done', FLYTE_ID.project);
+      const refused = await toolCall('rh-refused', 'forbidden-project');
+
+      // Assess
+      expect([done.status, done.headers.get('x-request-id')]).toEqual([200, `rh-done-${tag}`]);
+      expect([refused.status, refused.headers.get('x-request-id')]).toEqual([200, `rh-refused-${tag}`]);
+      expect(refused.json().result.structuredContent).toMatchObject({
+        status: 403,
+        correlationId: `rh-refused-${tag}`,
+      });
+      expect(host.flyte.requests.map((r) => r.headers['x-request-id'])).toEqual([`rh-done-${tag}`]);
+      const log = await pollUntil(
+        async () => host.logSince(mark),
+        (text) => text.includes('tool.refused') && text.includes('tool.done'),
+        { timeoutMs: 5_000, intervalMs: 25 },
+      );
+      const lines = (id: string) =>
+        log
+          .split('\n')
+          .filter((l) => l.includes(`"requestId":"${id}"`))
+          .map((l) => /"event":"([^"]+)"/.exec(l)?.[1]);
+      expect(lines(`rh-done-${tag}`)).toEqual(['tool.done', 'request.done']);
+      expect(lines(`rh-refused-${tag}`)).toEqual(['tool.refused', 'request.done']);
+    });
   });
 
   describe('anonymous routes and the catch-all', () => {
