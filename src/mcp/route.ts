@@ -8,14 +8,14 @@
  * JSON-RPC error; an unexpected failure gets a bare JSON-RPC -32603 with no details.
  * @see https://modelcontextprotocol.io/specification/2025-06-18/basic/transports#streamable-http
  */
-import type { Operation } from '../catalog/operation.js';
+import type { Operation, OperationServices } from '../catalog/operation.js';
 import { describe, discard, frame } from '../http/frame.js';
 import type { RouteEntry } from '../http/route.js';
 import { GATEWAY_TAG } from '../openapi/tags.js';
 import { GatewayError } from '../problems/errors.js';
 import { readBodyUnder } from '../shared/read-capped.js';
 import { mcpTransportModule } from './sdk.js';
-import { getServer, type ToolServices } from './server.js';
+import { getServer } from './server.js';
 
 /** Headers not copied onto the request handed to the transport (its body is re-framed). */
 const REFRAMED_HEADERS = ['content-length', 'transfer-encoding', 'connection'];
@@ -24,7 +24,7 @@ const REFRAMED_HEADERS = ['content-length', 'transfer-encoding', 'connection'];
  * @example
  * table.push(mcpRoute(getServices, operations));
  */
-export function mcpRoute(servicesOf: () => ToolServices, ops: readonly Operation[]): RouteEntry {
+export function mcpRoute(servicesOf: () => OperationServices, ops: readonly Operation[]): RouteEntry {
   return {
     name: 'mcp',
     methods: ['GET', 'POST', 'DELETE'],

@@ -20,14 +20,11 @@ import { toToolInput } from './tool-input.js';
 import { errorResult, toToolResult } from './tool-result.js';
 import { deriveTools, type ToolDefinition } from './tools.js';
 
-/** What tools need of the app. */
-export type ToolServices = OperationServices;
-
 /** What `initialize` reports: the gateway and its package version. */
 const serverInfo = () => ({ name: 'execution-gateway', version: packageVersion() });
 
 export interface ServerOptions {
-  services: ToolServices;
+  services: OperationServices;
   ops: readonly Operation[];
   /** The MCP request's correlation: every tool call runs under its request id. */
   correlation: Correlation;
