@@ -40,5 +40,8 @@ export function routeTable(
   ];
   table.push(fallbackRoute([...table]));
   checkHostOrder(table);
-  return table.map((entry) => ({ ...entry, handler: bindRoute(entry.route, entry.handler) }));
+  return table.map((entry) => ({
+    ...entry,
+    handler: bindRoute(entry.route, entry.handler, () => settingsOf().ALLOWED_ORIGINS),
+  }));
 }

@@ -64,6 +64,26 @@ const allowList = z
       .filter((s) => s !== ''),
   );
 
+/** Comma-separated http(s) origins, each as browsers send it (`https://app.example.com`). */
+const originList = allowList.pipe(
+  z.array(
+    z
+      .string()
+      .refine((v) => originOf(v) !== undefined, {
+        error: 'must be http(s) origins (scheme://host[:port], no path); * is not accepted',
+      })
+      .transform((v) => originOf(v) as string),
+  ),
+);
+
+/** `v`'s origin as a browser serializes it, when `v` is an http(s) origin and nothing more. */
+function originOf(v: string): string | undefined {
+  if (!URL.canParse(v)) return undefined;
+  const url = new URL(v);
+  const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  return /^https?:$/.test(url.protocol) && bare ? url.origin : undefined;
+}
+
 /** The settings schema: name → rule, description and default. */
 export const settingsSchema = z.object({
   FLYTE_ENDPOINT: httpUrl
@@ -88,6 +108,21 @@ export const settingsSchema = z.object({
     .default([])
     .describe(
       'Comma-separated Flyte projects the gateway may touch; * allows all. Required with FLYTE_ENDPOINT.',
+    ),
+  FLYTE_ORGS: allowList
+    .default([])
+    .describe(
+      'Comma-separated Flyte orgs a request may name (ids, launch plan, referenced executions); * allows all. Empty: only the empty (default) org.',
+    ),
+  FLYTE_SERVICE_ACCOUNTS: allowList
+    .default([])
+    .describe(
+      'Comma-separated Kubernetes service accounts a create may run as (spec.security_context.run_as.k8s_service_account, spec.auth_role.kubernetes_service_account); * allows all. Empty: none, the project default applies.',
+    ),
+  FLYTE_IAM_ROLES: allowList
+    .default([])
+    .describe(
+      'Comma-separated IAM roles a create may run as (spec.security_context.run_as.iam_role, spec.auth_role.assumable_iam_role); * allows all. Empty: none, the project default applies.',
     ),
   FLYTE_MAX_LIST_LIMIT: intSetting(1, 10_000, 1000).describe('Largest `limit` accepted on list executions.'),
   AZUREML_ENDPOINT: httpUrl
@@ -151,6 +186,11 @@ export const settingsSchema = z.object({
   AzureWebJobsStorage: optionalText.describe(
     'Storage connection for the Functions host (Azurite locally). Identity-based in Azure (AzureWebJobsStorage__*).',
   ),
+  ALLOWED_ORIGINS: originList
+    .default([])
+    .describe(
+      "Comma-separated origins (https://app.example.com) whose browser pages may send state-changing requests; others get 403 cross-site-request. The gateway's own origin is always allowed; empty by default.",
+    ),
   MAX_JSON_BODY_BYTES: intSetting(1024, 64 * MiB, 4 * MiB).describe(
     'Cap on JSON request bodies, counted while they stream in (413 above it).',
   ),

@@ -6,7 +6,14 @@
  */
 
 import type { Settings } from '../config.js';
-import { assertProjectsAllowed } from '../flyte/allow-list.js';
+import {
+  assertProjectsAllowed,
+  assertReferencesAllowed,
+  createExecutionReferences,
+  type FlyteReference,
+  recoverExecutionReferences,
+  relaunchExecutionReferences,
+} from '../flyte/allow-list.js';
 import * as flyte from '../flyte/executions.js';
 import {
   createExecutionBodySchema,
@@ -26,6 +33,15 @@ const EXECUTION = `${EXECUTIONS}/{id-project}/{id-domain}/{id-name}`;
 
 const allow = (settings: Settings, ...projects: string[]) =>
   assertProjectsAllowed(projects, settings.FLYTE_PROJECTS);
+
+/** Every identifier a body names (see src/flyte/allow-list.ts for why each one matters). */
+const allowReferences = (settings: Settings, references: FlyteReference[]) =>
+  assertReferencesAllowed(references, {
+    projects: settings.FLYTE_PROJECTS,
+    orgs: settings.FLYTE_ORGS,
+    serviceAccounts: settings.FLYTE_SERVICE_ACCOUNTS,
+    iamRoles: settings.FLYTE_IAM_ROLES,
+  });
 
 /** Every Flyte answer is passed on as flyteadmin gave it. */
 const openapi = {
@@ -50,7 +66,7 @@ export const createExecution = operation({
   input: { params: emptySchema, query: emptySchema, body: createExecutionBodySchema },
   idempotent: false,
   openapi,
-  guard: ({ body }, settings) => allow(settings, body.project, body.spec.launch_plan.project),
+  guard: ({ body }, settings) => allowReferences(settings, createExecutionReferences(body)),
   call: ({ body }, ctx) => flyte.createExecution(ctx.upstream, body, ctx.options),
 });
 
@@ -67,7 +83,7 @@ export const recoverExecution = operation({
   input: { params: emptySchema, query: emptySchema, body: recoverExecutionBodySchema },
   idempotent: false,
   openapi,
-  guard: ({ body }, settings) => allow(settings, body.id.project),
+  guard: ({ body }, settings) => allowReferences(settings, recoverExecutionReferences(body)),
   call: ({ body }, ctx) => flyte.recoverExecution(ctx.upstream, body, ctx.options),
 });
 
@@ -84,7 +100,7 @@ export const relaunchExecution = operation({
   input: { params: emptySchema, query: emptySchema, body: relaunchExecutionBodySchema },
   idempotent: false,
   openapi,
-  guard: ({ body }, settings) => allow(settings, body.id.project),
+  guard: ({ body }, settings) => allowReferences(settings, relaunchExecutionReferences(body)),
   call: ({ body }, ctx) => flyte.relaunchExecution(ctx.upstream, body, ctx.options),
 });
 

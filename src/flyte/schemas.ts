@@ -57,9 +57,31 @@ const executionIdSchema = z
     project: projectSchema,
     domain: domainSchema,
     name: executionNameSchema,
-    org: z.string().max(63).optional().describe('Organization; unused by open-source Flyte'),
+    org: z.string().max(63).optional().describe('Organization; must be empty or on FLYTE_ORGS'),
   })
   .describe('Identifier of an existing execution');
+
+const orgSchema = z.string().max(63).describe('Organization; must be empty or on FLYTE_ORGS');
+
+/**
+ * flyteadmin is reached through grpc-gateway, whose protojson decoder takes a field under its
+ * proto name (`reference_execution`) and under its JSON name (`referenceExecution`) alike. The
+ * pass-through objects below check their snake_case fields, so a camelCase key would slip a
+ * guarded field past the gateway: every key with an upper-case letter is refused in them (the
+ * proto field names of these messages are all snake_case; user maps such as labels are not
+ * touched).
+ */
+const snakeCaseKeysOnly = (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
+  for (const key of Object.keys(value)) {
+    if (/[A-Z]/.test(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: 'field names must be the snake_case proto names; camelCase JSON names are not accepted',
+      });
+    }
+  }
+};
 
 const launchPlanIdSchema = z
   .looseObject({
@@ -68,12 +90,91 @@ const launchPlanIdSchema = z
     domain: domainSchema,
     name: z.string().min(1).max(255).describe('Launch plan (or task) name, e.g. etl.pipeline.nightly'),
     version: z.string().min(1).max(255).describe('Launch plan (or task) version'),
+    org: orgSchema.optional(),
   })
+  .superRefine(snakeCaseKeysOnly)
   .describe('The launch plan (or task) to execute');
 
-/** Spec fields beyond the launch plan pass through for flyteadmin to validate. */
+/** core.NodeExecutionIdentifier: flyteadmin reads the node execution and its workflow execution. */
+const nodeExecutionIdSchema = z
+  .strictObject({
+    node_id: z.string().min(1).max(255).describe('Node id within the execution, e.g. n0'),
+    execution_id: executionIdSchema,
+  })
+  .describe('Node execution that launched this execution; its project must be on FLYTE_PROJECTS');
+
+/** core.ArtifactID; only the key's project and org are checked (flyteadmin overwrites artifact_ids). */
+const artifactIdSchema = z.looseObject({
+  artifact_key: z
+    .looseObject({
+      project: projectSchema.optional(),
+      domain: domainSchema.optional(),
+      org: orgSchema.optional(),
+    })
+    .superRefine(snakeCaseKeysOnly)
+    .optional(),
+});
+
+/** admin.ExecutionMetadata: the identifiers flyteadmin dereferences are typed and allow-listed. */
+const executionMetadataSchema = z
+  .looseObject({
+    reference_execution: executionIdSchema
+      .optional()
+      .describe('Execution this one recovers/relaunches; its project must be on FLYTE_PROJECTS'),
+    parent_node_execution: nodeExecutionIdSchema.optional(),
+    artifact_ids: z.array(artifactIdSchema).max(1000).optional(),
+  })
+  .superRefine(snakeCaseKeysOnly)
+  .describe('ExecutionMetadata: mode, reference_execution, parent_node_execution, ...');
+
+/** core.Identity: who the execution runs as. */
+const identitySchema = z
+  .strictObject({
+    k8s_service_account: z
+      .string()
+      .max(253)
+      .optional()
+      .describe('Kubernetes service account; must be on FLYTE_SERVICE_ACCOUNTS'),
+    iam_role: z.string().max(2048).optional().describe('IAM role; must be on FLYTE_IAM_ROLES'),
+    execution_identity: z
+      .string()
+      .max(2048)
+      .optional()
+      .describe('Refused when not empty: flyteadmin fills it with the caller identity'),
+    oauth2_client: z.unknown().optional().describe('Refused when given: carries a client secret'),
+  })
+  .describe('Identity the execution runs as');
+
+/** core.SecurityContext: every field of it names a credential. */
+const securityContextSchema = z
+  .strictObject({
+    run_as: identitySchema.optional(),
+    secrets: z.array(z.unknown()).optional().describe('Refused when not empty'),
+    tokens: z.array(z.unknown()).optional().describe('Refused when not empty'),
+  })
+  .describe('SecurityContext: run_as is allow-listed; secrets and tokens are refused');
+
+/** admin.AuthRole (deprecated): flyteadmin still runs as it when security_context names no one. */
+const authRoleSchema = z
+  .strictObject({
+    assumable_iam_role: z.string().max(2048).optional().describe('IAM role; must be on FLYTE_IAM_ROLES'),
+    kubernetes_service_account: z
+      .string()
+      .max(253)
+      .optional()
+      .describe('Kubernetes service account; must be on FLYTE_SERVICE_ACCOUNTS'),
+  })
+  .describe('Deprecated AuthRole; allow-listed like security_context.run_as');
+
+/** Spec fields beyond those typed here pass through for flyteadmin to validate. */
 const executionSpecSchema = z
-  .looseObject({ launch_plan: launchPlanIdSchema })
+  .looseObject({
+    launch_plan: launchPlanIdSchema,
+    metadata: executionMetadataSchema.optional(),
+    security_context: securityContextSchema.optional(),
+    auth_role: authRoleSchema.optional(),
+  })
+  .superRefine(snakeCaseKeysOnly)
   .describe('ExecutionSpec: launch_plan is required; metadata, labels, annotations, envs, ... pass through');
 
 const literalMapSchema = z
@@ -86,7 +187,7 @@ export const createExecutionBodySchema = z.strictObject({
   name: executionNameSchema.optional().describe('Execution name; generated by Flyte when omitted'),
   spec: executionSpecSchema,
   inputs: literalMapSchema.optional(),
-  org: z.string().max(63).optional().describe('Organization; unused by open-source Flyte'),
+  org: orgSchema.optional(),
 });
 
 export const relaunchExecutionBodySchema = z.strictObject({
@@ -99,7 +200,8 @@ export const recoverExecutionBodySchema = z.strictObject({
   id: executionIdSchema,
   name: executionNameSchema.optional().describe('Name of the new execution; generated when omitted'),
   metadata: z
-    .looseObject({})
+    .looseObject({ parent_node_execution: nodeExecutionIdSchema.optional() })
+    .superRefine(snakeCaseKeysOnly)
     .optional()
     .describe('ExecutionMetadata; flyteadmin only takes parent_node_execution from it'),
 });

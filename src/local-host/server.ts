@@ -7,11 +7,15 @@
  * first template and method that match — so a route another one shadows fails here too.
  * Bodies follow the host too: one with a Content-Length is read whole before the handler
  * runs, and past FUNCTIONS_REQUEST_BODY_SIZE_LIMIT the answer is the host's bare 500.
- * Function keys are not checked, as under `func start`.
+ * Function keys are not checked, as under `func start`. Listening on loopback (the default), it
+ * refuses a `Host` that is not a loopback name with a 403 `cross-site-request` problem, before
+ * routing: a DNS-rebinding page reaches 127.0.0.1 under its own name (cross-site.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { routeTable } from '../app.js';
+import { hostRefusal, isLoopbackAddress } from '../http/cross-site.js';
+import { refuse } from '../http/frame.js';
 import { firstMatch, hostRouteOf, inHostOrder } from '../http/host-routing.js';
 import type { RouteDefinition } from '../http/route.js';
 import { withPrefix } from '../shared/host-json.js';
@@ -54,7 +58,14 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
 
   // Request headers up to 32 KiB, as the host's Kestrel (and its worker, given
   // --max-http-header-size, infra/ and the sample settings) takes them.
+  const listenOn = options.host ?? '127.0.0.1';
+  const checkHost = isLoopbackAddress(listenOn);
   const server = createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
+    const refusal = checkHost ? hostRefusal(req.headers.host) : undefined;
+    if (refusal) {
+      const handler: RouteDefinition['handler'] = (request, s) => refuse(request, refusal, s);
+      return void serve({ name: 'host-check', handler }, req, res, { sink, bodyLimit });
+    }
     const hit = firstMatch(ordered, req.method ?? 'GET', requestPath(req.url));
     // The host's answer when no function matches: 404, no body.
     if (!hit) return void res.writeHead(404, { 'content-length': '0' }).end();
@@ -63,7 +74,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 7071, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 7071, listenOn, () => resolve());
   });
   const { address, port } = server.address() as AddressInfo;
   return {
@@ -78,7 +89,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
 }
 
 async function serve(
-  route: RouteDefinition,
+  route: Pick<RouteDefinition, 'name' | 'handler'>,
   req: IncomingMessage,
   res: ServerResponse,
   { sink, bodyLimit }: { sink: LogSink; bodyLimit: number },

@@ -49,6 +49,9 @@ export function mcpRoute(servicesOf: () => OperationServices, ops: readonly Oper
             sessionIdGenerator: undefined,
             enableJsonResponse: true,
             maxRequestBodySize: limit,
+            // No allowedOrigins/allowedHosts/enableDnsRebindingProtection (deprecated in the SDK,
+            // exact-string only): bindRoute has refused a foreign Origin before this route ran,
+            // and the local host a non-loopback Host (http/cross-site.ts).
           });
           const server = getServer({ services, ops, correlation, log });
           closers = [() => transport.close(), () => server.close()];

@@ -38,9 +38,14 @@ export const problemSchema: JsonSchema = {
     },
     upstream: {
       type: 'object',
-      description: 'What the upstream answered, on upstream failures',
+      description:
+        "A summary of the upstream's failed answer, never the answer itself: its status, the allow-listed " +
+        'fields of its body in its own shape (Flyte: `{code, message}`; Azure ML: `{error: {code, message}, ' +
+        'correlation}`; the message only on 4xx, cut at any stack trace, secrets redacted, at most 500 ' +
+        'characters) and its request id header. Details, innerError, debugInfo and non-JSON bodies are ' +
+        'never relayed.',
       required: ['status'],
-      properties: { status: { type: 'integer' }, body: {} },
+      properties: { status: { type: 'integer' }, body: { type: 'object' }, requestId: { type: 'string' } },
     },
     runId: {
       type: 'string',

@@ -4,6 +4,12 @@
  * problem `type` slug and HTTP status. Callers (and tests) match on `type`, not on the class.
  * Every failure that leaves the gateway is one of these, rendered by `toProblem`.
  */
+import {
+  redactSecrets,
+  summariseUpstream,
+  summaryMessage,
+  type UpstreamSummary,
+} from './upstream-summary.js';
 
 /** Stable problem type slugs; the URI is `/problems/<slug>`. */
 export const ProblemTypes = {
@@ -13,8 +19,10 @@ export const ProblemTypes = {
   unsupportedMediaType: 'unsupported-media-type',
   payloadTooLarge: 'payload-too-large',
   forbidden: 'forbidden',
+  crossSiteRequest: 'cross-site-request',
   notFound: 'not-found',
   methodNotAllowed: 'method-not-allowed',
+  unauthenticated: 'unauthenticated',
   upstreamError: 'upstream-error',
   upstreamRateLimited: 'upstream-rate-limited',
   upstreamTimeout: 'upstream-timeout',
@@ -33,10 +41,11 @@ export interface FieldError {
   message: string;
 }
 
-/** What the upstream answered, attached to upstream failures. */
+/** What the upstream answered, as read: its status, its (parsed) body and its request id header. */
 export interface UpstreamDetail {
   status: number;
   body: unknown;
+  requestId?: string;
 }
 
 export interface GatewayErrorOptions {
@@ -101,9 +110,13 @@ export class MalformedMultipartError extends GatewayError {
 /** 415: a body was sent with a media type the operation does not take. */
 export class UnsupportedMediaTypeError extends GatewayError {
   override name = 'UnsupportedMediaTypeError';
-  constructor(got: string, accepted = 'application/json') {
+  /** @param got The request's Content-Type; `null` for a body sent without one. */
+  constructor(got: string | null, accepted = 'application/json') {
     super(415, ProblemTypes.unsupportedMediaType, 'Unsupported media type', {
-      detail: `Content-Type ${JSON.stringify(got)} is not accepted; send ${accepted}.`,
+      detail:
+        got === null
+          ? `A body without a Content-Type is not accepted; send ${accepted}.`
+          : `Content-Type ${JSON.stringify(got)} is not accepted; send ${accepted}.`,
     });
   }
 }
@@ -142,6 +155,17 @@ export class NotAllowedError extends GatewayError {
   }
 }
 
+/**
+ * 403: a browser request from another site (a foreign `Origin`, `Sec-Fetch-Site: cross-site`),
+ * or, on the loopback local host, a `Host` that is not a loopback name (DNS rebinding).
+ */
+export class CrossSiteRequestError extends GatewayError {
+  override name = 'CrossSiteRequestError';
+  constructor(detail: string) {
+    super(403, ProblemTypes.crossSiteRequest, 'Cross-site request refused', { detail });
+  }
+}
+
 /** 404: no route matches the path. */
 export class RouteNotFoundError extends GatewayError {
   override name = 'RouteNotFoundError';
@@ -164,25 +188,29 @@ export class MethodNotAllowedError extends GatewayError {
 /**
  * The upstream answered with a failure. 4xx keep their status, 429 keeps `Retry-After`,
  * 5xx (and any other non-2xx) become 502: the gateway is the one answering, and the
- * upstream failed it.
+ * upstream failed it. The answer is summarised, never relayed (see `upstream-summary.ts`):
+ * `upstream` holds the status, the error code, correlation/request ids and, on 4xx, the
+ * cleaned message — the raw body is not kept, so nothing else can be rendered or logged.
  */
 export class UpstreamError extends GatewayError {
   override name = 'UpstreamError';
-  readonly upstream: UpstreamDetail;
+  /** The allow-listed summary; what problems render and what classifiers read (`body.code`). */
+  readonly upstream: UpstreamSummary;
   constructor(upstreamName: string, upstream: UpstreamDetail, retryAfter?: string) {
     // Only 4xx pass through; 5xx and anything unexpected (1xx/3xx) are the gateway's 502.
     const status = upstream.status >= 400 && upstream.status < 500 ? upstream.status : 502;
     const rateLimited = upstream.status === 429;
+    const summary = summariseUpstream(upstream.status, upstream.body, upstream.requestId);
     super(
       status,
       rateLimited ? ProblemTypes.upstreamRateLimited : ProblemTypes.upstreamError,
       rateLimited ? 'Upstream rate limited' : 'Upstream error',
       {
-        detail: `${upstreamName} answered ${upstream.status}${describeUpstreamBody(upstream.body)}`,
+        detail: redactSecrets(`${upstreamName} answered ${upstream.status}${describeUpstreamBody(summary)}`),
         headers: retryAfter ? { 'Retry-After': retryAfter } : {},
       },
     );
-    this.upstream = upstream;
+    this.upstream = summary;
   }
 }
 
@@ -242,11 +270,10 @@ export class ConfigError extends GatewayError {
   }
 }
 
-function describeUpstreamBody(body: unknown): string {
-  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
-    return `: ${(body as { message: string }).message.slice(0, 300)}`;
-  }
-  return '.';
+/** The detail's tail: the summary's (cleaned, 4xx-only) message, or a full stop. */
+function describeUpstreamBody(summary: UpstreamSummary): string {
+  const message = summaryMessage(summary.body);
+  return message ? `: ${message}` : '.';
 }
 
 /**
@@ -259,4 +286,15 @@ export function errorName(error: unknown): string {
   const e = error as { name?: unknown; code?: unknown } | undefined;
   const name = typeof e?.name === 'string' ? e.name : 'Error';
   return typeof e?.code === 'string' ? `${name} (${e.code})` : name;
+}
+
+/** 401: no caller could be identified (no token, or a token that failed validation). */
+export class UnauthenticatedError extends GatewayError {
+  override name = 'UnauthenticatedError';
+  constructor(detail: string) {
+    super(401, ProblemTypes.unauthenticated, 'Unauthenticated', {
+      detail,
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    });
+  }
 }

@@ -2,7 +2,9 @@
  * @module
  * Reads a JSON request body under a byte cap. Bytes are counted as they stream in and the
  * read stops at the cap with 413, whatever `Content-Length` claims (a hint only). Malformed
- * JSON is its own 400, before any schema runs.
+ * JSON is its own 400, before any schema runs. A body must say it is JSON (`application/json`
+ * or `+json`): one without a Content-Type is a 415 like any other type, so that a browser page
+ * cannot send it without a CORS preflight (a type-less `Blob` needs none).
  */
 
 import { MalformedJsonError, UnsupportedMediaTypeError, ValidationError } from '../problems/errors.js';
@@ -23,17 +25,21 @@ export async function readJsonBody(
   const text = bytes.toString('utf8');
   if (text.trim() === '') return undefined;
   const type = headers.get('content-type');
-  if (type && !isJsonMediaType(type)) throw new UnsupportedMediaTypeError(type);
+  if (type !== null && !isJsonMediaType(type)) throw new UnsupportedMediaTypeError(type);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
+    if (type === null) throw new UnsupportedMediaTypeError(type);
     throw new MalformedJsonError(`The request body is not valid JSON: ${(error as Error).message}`);
   }
   if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
     const reserved = reservedFieldErrors('body', Object.keys(parsed));
     if (reserved.length > 0) throw new ValidationError(reserved);
   }
+  // Without a Content-Type only after the reserved names: under the real host a body field
+  // `Headers` displaces the caller's headers, Content-Type included, and naming it helps more.
+  if (type === null) throw new UnsupportedMediaTypeError(type);
   return parsed;
 }
 

@@ -234,7 +234,12 @@ describe.each(SURFACES)('Azure ML operations via %s', (surface) => {
     const problem = res.json();
     expect(problem.type).toBe('/problems/upstream-error');
     expect(problem.upstream.status).toBe(404);
-    expect(problem.upstream.body.error.innerError.code).toBe('NotFoundError');
+    expect(problem.upstream.body.error).toEqual({ code: 'UserError', message: expect.any(String) });
+    expect(problem.upstream.body.correlation).toEqual({
+      operation: expect.stringMatching(/^[0-9a-f]{32}$/),
+      request: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
+    expect(problem.upstream.requestId).toEqual(expect.any(String));
     expect(aml().requests.map((r) => r.path)).toEqual([
       `${upstreamExperimentPath()}/runId/never-started/cancel`,
     ]);

@@ -165,7 +165,8 @@ describe.each(SURFACES)('MCP failures via %s', (surface) => {
       type: '/problems/upstream-error',
       upstream: { status: 404 },
     });
-    expect(problem.upstream.body.error.innerError.code).toBe('NotFoundError');
+    expect(problem.upstream.body.error).toEqual({ code: 'UserError', message: expect.any(String) });
+    expect(problem.upstream.requestId).toEqual(expect.any(String));
     expect(aml().requests.map((r) => r.path)).toEqual([
       `${upstreamExperimentPath()}/runId/never-started/cancel`,
     ]);

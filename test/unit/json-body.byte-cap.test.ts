@@ -63,7 +63,11 @@ describe('readJsonBody byte cap', () => {
     const text = jsonOfSize(LIMIT);
 
     // Act
-    const body = await readJsonBody(textStream(text), new Headers(), LIMIT);
+    const body = await readJsonBody(
+      textStream(text),
+      new Headers({ 'content-type': 'application/json' }),
+      LIMIT,
+    );
 
     // Assess
     expect(Buffer.byteLength(text)).toBe(LIMIT);

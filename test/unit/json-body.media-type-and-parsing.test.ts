@@ -29,7 +29,6 @@ describe('an empty body', () => {
 });
 
 describe.each([
-  { case: 'no Content-Type', contentType: undefined },
   { case: 'application/json', contentType: 'application/json' },
   { case: 'application/json; charset=utf-8', contentType: 'application/json; charset=utf-8' },
   { case: 'APPLICATION/JSON;CHARSET=UTF-8', contentType: 'APPLICATION/JSON;CHARSET=UTF-8' },
@@ -37,7 +36,7 @@ describe.each([
 ])('a JSON body with $case', ({ contentType }) => {
   it('is parsed', async () => {
     // Prepare
-    const headers = new Headers(contentType ? { 'content-type': contentType } : {});
+    const headers = new Headers({ 'content-type': contentType });
 
     // Act
     const parsed = await readJsonBody(textStream('{"cause":"done","n":[1,2]}', 5), headers, LIMIT);
@@ -53,7 +52,11 @@ describe('multi-byte characters split across chunks', () => {
     const text = JSON.stringify({ cause: '\u20ac\u00e9\u{1f600}' });
 
     // Act
-    const parsed = await readJsonBody(textStream(text, 1), new Headers(), LIMIT);
+    const parsed = await readJsonBody(
+      textStream(text, 1),
+      new Headers({ 'content-type': 'application/json' }),
+      LIMIT,
+    );
 
     // Assess
     expect(parsed).toStrictEqual({ cause: '\u20ac\u00e9\u{1f600}' });
@@ -79,12 +82,46 @@ describe.each([
   });
 });
 
+describe('a JSON body without a Content-Type', () => {
+  it('is refused with 415 unsupported-media-type (a browser sends it without a CORS preflight)', async () => {
+    // Act
+    const read = readJsonBody(textStream('{"a":1}'), new Headers(), LIMIT);
+
+    // Assess
+    await expect(read).rejects.toMatchObject({
+      type: 'unsupported-media-type',
+      status: 415,
+      detail: 'A body without a Content-Type is not accepted; send application/json.',
+    });
+  });
+
+  it('is 415 when it is not JSON either', async () => {
+    // Act
+    const read = readJsonBody(textStream('targets=all'), new Headers(), LIMIT);
+
+    // Assess
+    await expect(read).rejects.toMatchObject({ type: 'unsupported-media-type', status: 415 });
+  });
+
+  it('is the 400 naming a reserved field first (under the real host `Headers` displaced its Content-Type)', async () => {
+    // Act
+    const read = readJsonBody(textStream('{"Headers":{"x-request-id":"spoofed"}}'), new Headers(), LIMIT);
+
+    // Assess
+    await expect(read).rejects.toMatchObject({ type: 'validation-failed', status: 400 });
+  });
+});
+
 describe.each(['{"a":', '{a:1}', "{'a':1}", 'undefined', '{"a":1}}', '\u00ff\u00fe'])(
   'malformed JSON %j',
   (text) => {
     it('is refused with 400 malformed-json', async () => {
       // Act
-      const error = await readJsonBody(textStream(text), new Headers(), LIMIT).catch((e: unknown) => e);
+      const error = await readJsonBody(
+        textStream(text),
+        new Headers({ 'content-type': 'application/json' }),
+        LIMIT,
+      ).catch((e: unknown) => e);
 
       // Assess
       expect(error).toBeInstanceOf(MalformedJsonError);
@@ -102,7 +139,11 @@ describe.each([
 ])('a JSON body that is not an object ($value)', ({ value, expected }) => {
   it('is handed on as parsed, for the schema to judge', async () => {
     // Act
-    const parsed = await readJsonBody(textStream(value), new Headers(), LIMIT);
+    const parsed = await readJsonBody(
+      textStream(value),
+      new Headers({ 'content-type': 'application/json' }),
+      LIMIT,
+    );
 
     // Assess
     expect(parsed).toStrictEqual(expected);

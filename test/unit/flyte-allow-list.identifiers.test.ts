@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import {
+  assertReferencesAllowed,
+  createExecutionReferences,
+  type FlyteAllowLists,
+  recoverExecutionReferences,
+  relaunchExecutionReferences,
+} from '../../src/flyte/allow-list.js';
+import {
+  createExecutionBodySchema,
+  recoverExecutionBodySchema,
+  relaunchExecutionBodySchema,
+} from '../../src/flyte/schemas.js';
+
+const LISTS: FlyteAllowLists = { projects: ['flytesnacks'], orgs: [], serviceAccounts: [], iamRoles: [] };
+const launchPlan = {
+  resource_type: 'LAUNCH_PLAN',
+  project: 'flytesnacks',
+  domain: 'development',
+  name: 'etl',
+  version: 'v1',
+};
+const other = { project: 'other', domain: 'development', name: 'run' };
+
+/** 'allowed', or the paths of the refused fields. */
+const verdict = (
+  kind: 'create' | 'recover' | 'relaunch',
+  body: unknown,
+  lists: FlyteAllowLists = LISTS,
+): 'allowed' | string[] => {
+  try {
+    if (kind === 'create') {
+      assertReferencesAllowed(createExecutionReferences(createExecutionBodySchema.parse(body)), lists);
+    } else if (kind === 'recover') {
+      assertReferencesAllowed(recoverExecutionReferences(recoverExecutionBodySchema.parse(body)), lists);
+    } else {
+      assertReferencesAllowed(relaunchExecutionReferences(relaunchExecutionBodySchema.parse(body)), lists);
+    }
+    return 'allowed';
+  } catch (error) {
+    const e = error as { status: number; type: string; errors: { path: string }[] };
+    expect(e.status).toBe(403);
+    expect(e.type).toBe('forbidden');
+    return e.errors.map((x) => x.path);
+  }
+};
+const createBody = (spec: Record<string, unknown> = {}, top: Record<string, unknown> = {}) => ({
+  project: 'flytesnacks',
+  domain: 'development',
+  spec: { launch_plan: launchPlan, ...spec },
+  ...top,
+});
+
+describe('assertReferencesAllowed', () => {
+  it('names the field path and the setting in the detail, and lists every refusal', () => {
+    // Act
+    const act = () =>
+      assertReferencesAllowed(
+        [
+          { path: 'body.a.project', kind: 'project', value: 'other' },
+          { path: 'body.b.org', kind: 'org', value: 'acme' },
+          { path: 'body.c.secrets', kind: 'refused', value: [{}] },
+        ],
+        LISTS,
+      );
+    // Assess
+    expect(act).toThrow(
+      expect.objectContaining({
+        status: 403,
+        detail: `body.a.project: Flyte project "other" is not on this gateway's allow-list (FLYTE_PROJECTS).`,
+        errors: [
+          {
+            path: 'body.a.project',
+            message: `Flyte project "other" is not on this gateway's allow-list (FLYTE_PROJECTS).`,
+          },
+          {
+            path: 'body.b.org',
+            message: `Flyte org "acme" is not on this gateway's allow-list (FLYTE_ORGS).`,
+          },
+          {
+            path: 'body.c.secrets',
+            message: 'body.c.secrets is not accepted by this gateway; leave it out.',
+          },
+        ],
+      }),
+    );
+  });
+
+  it.each([
+    { case: 'empty org, account and role', kind: 'org' as const, value: '' },
+    { case: 'absent service account', kind: 'k8s_service_account' as const, value: undefined },
+    { case: 'empty refused list', kind: 'refused' as const, value: [] },
+    { case: 'empty refused object', kind: 'refused' as const, value: {} },
+  ])('lets $case through', ({ kind, value }) => {
+    // Act + Assess
+    expect(() => assertReferencesAllowed([{ path: 'body.x', kind, value }], LISTS)).not.toThrow();
+  });
+
+  it('* allows any value of its list', () => {
+    // Act + Assess
+    expect(() =>
+      assertReferencesAllowed(
+        [
+          { path: 'p', kind: 'project', value: 'x' },
+          { path: 'o', kind: 'org', value: 'x' },
+          { path: 's', kind: 'k8s_service_account', value: 'x' },
+          { path: 'i', kind: 'iam_role', value: 'x' },
+        ],
+        { projects: ['*'], orgs: ['*'], serviceAccounts: ['*'], iamRoles: ['*'] },
+      ),
+    ).not.toThrow();
+  });
+});
+
+describe('create/recover/relaunch bodies', () => {
+  it.each([
+    {
+      case: 'reference_execution in another project',
+      kind: 'create' as const,
+      body: createBody({ metadata: { mode: 'RECOVERED', reference_execution: other } }),
+      refused: ['body.spec.metadata.reference_execution.project'],
+    },
+    {
+      case: 'parent_node_execution in another project',
+      kind: 'create' as const,
+      body: createBody({ metadata: { parent_node_execution: { node_id: 'n0', execution_id: other } } }),
+      refused: ['body.spec.metadata.parent_node_execution.execution_id.project'],
+    },
+    {
+      case: 'run_as a service account, an IAM role and an execution identity',
+      kind: 'create' as const,
+      body: createBody({
+        security_context: {
+          run_as: { k8s_service_account: 'sa', iam_role: 'role', execution_identity: 'me' },
+        },
+      }),
+      refused: [
+        'body.spec.security_context.run_as.k8s_service_account',
+        'body.spec.security_context.run_as.iam_role',
+        'body.spec.security_context.run_as.execution_identity',
+      ],
+    },
+    {
+      case: 'orgs everywhere',
+      kind: 'create' as const,
+      body: createBody(
+        {
+          launch_plan: { ...launchPlan, org: 'o' },
+          metadata: { reference_execution: { ...other, project: 'flytesnacks', org: 'o' } },
+        },
+        { org: 'o' },
+      ),
+      refused: ['body.org', 'body.spec.launch_plan.org', 'body.spec.metadata.reference_execution.org'],
+    },
+    {
+      case: 'recover parent_node_execution in another project',
+      kind: 'recover' as const,
+      body: {
+        id: { ...other, project: 'flytesnacks' },
+        metadata: { parent_node_execution: { node_id: 'n0', execution_id: other } },
+      },
+      refused: ['body.metadata.parent_node_execution.execution_id.project'],
+    },
+    {
+      case: 'relaunch with an org',
+      kind: 'relaunch' as const,
+      body: { id: { ...other, project: 'flytesnacks', org: 'o' } },
+      refused: ['body.id.org'],
+    },
+  ])('refuses $case', ({ kind, body, refused }) => {
+    // Act + Assess
+    expect(verdict(kind, body)).toEqual(refused);
+  });
+
+  it('allows a plain create, and listed identities and orgs', () => {
+    // Act + Assess
+    expect(verdict('create', createBody({ metadata: { mode: 'MANUAL' } }))).toBe('allowed');
+    expect(
+      verdict(
+        'create',
+        createBody(
+          { security_context: { run_as: { k8s_service_account: 'sa', iam_role: 'role' } } },
+          { org: 'o' },
+        ),
+        { projects: ['flytesnacks'], orgs: ['o'], serviceAccounts: ['sa'], iamRoles: ['role'] },
+      ),
+    ).toBe('allowed');
+  });
+
+  it.each([
+    { case: 'camelCase spec field', spec: { securityContext: {} }, path: ['spec', 'securityContext'] },
+    {
+      case: 'camelCase metadata field',
+      spec: { metadata: { referenceExecution: other } },
+      path: ['spec', 'metadata', 'referenceExecution'],
+    },
+    {
+      case: 'camelCase launch plan field',
+      spec: { launch_plan: { ...launchPlan, resourceType: 'TASK' } },
+      path: ['spec', 'launch_plan', 'resourceType'],
+    },
+    {
+      case: 'unknown run_as field',
+      spec: { security_context: { run_as: { other: 'x' } } },
+      path: ['spec', 'security_context', 'run_as'],
+    },
+  ])('the schema refuses a $case (400, not a silent pass-through)', ({ spec, path }) => {
+    // Act
+    const result = createExecutionBodySchema.safeParse(createBody(spec));
+    // Assess
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path.slice(0, path.length)).toEqual(path);
+  });
+});
