@@ -19,7 +19,7 @@ module.exports = {
       comment:
         'Operations, their calls and batch cancellation know nothing of HTTP, MCP, OpenAPI, hosts ' +
         'or the service container; each declares the narrow interface it needs.',
-      from: { path: '^src/(catalog|cancellations|flyte|azureml|staging|storage|upstream)/' },
+      from: { path: '^src/(auth|catalog|cancellations|flyte|azureml|staging|storage|upstream)/' },
       to: { path: '^src/(http|mcp|openapi|local-host|functions)/|^src/(app|services|index)\\.ts$' },
     },
     {

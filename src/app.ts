@@ -8,6 +8,7 @@
  */
 import { operations } from './catalog/index.js';
 import type { Operation } from './catalog/operation.js';
+import { authenticated } from './http/authenticate.js';
 import { bindRoute } from './http/bind-route.js';
 import { cancellationRoutes } from './http/cancellations.js';
 import { docsRoutes } from './http/docs-page.js';
@@ -42,6 +43,6 @@ export function routeTable(
   checkHostOrder(table);
   return table.map((entry) => ({
     ...entry,
-    handler: bindRoute(entry.route, entry.handler, () => settingsOf().ALLOWED_ORIGINS),
+    handler: bindRoute(entry.route, authenticated(entry, settingsOf), () => settingsOf().ALLOWED_ORIGINS),
   }));
 }

@@ -186,6 +186,30 @@ export const settingsSchema = z.object({
   AzureWebJobsStorage: optionalText.describe(
     'Storage connection for the Functions host (Azurite locally). Identity-based in Azure (AzureWebJobsStorage__*).',
   ),
+  AUTH_MODE: z
+    .enum(['key', 'entra'])
+    .default('key')
+    .describe(
+      'Who may call: key (function keys only, as the host checks them) or entra (every keyed route also needs an Entra ID caller with the app role the operation declares).',
+    ),
+  ENTRA_TENANT_ID: optionalText.describe('AUTH_MODE=entra: the tenant whose tokens are accepted.'),
+  ENTRA_AUDIENCES: allowList
+    .default([])
+    .describe("AUTH_MODE=entra: the app registration's client id and/or App ID URI (comma-separated)."),
+  ENTRA_ISSUER: httpUrl
+    .optional()
+    .describe('AUTH_MODE=entra: token issuer; default https://login.microsoftonline.com/<tenant>/v2.0.'),
+  ENTRA_JWKS_URI: httpUrl
+    .optional()
+    .describe(
+      "AUTH_MODE=entra: the issuer's signing keys; default https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys.",
+    ),
+  WEBSITE_AUTH_ENABLED: z
+    .stringbool()
+    .default(false)
+    .describe(
+      'Set by the platform when App Service Authentication (Easy Auth) is on: then its x-ms-client-principal is trusted, and never otherwise.',
+    ),
   ALLOWED_ORIGINS: originList
     .default([])
     .describe(
@@ -249,6 +273,10 @@ function crossFieldErrors(raw: Record<string, string>): FieldError[] {
     need('FLYTE_CLIENT_SECRET', 'when FLYTE_AUTH=client-credentials');
   }
   if (auth === 'managed-identity') need('FLYTE_SCOPE', 'when FLYTE_AUTH=managed-identity');
+  if (raw.AUTH_MODE?.trim() === 'entra') {
+    need('ENTRA_TENANT_ID', 'when AUTH_MODE=entra');
+    need('ENTRA_AUDIENCES', 'when AUTH_MODE=entra');
+  }
   const projects = (raw.FLYTE_PROJECTS ?? '').split(',').filter((p) => p.trim() !== '');
   if (raw.FLYTE_ENDPOINT !== undefined && projects.length === 0) {
     errors.push({

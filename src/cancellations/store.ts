@@ -45,6 +45,8 @@ export interface BatchRecord {
   cause?: string;
   source: 'rest' | 'queue';
   createdAt: string;
+  /** Who submitted it (AUTH_MODE=entra): the caller's object id and app id. */
+  submittedBy?: { objectId?: string; appId?: string };
 }
 
 export interface RejectedMessage {
@@ -363,6 +365,8 @@ function batchEntity(batch: BatchRecord) {
     source: batch.source,
     createdAt: batch.createdAt,
     ...(batch.cause === undefined ? {} : { cause: batch.cause }),
+    ...(batch.submittedBy?.objectId ? { submittedByOid: batch.submittedBy.objectId } : {}),
+    ...(batch.submittedBy?.appId ? { submittedByAppId: batch.submittedBy.appId } : {}),
   };
 }
 
@@ -373,6 +377,14 @@ function toBatch(batchId: string, e: Record<string, unknown>): BatchRecord {
     source: e.source === 'queue' ? 'queue' : 'rest',
     createdAt: String(e.createdAt),
     ...(typeof e.cause === 'string' ? { cause: e.cause } : {}),
+    ...(typeof e.submittedByOid === 'string' || typeof e.submittedByAppId === 'string'
+      ? {
+          submittedBy: {
+            ...(typeof e.submittedByOid === 'string' ? { objectId: e.submittedByOid } : {}),
+            ...(typeof e.submittedByAppId === 'string' ? { appId: e.submittedByAppId } : {}),
+          },
+        }
+      : {}),
   };
 }
 

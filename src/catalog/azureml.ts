@@ -5,6 +5,8 @@
  * caller's, or one minted here before the call) so that a repeated request cannot start a
  * second run, and a failed start names the id it used.
  */
+
+import { ROLES } from '../auth/roles.js';
 import { assertWorkspaceAllowed } from '../azureml/allow-list.js';
 import * as azureml from '../azureml/executions.js';
 import {
@@ -97,6 +99,7 @@ const startRun = operation({
   },
   input: { params: experimentPathSchema, query: startQuerySchema, body: UPLOAD },
   idempotent: false,
+  role: ROLES.run,
   complete: withRunId,
   guard: allow,
   call: async (input, ctx) => {
@@ -131,6 +134,7 @@ const startSnapshotRun = operation({
   },
   input: { params: experimentPathSchema, query: startQuerySchema, body: snapshotRunDefinitionSchema },
   idempotent: false,
+  role: ROLES.run,
   complete: withRunId,
   guard: allow,
   call: (input, ctx) =>
@@ -156,6 +160,7 @@ const startLocalRun = operation({
   },
   input: { params: experimentPathSchema, query: startQuerySchema, body: runDefinitionSchema },
   idempotent: false,
+  role: ROLES.run,
   complete: withRunId,
   guard: allow,
   call: (input, ctx) =>
@@ -181,6 +186,7 @@ export const cancelRun = operation({
   tool: { name: 'microsoft-azure-cancel-run', title: 'Cancel a run', hints },
   input: { params: runPathSchema, query: emptySchema },
   idempotent: false,
+  role: ROLES.cancel,
   guard: allow,
   call: ({ params }, ctx) => azureml.cancelRun(ctx.upstream, params, ctx.options),
   openapi: {

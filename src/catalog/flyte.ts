@@ -5,6 +5,7 @@
  * schemas, idempotency, guard, call.
  */
 
+import { ROLES } from '../auth/roles.js';
 import type { Settings } from '../config.js';
 import {
   assertProjectsAllowed,
@@ -65,6 +66,7 @@ export const createExecution = operation({
   },
   input: { params: emptySchema, query: emptySchema, body: createExecutionBodySchema },
   idempotent: false,
+  role: ROLES.run,
   openapi,
   guard: ({ body }, settings) => allowReferences(settings, createExecutionReferences(body)),
   call: ({ body }, ctx) => flyte.createExecution(ctx.upstream, body, ctx.options),
@@ -82,6 +84,7 @@ export const recoverExecution = operation({
   },
   input: { params: emptySchema, query: emptySchema, body: recoverExecutionBodySchema },
   idempotent: false,
+  role: ROLES.run,
   openapi,
   guard: ({ body }, settings) => allowReferences(settings, recoverExecutionReferences(body)),
   call: ({ body }, ctx) => flyte.recoverExecution(ctx.upstream, body, ctx.options),
@@ -99,6 +102,7 @@ export const relaunchExecution = operation({
   },
   input: { params: emptySchema, query: emptySchema, body: relaunchExecutionBodySchema },
   idempotent: false,
+  role: ROLES.run,
   openapi,
   guard: ({ body }, settings) => allowReferences(settings, relaunchExecutionReferences(body)),
   call: ({ body }, ctx) => flyte.relaunchExecution(ctx.upstream, body, ctx.options),
@@ -119,6 +123,7 @@ export const listExecutions = operation({
     query: (settings) => listExecutionsQuerySchema(settings.FLYTE_MAX_LIST_LIMIT),
   },
   idempotent: true,
+  role: ROLES.read,
   openapi,
   guard: ({ params }, settings) => allow(settings, params['id-project']),
   call: ({ params, query }, ctx) => flyte.listExecutions(ctx.upstream, params, query, ctx.options),
@@ -136,6 +141,7 @@ export const getExecution = operation({
   },
   input: { params: executionPathSchema, query: emptySchema },
   idempotent: true,
+  role: ROLES.read,
   openapi,
   guard: ({ params }, settings) => allow(settings, params['id-project']),
   call: ({ params }, ctx) => flyte.getExecution(ctx.upstream, params, ctx.options),
@@ -153,6 +159,7 @@ export const terminateExecution = operation({
   },
   input: { params: executionPathSchema, query: emptySchema, body: terminateExecutionBodySchema },
   idempotent: true,
+  role: ROLES.cancel,
   openapi,
   guard: ({ params }, settings) => allow(settings, params['id-project']),
   call: ({ params, body }, ctx) => flyte.terminateExecution(ctx.upstream, params, body, ctx.options),
@@ -170,6 +177,7 @@ export const getExecutionMetrics = operation({
   },
   input: { params: executionPathSchema, query: metricsQuerySchema },
   idempotent: true,
+  role: ROLES.read,
   openapi,
   guard: ({ params }, settings) => allow(settings, params['id-project']),
   call: ({ params, query }, ctx) => flyte.getExecutionMetrics(ctx.upstream, params, query, ctx.options),

@@ -1,10 +1,12 @@
 /**
  * @module
  * The one way every surface runs an operation — REST routes, MCP tools and batch
- * cancellation alike: validate the input, resolve the operation's upstream (503 when it has
+ * cancellation alike: check the caller's app role, validate the input, resolve the operation's upstream (503 when it has
  * no settings), run its allow-list guard, call it, and turn a non-2xx answer into the typed
  * `UpstreamError`. What comes back is a 2xx answer, still streaming, and the input it answered.
  */
+import type { Caller } from '../auth/caller.js';
+import { authorize } from '../auth/identify.js';
 import type { Correlation } from '../shared/correlation.js';
 import type { LogFields, Logger } from '../shared/log.js';
 import { upstreamFailure } from '../upstream/failure.js';
@@ -14,6 +16,8 @@ import { type RawInput, validateInput } from './validate.js';
 
 export interface InvokeContext {
   services: OperationServices;
+  /** The Entra ID caller (AUTH_MODE=entra): must hold the operation's role. Absent: no role check. */
+  caller?: Caller;
   correlation: Correlation;
   log: Logger;
   /** Aborted when the caller goes away, so the upstream call is abandoned too. */
@@ -38,6 +42,8 @@ export interface Invocation {
  * const { answer } = await invoke(getExecution, { params, query: {}, body: undefined }, ctx);
  */
 export function invoke(op: Operation, raw: RawInput, ctx: InvokeContext): Promise<Invocation> {
+  // Before validation: a caller without the role learns nothing about the input's shape.
+  authorize(ctx.caller, op.role, op.operationId);
   return invokeValidated(op, validateInput(op, raw, ctx.services.settings), ctx);
 }
 
@@ -52,6 +58,7 @@ export async function invokeValidated(
   validated: OperationInput<unknown, unknown, unknown>,
   ctx: InvokeContext,
 ): Promise<Invocation> {
+  authorize(ctx.caller, op.role, op.operationId);
   const { services } = ctx;
   const upstream = services.upstream(op.capability);
   const input = op.complete ? op.complete(validated) : validated;

@@ -7,6 +7,7 @@
  * An operation sees only what it uses (`CallContext`), never the app's service container.
  */
 import type { z } from 'zod';
+import type { Role } from '../auth/roles.js';
 import type { Settings } from '../config.js';
 import type { JsonSchema } from '../shared/json-schema.js';
 import type { Logger } from '../shared/log.js';
@@ -121,6 +122,8 @@ export interface OperationDefinition<P, Q, B> {
   };
   /** Safe to repeat: drives the retry policy. */
   idempotent: boolean;
+  /** The app role an Entra ID caller needs (AUTH_MODE=entra), on every surface. */
+  role: Role;
   /** Fills in, after validation, what a caller may leave out (a run id), so every surface sees it. */
   complete?: (input: OperationInput<P, Q, B>) => OperationInput<P, Q, B>;
   /** Allow-list check; throws `NotAllowedError`. Runs after validation, before the call. */

@@ -8,6 +8,8 @@
  * messages.
  */
 import { randomUUID } from 'node:crypto';
+import { authorize } from '../auth/identify.js';
+import { ROLES } from '../auth/roles.js';
 import { batchIdSchema, type EncodedMessage, encodeMessages } from '../cancellations/messages.js';
 import { type CancellationServices, forEachConcurrently } from '../cancellations/processor.js';
 import type { CancellationQueue } from '../cancellations/queue.js';
@@ -18,7 +20,7 @@ import {
   reportQuerySchema,
 } from '../cancellations/schemas.js';
 import { type CancellationStore, pendingRecord, type TargetRecord } from '../cancellations/store.js';
-import { assertTargetsAllowed, cappedValidationError } from '../cancellations/targets.js';
+import { assertTargetsAllowed, CANCEL_OPERATIONS, cappedValidationError } from '../cancellations/targets.js';
 import { GatewayError, ProblemTypes, ValidationError } from '../problems/errors.js';
 import { toFieldErrors } from '../shared/field-errors.js';
 import { readJsonBody } from '../shared/read-json-body.js';
@@ -47,6 +49,7 @@ export function cancellationRoutes(servicesOf: () => CancellationServices): Rout
       methods: ['POST'],
       route: CANCELLATIONS_ROUTE,
       authLevel: 'function',
+      role: ROLES.cancel,
       handler: submitBatchHandler(servicesOf),
       openapi: submitBatchOpenApi,
     },
@@ -55,6 +58,7 @@ export function cancellationRoutes(servicesOf: () => CancellationServices): Rout
       methods: ['GET'],
       route: REPORT_ROUTE,
       authLevel: 'function',
+      role: ROLES.read,
       handler: batchReportHandler(servicesOf),
       openapi: reportOpenApi,
     },
@@ -71,6 +75,11 @@ function submitBatchHandler(servicesOf: () => CancellationServices) {
       const parsed = batchRequestSchema(settings).safeParse(body ?? {});
       if (!parsed.success) throw cappedValidationError(toFieldErrors('body', parsed.error));
       const { cause, targets } = parsed.data;
+      // Each target is its single-run cancel operation: the caller needs that operation's role.
+      for (const kind of new Set(targets.map((t) => t.kind))) {
+        const op = CANCEL_OPERATIONS[kind];
+        authorize(request.caller, op.role, op.operationId);
+      }
       assertTargetsAllowed(targets, settings, 'body.targets');
       for (const kind of new Set(targets.map((t) => t.kind))) services.upstream(kind); // 503 when not configured
       const { store, queue } = services.cancellations();
@@ -83,6 +92,9 @@ function submitBatchHandler(servicesOf: () => CancellationServices) {
           batchId,
           total: targets.length,
           source: 'rest',
+          ...(request.caller
+            ? { submittedBy: { objectId: request.caller.objectId, appId: request.caller.appId } }
+            : {}),
           createdAt: new Date().toISOString(),
           ...(cause === undefined ? {} : { cause }),
         })
@@ -189,6 +201,7 @@ function batchReportHandler(servicesOf: () => CancellationServices) {
       done: counts.pending === 0,
       ...(batch.cause === undefined ? {} : { cause: batch.cause }),
       createdAt: batch.createdAt,
+      ...(batch.submittedBy ? { submittedBy: batch.submittedBy } : {}),
       counts,
       targets: targets.map((t) => ({
         index: t.index,

@@ -6,6 +6,7 @@
  * its status, duration and whatever the route noted (upstream status, attempts) — info,
  * warn for a refusal, error for a failure.
  */
+import { callerFields } from '../auth/identify.js';
 import { errorName, GatewayError } from '../problems/errors.js';
 import { problemResponse } from '../problems/to-problem.js';
 import { type Correlation, correlate, correlationHeaders } from '../shared/correlation.js';
@@ -37,7 +38,11 @@ export function frame(
     const started = performance.now();
     if (!options.readsBody) await discard(request.body);
     const correlation = correlate(request.headers);
-    const log = createLogger(sink).child({ requestId: correlation.requestId, operation: name });
+    const log = createLogger(sink).child({
+      requestId: correlation.requestId,
+      operation: name,
+      ...callerFields(request.caller),
+    });
     const notes: LogFields = {};
     const note = (fields: LogFields) => Object.assign(notes, fields);
     let response: Response;

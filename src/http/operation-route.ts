@@ -38,6 +38,8 @@ export function operationRoute(op: Operation, servicesOf: () => OperationService
     route: routeOf(op),
     authLevel: 'function',
     operation: op,
+    // Checked before the body is read (an upload from a caller without it is never staged).
+    role: op.role,
     handler: frame(
       op.operationId,
       async (request, { correlation, log, note }) => {
@@ -51,6 +53,7 @@ export function operationRoute(op: Operation, servicesOf: () => OperationService
         const raw = { params: request.params, query: Object.fromEntries(request.query), body };
         const { answer } = await invoke(op, raw, {
           services,
+          caller: request.caller,
           correlation,
           log,
           signal: request.signal,

@@ -5,6 +5,8 @@
  * auth level, handler, and the OpenAPI fragment it documents itself with). Hosts call the
  * handler bound to its template (`bindRoute`).
  */
+import type { Caller } from '../auth/caller.js';
+import type { Role } from '../auth/roles.js';
 import type { Operation } from '../catalog/operation.js';
 import type { Settings } from '../config.js';
 import type { JsonSchema } from '../shared/json-schema.js';
@@ -30,6 +32,8 @@ export interface RoutedRequest extends GatewayRequest {
   params: Record<string, string>;
   /** The query string without the host's `code` (function key). */
   query: URLSearchParams;
+  /** The Entra ID caller, under AUTH_MODE=entra on keyed routes (authenticate.ts). */
+  caller?: Caller;
 }
 
 /** What a host calls. */
@@ -48,6 +52,8 @@ export interface RouteEntry {
   /** Functions route template, relative to host.json's routePrefix, no leading slash. */
   route: string;
   authLevel: 'anonymous' | 'function';
+  /** The app role the whole route needs (AUTH_MODE=entra); operations check their own. */
+  role?: Role;
   handler: RouteHandler;
   /** The catalog operation it serves: the document derives its part from the operation. */
   operation?: Operation;

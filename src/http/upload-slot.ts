@@ -5,6 +5,7 @@
  * staging container. Upload the zip there with any Blob client, then call startrun with
  * `{ "runDefinition": {...}, "stagedZipId": "<uploadId>" }`.
  */
+import { ROLES } from '../auth/roles.js';
 import { GATEWAY_TAG } from '../openapi/tags.js';
 import type { ZipStaging } from '../staging/zip-staging.js';
 import { frame } from './frame.js';
@@ -20,6 +21,7 @@ export function uploadSlotRoute(stagingOf: () => ZipStaging): RouteEntry {
     methods: ['POST'],
     route: 'v1/uploads',
     authLevel: 'function',
+    role: ROLES.run,
     handler: frame('uploadslot', async (_request, { note }) => {
       const slot = await stagingOf().uploadSlot();
       // The URL is a credential: its id and expiry are logged, never the URL.

@@ -9,6 +9,8 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Caller } from '../auth/caller.js';
+import { mayUse } from '../auth/identify.js';
 import { invoke } from '../catalog/invoke.js';
 import type { Operation, OperationServices } from '../catalog/operation.js';
 import { GatewayError } from '../problems/errors.js';
@@ -28,6 +30,8 @@ export interface ServerOptions {
   ops: readonly Operation[];
   /** The MCP request's correlation: every tool call runs under its request id. */
   correlation: Correlation;
+  /** The Entra ID caller (AUTH_MODE=entra): only the tools its roles allow are listed, and each call is checked. */
+  caller?: Caller;
   log: Logger;
 }
 
@@ -40,6 +44,7 @@ export function getServer(options: ServerOptions): McpServer {
   const { McpServer } = mcpServerModule();
   const server = new McpServer(serverInfo(), { capabilities: { tools: {} } });
   for (const tool of deriveTools(options.ops, options.services.settings)) {
+    if (!mayUse(options.caller, tool.op.role)) continue;
     server.registerTool(
       tool.name,
       {
@@ -57,7 +62,7 @@ export function getServer(options: ServerOptions): McpServer {
 async function callTool(
   tool: ToolDefinition,
   args: Record<string, unknown>,
-  { services, correlation, log: requestLog }: ServerOptions,
+  { services, correlation, caller, log: requestLog }: ServerOptions,
 ): Promise<CallToolResult> {
   const started = performance.now();
   const log = requestLog.child({ tool: tool.name, operation: tool.op.operationId });
@@ -66,7 +71,7 @@ async function callTool(
   const took = () => ({ ...notes, durationMs: Math.round(performance.now() - started) });
   try {
     const raw = toToolInput(tool, args);
-    const { input, answer } = await invoke(tool.op, raw, { services, correlation, log, note });
+    const { input, answer } = await invoke(tool.op, raw, { services, caller, correlation, log, note });
     const result = await toToolResult(answer, tool, input);
     log.info('tool.done', { status: answer.status, ...took() });
     return result;

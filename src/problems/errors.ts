@@ -23,6 +23,7 @@ export const ProblemTypes = {
   notFound: 'not-found',
   methodNotAllowed: 'method-not-allowed',
   unauthenticated: 'unauthenticated',
+  roleRequired: 'role-required',
   upstreamError: 'upstream-error',
   upstreamRateLimited: 'upstream-rate-limited',
   upstreamTimeout: 'upstream-timeout',
@@ -295,6 +296,16 @@ export class UnauthenticatedError extends GatewayError {
     super(401, ProblemTypes.unauthenticated, 'Unauthenticated', {
       detail,
       headers: { 'WWW-Authenticate': 'Bearer' },
+    });
+  }
+}
+
+/** 403: the caller is known but lacks the app role the operation needs. */
+export class RoleRequiredError extends GatewayError {
+  override name = 'RoleRequiredError';
+  constructor(role: string, what: string) {
+    super(403, ProblemTypes.roleRequired, 'Role required', {
+      detail: `${what} needs the app role ${role}, which the caller does not have.`,
     });
   }
 }

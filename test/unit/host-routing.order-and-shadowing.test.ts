@@ -191,6 +191,7 @@ describe('routeTable', () => {
             throw new Error('not called');
           },
           openapi: { success: () => ({}) },
+          role: 'Executions.Read',
         },
       ]),
     ).toThrow('function "zz_last" sorts after the catch-all zz_fallback');

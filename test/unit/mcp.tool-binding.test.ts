@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ROLES } from '../../src/auth/roles.js';
 import { readStartRunRequest } from '../../src/azureml/start-run-request.js';
 import { operations } from '../../src/catalog/index.js';
 import { type Operation, operation, resolveSchema, UPLOAD } from '../../src/catalog/operation.js';
@@ -367,6 +368,7 @@ describe('deriveTool refuses an operation it cannot turn into arguments', () => 
       hints: { readOnly: false, destructive: false, idempotent: false },
     },
     idempotent: false,
+    role: ROLES.read,
     call: async () => {
       throw new Error('never called');
     },

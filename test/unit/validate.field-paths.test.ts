@@ -224,6 +224,7 @@ describe('errors in several parts of one request', () => {
       idempotent: false,
       call: () => Promise.reject(new Error('never called')),
       openapi: terminateExecution.openapi,
+      role: terminateExecution.role,
     });
 
     // Act

@@ -1,0 +1,182 @@
+/**
+ * AUTH_MODE=entra over real HTTP, against a test issuer the test controls (its own keys, its
+ * JWKS served on loopback): no token, a token for another audience, an expired one and a forged
+ * `x-ms-client-principal` (Easy Auth off) are 401; a token without the operation's role is 403
+ * on REST, MCP (the tool is not even listed) and batch submission; none reaches an upstream. A
+ * caller with the role gets through, and its ids are in the log lines and the batch report.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { flyteTarget, getReport } from '../helpers/cancellations.js';
+import { call, type Gateway, startGateway } from '../helpers/gateway.js';
+import { FLYTE_ID, rawMcp } from '../helpers/mcp-client.js';
+
+type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' }});
+type SigningKey = Awaited<ReturnType<Jose['generateKeyPair']>>['privateKey'];
+
+const TENANT = '11111111-2222-3333-4444-555555555555';
+const AUDIENCE = 'api://execution-gateway-test';
+const ISSUER = `https://login.microsoftonline.com/${TENANT}/v2.0`;
+const RUN = '/v1/api/v1/executions/flytesnacks/development/run-1';
+
+let jose: Jose;
+let jwks: Server;
+let key: SigningKey;
+let gateway: Gateway;
+
+beforeAll(async () => {
+  jose = await import('jose');
+  const pair = await jose.generateKeyPair('RS256', { extractable: true });
+  key = pair.privateKey;
+  const jwk = { ...(await jose.exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  jwks = createServer((_req, res) =>
+    res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })),
+  );
+  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+  const { port } = jwks.address() as AddressInfo;
+  gateway = await startGateway({
+    azureml: true,
+    cancellations: true,
+    env: {
+      AUTH_MODE: 'entra',
+      ENTRA_TENANT_ID: TENANT,
+      ENTRA_AUDIENCES: AUDIENCE,
+      ENTRA_ISSUER: ISSUER,
+      ENTRA_JWKS_URI: `http://127.0.0.1:${port}/keys`,
+    },
+  });
+}, 60_000);
+afterAll(async () => {
+  await gateway?.close();
+  await new Promise<void>((resolve) => jwks.close(() => resolve()));
+});
+beforeEach(() => {
+  gateway.emulator.reset();
+  gateway.emulator.seed({ ...FLYTE_ID, name: 'run-1', phase: 'RUNNING' });
+  gateway.emulator.requests.length = 0;
+  gateway.logs.lines.length = 0;
+});
+
+async function bearer(roles: string[], options: { audience?: string; expires?: string } = {}) {
+  const token = await new jose.SignJWT({ oid: 'oid-caller', azp: 'app-caller', tid: TENANT, roles })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+    .setIssuer(ISSUER)
+    .setAudience(options.audience ?? AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(options.expires ?? '5m')
+    .sign(key);
+  return { authorization: `Bearer ${token}` };
+}
+
+const createBody = JSON.parse(readFileSync('examples/create-execution.json', 'utf8'));
+const mcpCall = (headers: Record<string, string>, method: string, params: object = {}) =>
+  rawMcp(gateway, 'POST', JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), headers);
+
+describe('who may call (AUTH_MODE=entra)', () => {
+  it.each([
+    ['no token', async () => ({})],
+    ['a token for another audience', async () => bearer(['Executions.Read'], { audience: 'api://other' })],
+    ['an expired token', async () => bearer(['Executions.Read'], { expires: '-10m' })],
+    [
+      'a forged x-ms-client-principal (Easy Auth is off)',
+      async () => ({
+        'x-ms-client-principal': Buffer.from(
+          JSON.stringify({ claims: [{ typ: 'roles', val: 'Executions.Read' }] }),
+        ).toString('base64'),
+      }),
+    ],
+  ])('%s: 401 with WWW-Authenticate, nothing upstream', async (_case, headers) => {
+    // Act
+    const answer = await call(gateway, 'GET', RUN, undefined, await headers());
+
+    // Assess
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('www-authenticate')).toBe('Bearer');
+    expect(answer.json()).toMatchObject({ type: '/problems/unauthenticated', status: 401 });
+    expect(gateway.emulator.requests).toHaveLength(0);
+  });
+
+  it('a caller with the role gets through, and its ids are on the request log line', async () => {
+    // Act
+    const answer = await call(gateway, 'GET', RUN, undefined, {
+      ...(await bearer(['Executions.Read'])),
+      'x-request-id': 'entra-read',
+    });
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(gateway.emulator.requests).toHaveLength(1);
+    expect(gateway.emulator.requests[0]?.headers.authorization).toBeUndefined(); // never forwarded
+    const line = gateway.logs.entries().find((e) => e.requestId === 'entra-read');
+    expect(line).toMatchObject({ event: 'request.done', callerOid: 'oid-caller', callerAppId: 'app-caller' });
+  });
+
+  it('REST: a token without the operation role is 403 role-required, nothing upstream', async () => {
+    // Act
+    const answer = await call(
+      gateway,
+      'POST',
+      '/v1/api/v1/executions',
+      createBody,
+      await bearer(['Executions.Read']),
+    );
+
+    // Assess
+    expect(answer.status).toBe(403);
+    expect(answer.json()).toMatchObject({ type: '/problems/role-required' });
+    expect(answer.json().detail).toContain('Executions.Run');
+    expect(gateway.emulator.requests).toHaveLength(0);
+  });
+
+  it('MCP: only the tools the roles allow are listed, and another is refused', async () => {
+    // Prepare
+    const headers = await bearer(['Executions.Read']);
+
+    // Act
+    const listed = await mcpCall(headers, 'tools/list');
+    const refused = await mcpCall(headers, 'tools/call', {
+      name: 'create-workflow-execution',
+      arguments: createBody,
+    });
+    const anonymous = await mcpCall({}, 'tools/list');
+
+    // Assess
+    expect(listed.status).toBe(200);
+    expect(
+      listed
+        .json()
+        .result.tools.map((t: { name: string }) => t.name)
+        .sort(),
+    ).toEqual(['list-workflow-executions', 'retrieve-execution-metrics', 'retrieve-workflow-execution']);
+    expect(JSON.stringify(refused.json())).toMatch(/not found|isError/i);
+    expect(anonymous.status).toBe(401);
+    expect(gateway.emulator.requests).toHaveLength(0);
+  });
+
+  it('batch: submission needs the cancel role; the report names who submitted', async () => {
+    // Act
+    const body = { cause: 'entra', targets: [flyteTarget('run-1')] };
+    const readOnly = await call(
+      gateway,
+      'POST',
+      '/v1/cancellations',
+      body,
+      await bearer(['Executions.Read']),
+    );
+    const canceller = await bearer(['Executions.Cancel', 'Executions.Read']);
+    const accepted = await call(gateway, 'POST', '/v1/cancellations', body, canceller);
+
+    // Assess
+    expect(readOnly.status).toBe(403);
+    expect(readOnly.json()).toMatchObject({ type: '/problems/role-required' });
+    expect(accepted.status).toBe(202);
+    const response = await fetch(`${gateway.url}/v1/cancellations/${accepted.json().batchId}`, {
+      headers: canceller,
+    });
+    expect(await response.json()).toMatchObject({
+      submittedBy: { objectId: 'oid-caller', appId: 'app-caller' },
+    });
+  });
+});
