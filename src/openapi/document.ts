@@ -56,8 +56,34 @@ function operationObject(op: Operation, settings: Settings): JsonSchema {
       ...op.openapi.success(settings),
       ...problemRefs({ body: requestBody !== undefined, upstream: true, conflict: op.openapi.conflict }),
     },
-    security: FUNCTION_KEY,
+    security: securityOf(settings, op.role),
   };
+}
+
+/**
+ * The key, and under AUTH_MODE=entra also an Entra token carrying the operation's app role (the
+ * role is listed on the requirement, as OpenAPI 3.1 allows for OpenID Connect schemes).
+ */
+function securityOf(settings: Settings, role: string) {
+  if (settings.AUTH_MODE !== 'entra') return FUNCTION_KEY;
+  return FUNCTION_KEY.map((key) => ({ ...key, entraId: [role] }));
+}
+
+function entraScheme(settings: Settings) {
+  const issuer =
+    settings.ENTRA_ISSUER ?? `https://login.microsoftonline.com/${settings.ENTRA_TENANT_ID}/v2.0`;
+  return settings.AUTH_MODE === 'entra'
+    ? {
+        type: 'openIdConnect',
+        openIdConnectUrl: `${issuer}/.well-known/openid-configuration`,
+        description: `Entra ID access token for ${settings.ENTRA_AUDIENCES.join(' or ')}; each operation names the app role it needs`,
+      }
+    : {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'Entra ID token, when App Service authentication is enabled in front of the app',
+      };
 }
 
 function buildStatic(
@@ -90,12 +116,7 @@ function buildStatic(
       securitySchemes: {
         functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key', description: 'Function key' },
         functionKeyQuery: { type: 'apiKey', in: 'query', name: 'code', description: 'Function key' },
-        entraId: {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'JWT',
-          description: 'Entra ID token, when App Service authentication is enabled in front of the app',
-        },
+        entraId: entraScheme(settings),
       },
     },
     security: FUNCTION_KEY,

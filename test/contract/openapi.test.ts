@@ -198,3 +198,48 @@ describe('the OpenAPI document', () => {
     expect(again.servers).toStrictEqual([{ url: 'http://127.0.0.1:7071' }]);
   });
 });
+
+describe('the document under AUTH_MODE=entra', () => {
+  const entra = unitSettings({
+    AUTH_MODE: 'entra',
+    ENTRA_TENANT_ID: '11111111-2222-3333-4444-555555555555',
+    ENTRA_AUDIENCES: 'api://execution-gateway',
+  });
+  const entraServices = createServices(entra);
+  const entraDoc = buildOpenApiDocument(
+    routeTable(operations, () => entraServices),
+    entra,
+    'https://gw.example.net',
+  );
+
+  it('is a valid OpenAPI 3.1 document with an OpenID Connect scheme for the tenant', async () => {
+    // Act
+    const { Validator } = await import('@seriousme/openapi-schema-validator');
+    const result = await new Validator().validate(entraDoc);
+
+    // Assess
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect((entraDoc.components as Doc['components']).securitySchemes.entraId).toMatchObject({
+      type: 'openIdConnect',
+      openIdConnectUrl:
+        'https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0/.well-known/openid-configuration',
+    });
+  });
+
+  it.each(operations.map((op) => [op.operationId, op] as const))(
+    '%s requires a key and a token with its role',
+    (_id, op) => {
+      // Act
+      const security = (entraDoc.paths as Record<string, Record<string, { security: unknown }>>)[
+        op.rest.path
+      ]?.[op.rest.method.toLowerCase()]?.security;
+
+      // Assess
+      expect(security).toEqual([
+        { functionKey: [], entraId: [op.role] },
+        { functionKeyQuery: [], entraId: [op.role] },
+      ]);
+    },
+  );
+});
