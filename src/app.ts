@@ -16,6 +16,7 @@ import { checkHostOrder, fallbackRoute } from './http/fallback.js';
 import { healthRoute } from './http/health.js';
 import { openApiRoute } from './http/openapi-route.js';
 import { operationRoute } from './http/operation-route.js';
+import { protectedResourceRoute } from './http/protected-resource.js';
 import type { RouteDefinition, RouteEntry } from './http/route.js';
 import { uploadSlotRoute } from './http/upload-slot.js';
 import { mcpRoute } from './mcp/route.js';
@@ -37,6 +38,7 @@ export function routeTable(
     ...cancellationRoutes(servicesOf),
     mcpRoute(servicesOf, ops),
     openApiRoute(settingsOf, () => table),
+    protectedResourceRoute(settingsOf),
     ...docsRoutes(),
   ];
   table.push(fallbackRoute([...table]));

@@ -6,7 +6,9 @@
  */
 import { authorize, identify } from '../auth/identify.js';
 import type { Settings } from '../config.js';
+import { UnauthenticatedError } from '../problems/errors.js';
 import { refuse } from './frame.js';
+import { resourceMetadataUrl } from './protected-resource.js';
 import type { RouteEntry, RouteHandler } from './route.js';
 
 /**
@@ -21,6 +23,9 @@ export function authenticated(entry: RouteEntry, settingsOf: () => Settings): Ro
       if (entry.role) authorize(caller, entry.role, entry.name);
       return await entry.handler(caller ? { ...request, caller } : request, sink);
     } catch (error) {
+      // Point an MCP (or any OAuth) client at the metadata that names the authorization server.
+      if (error instanceof UnauthenticatedError)
+        error.headers['WWW-Authenticate'] = `Bearer resource_metadata="${resourceMetadataUrl(request)}"`;
       return refuse(request, error, sink);
     }
   };

@@ -93,9 +93,26 @@ describe('who may call (AUTH_MODE=entra)', () => {
 
     // Assess
     expect(answer.status).toBe(401);
-    expect(answer.headers.get('www-authenticate')).toBe('Bearer');
+    expect(answer.headers.get('www-authenticate')).toBe(
+      `Bearer resource_metadata="${gateway.url}/.well-known/oauth-protected-resource"`,
+    );
     expect(answer.json()).toMatchObject({ type: '/problems/unauthenticated', status: 401 });
     expect(gateway.emulator.requests).toHaveLength(0);
+  });
+
+  it('publishes Protected Resource Metadata naming the Entra issuer (what an MCP client signs in with)', async () => {
+    // Act
+    const answer = await call(gateway, 'GET', '/.well-known/oauth-protected-resource');
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.json()).toEqual({
+      resource: `${gateway.url}/mcp`,
+      authorization_servers: [ISSUER],
+      scopes_supported: [`${AUDIENCE}/.default`],
+      bearer_methods_supported: ['header'],
+      resource_name: 'Execution Gateway',
+    });
   });
 
   it('a caller with the role gets through, and its ids are on the request log line', async () => {

@@ -137,8 +137,9 @@ describeRealHost('the app under the real Functions host: every route', () => {
       );
       const names = mapped.map((m) => m.name);
       for (const route of FUNCTION_ROUTES) expect(names).toContain(route.name);
-      for (const name of ['health', 'openapi', 'docs', 'docsasset']) expect(names).toContain(name);
-      expect(mapped).toHaveLength(FUNCTION_ROUTES.length + 5);
+      for (const name of ['health', 'openapi', 'oauthprotectedresource', 'docs', 'docsasset'])
+        expect(names).toContain(name);
+      expect(mapped).toHaveLength(FUNCTION_ROUTES.length + 6);
       expect(mapped.at(-1)?.route).toBe('/{*path}');
       expect(mapped.filter((m) => m.route.includes('{*path}'))).toHaveLength(1);
       const inError = [...log.matchAll(/The '([^']+)' function is in error/g)].map((m) => m[1]);
@@ -152,6 +153,7 @@ describeRealHost('the app under the real Functions host: every route', () => {
         ...FUNCTION_ROUTES,
         { name: 'health', method: 'GET', path: '/v1/health' },
         { name: 'openapi', method: 'GET', path: '/v1/openapi.json' },
+        { name: 'oauthprotectedresource', method: 'GET', path: '/.well-known/oauth-protected-resource' },
         { name: 'docs', method: 'GET', path: '/v1/docs' },
         { name: 'docsasset', method: 'GET', path: '/v1/docs/swagger-ui.css' },
         { name: 'fallback', method: 'GET', path: '/v1/no-such-route' },

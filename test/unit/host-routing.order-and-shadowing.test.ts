@@ -119,6 +119,7 @@ describe('findShadowing', () => {
         'microsoftazurerunsstartlocalrun',
         'microsoftazurerunsstartrun',
         'microsoftazurerunsstartsnapshotrun',
+        'oauthprotectedresource',
         'openapi',
         'recoverexecution',
         'relaunchexecution',
