@@ -14,7 +14,7 @@ import { frame } from './frame.js';
 import type { GatewayRequest, RouteEntry } from './route.js';
 import { serverUrlOf } from './server-url.js';
 
-export const PROTECTED_RESOURCE_PATH = '.well-known/oauth-protected-resource';
+const PROTECTED_RESOURCE_PATH = '.well-known/oauth-protected-resource';
 
 /** The metadata URL a 401 names. */
 export const resourceMetadataUrl = (request: Pick<GatewayRequest, 'url' | 'headers'>) =>
