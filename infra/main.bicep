@@ -91,6 +91,25 @@ param flyteClientId string = ''
 param flyteScope string = ''
 @description('FLYTE_PROJECTS: comma-separated projects, * for all.')
 param flyteProjects string = ''
+@description('FLYTE_ORGS: orgs a request may name besides the empty one.')
+param flyteOrgs string = ''
+@description('FLYTE_SERVICE_ACCOUNTS: service accounts a request may run as.')
+param flyteServiceAccounts string = ''
+@description('FLYTE_IAM_ROLES: IAM roles a request may run as.')
+param flyteIamRoles string = ''
+@description('AUTH_MODE: key (function keys only) or entra (also an Entra ID caller with the operation app role).')
+@allowed(['key', 'entra'])
+param authMode string = 'key'
+@description('ENTRA_TENANT_ID (AUTH_MODE=entra)')
+param entraTenantId string = ''
+@description('ENTRA_AUDIENCES: the API app registration client id and/or App ID URI (AUTH_MODE=entra).')
+param entraAudiences string = ''
+@description('ENTRA_ISSUER (AUTH_MODE=entra; default the tenant v2.0 issuer)')
+param entraIssuer string = ''
+@description('ENTRA_JWKS_URI (AUTH_MODE=entra; default the tenant keys)')
+param entraJwksUri string = ''
+@description('ALLOWED_ORIGINS: browser origins that may send state-changing requests.')
+param allowedOrigins string = ''
 @description('FLYTE_MAX_LIST_LIMIT')
 param flyteMaxListLimit int = 1000
 @description('Key Vault secret URI for FLYTE_API_KEY (set as a Key Vault reference); empty omits it.')
@@ -263,6 +282,15 @@ module api 'app/function-app.bicep' = {
     flyteClientId: flyteClientId
     flyteScope: flyteScope
     flyteProjects: flyteProjects
+    flyteOrgs: flyteOrgs
+    flyteServiceAccounts: flyteServiceAccounts
+    flyteIamRoles: flyteIamRoles
+    authMode: authMode
+    entraTenantId: entraTenantId
+    entraAudiences: entraAudiences
+    entraIssuer: entraIssuer
+    entraJwksUri: entraJwksUri
+    allowedOrigins: allowedOrigins
     flyteMaxListLimit: flyteMaxListLimit
     flyteApiKeySecretUri: flyteApiKeySecretUri
     flyteClientSecretSecretUri: flyteClientSecretSecretUri

@@ -69,6 +69,34 @@ param flyteScope string
 @description('FLYTE_PROJECTS')
 param flyteProjects string
 
+@description('FLYTE_ORGS')
+param flyteOrgs string
+
+@description('FLYTE_SERVICE_ACCOUNTS')
+param flyteServiceAccounts string
+
+@description('FLYTE_IAM_ROLES')
+param flyteIamRoles string
+
+@description('AUTH_MODE')
+@allowed(['key', 'entra'])
+param authMode string
+
+@description('ENTRA_TENANT_ID')
+param entraTenantId string
+
+@description('ENTRA_AUDIENCES')
+param entraAudiences string
+
+@description('ENTRA_ISSUER')
+param entraIssuer string
+
+@description('ENTRA_JWKS_URI')
+param entraJwksUri string
+
+@description('ALLOWED_ORIGINS')
+param allowedOrigins string
+
 @description('FLYTE_MAX_LIST_LIMIT')
 param flyteMaxListLimit int
 
@@ -163,6 +191,15 @@ var appSettings = {
   FLYTE_CLIENT_ID: flyteClientId
   FLYTE_SCOPE: flyteScope
   FLYTE_PROJECTS: flyteProjects
+  FLYTE_ORGS: flyteOrgs
+  FLYTE_SERVICE_ACCOUNTS: flyteServiceAccounts
+  FLYTE_IAM_ROLES: flyteIamRoles
+  AUTH_MODE: authMode
+  ENTRA_TENANT_ID: entraTenantId
+  ENTRA_AUDIENCES: entraAudiences
+  ENTRA_ISSUER: entraIssuer
+  ENTRA_JWKS_URI: entraJwksUri
+  ALLOWED_ORIGINS: allowedOrigins
   FLYTE_MAX_LIST_LIMIT: string(flyteMaxListLimit)
   AZUREML_ENDPOINT: azureMlEndpoint
   AZUREML_AUTH: 'managed-identity'

@@ -25,6 +25,8 @@ const NOT_PLAIN_IN_AZURE = {
   // Secrets: only as Key Vault references, and only when a secret URI parameter is given.
   FLYTE_API_KEY: 'key-vault-reference',
   FLYTE_CLIENT_SECRET: 'key-vault-reference',
+  // Set by the platform itself when App Service Authentication is on; never by the app's settings.
+  WEBSITE_AUTH_ENABLED: 'platform',
 } as const;
 
 /** Host, identity and platform settings the app may carry besides the schema's keys. */
