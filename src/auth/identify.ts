@@ -26,13 +26,22 @@ export async function identify(headers: Headers, settings: Settings): Promise<Ca
     if (!caller) throw new UnauthenticatedError('App Service Authentication passed no caller.');
     return caller;
   }
-  const tenant = settings.ENTRA_TENANT_ID ?? '';
   return verifyEntraToken(headers.get('authorization'), {
-    tenantId: tenant,
+    tenantId: settings.ENTRA_TENANT_ID ?? '',
     audiences: settings.ENTRA_AUDIENCES,
-    issuer: settings.ENTRA_ISSUER ?? `${LOGIN}/${tenant}/v2.0`,
-    jwksUri: settings.ENTRA_JWKS_URI ?? `${LOGIN}/${tenant}/discovery/v2.0/keys`,
+    issuer: entraIssuer(settings),
+    jwksUri: settings.ENTRA_JWKS_URI ?? `${LOGIN}/${settings.ENTRA_TENANT_ID}/discovery/v2.0/keys`,
   });
+}
+
+/**
+ * The issuer whose tokens are accepted: `ENTRA_ISSUER`, else the tenant's v2.0 issuer. Tokens,
+ * the OpenAPI document and the protected-resource metadata all name this one.
+ * @example
+ * entraIssuer(settings) // 'https://login.microsoftonline.com/<tenant>/v2.0'
+ */
+export function entraIssuer(settings: Settings): string {
+  return settings.ENTRA_ISSUER ?? `${LOGIN}/${settings.ENTRA_TENANT_ID}/v2.0`;
 }
 
 /**

@@ -6,7 +6,13 @@
  * checked here too (`FLYTE_ORGS`, `FLYTE_SERVICE_ACCOUNTS`, `FLYTE_IAM_ROLES`), and credential
  * fields no allow-list could vouch for are refused.
  */
+import type { z } from 'zod';
 import { NotAllowedError } from '../problems/errors.js';
+import type {
+  createExecutionBodySchema,
+  recoverExecutionBodySchema,
+  relaunchExecutionBodySchema,
+} from './schemas.js';
 
 /**
  * @example
@@ -142,39 +148,7 @@ const nodeExecutionReferences = (path: string, id: NodeExecutionIdLike | undefin
  * - `run_as.oauth2_client`, `secrets`, `tokens`: credentials stored with the execution and
  *   handed to the workflow (CreateExecutionModel keeps the SecurityContext): refused.
  */
-export function createExecutionReferences(body: {
-  project: string;
-  org?: string | undefined;
-  spec: {
-    launch_plan: { project: string; org?: string | undefined };
-    metadata?:
-      | {
-          reference_execution?: ExecutionIdLike | undefined;
-          parent_node_execution?: NodeExecutionIdLike | undefined;
-          artifact_ids?:
-            | { artifact_key?: { project?: string | undefined; org?: string | undefined } | undefined }[]
-            | undefined;
-        }
-      | undefined;
-    security_context?:
-      | {
-          run_as?:
-            | {
-                k8s_service_account?: string | undefined;
-                iam_role?: string | undefined;
-                execution_identity?: string | undefined;
-                oauth2_client?: unknown;
-              }
-            | undefined;
-          secrets?: unknown[] | undefined;
-          tokens?: unknown[] | undefined;
-        }
-      | undefined;
-    auth_role?:
-      | { assumable_iam_role?: string | undefined; kubernetes_service_account?: string | undefined }
-      | undefined;
-  };
-}): FlyteReference[] {
+export function createExecutionReferences(body: z.infer<typeof createExecutionBodySchema>): FlyteReference[] {
   const { spec } = body;
   const runAs = spec.security_context?.run_as;
   return [
@@ -230,10 +204,9 @@ export function createExecutionReferences(body: {
  * An ExecutionRecoverRequest (RecoverExecution): `id` is read and re-run in its own project, and
  * only `metadata.parent_node_execution` is taken from the metadata (then as for create).
  */
-export function recoverExecutionReferences(body: {
-  id: ExecutionIdLike;
-  metadata?: { parent_node_execution?: NodeExecutionIdLike | undefined } | undefined;
-}): FlyteReference[] {
+export function recoverExecutionReferences(
+  body: z.infer<typeof recoverExecutionBodySchema>,
+): FlyteReference[] {
   return [
     ...executionIdReferences('body.id', body.id),
     ...nodeExecutionReferences('body.metadata.parent_node_execution', body.metadata?.parent_node_execution),
@@ -244,6 +217,8 @@ export function recoverExecutionReferences(body: {
  * An ExecutionRelaunchRequest (RelaunchExecution): only `id` names anything; the new execution
  * takes the stored spec of that (allowed) execution, identity included.
  */
-export function relaunchExecutionReferences(body: { id: ExecutionIdLike }): FlyteReference[] {
+export function relaunchExecutionReferences(
+  body: z.infer<typeof relaunchExecutionBodySchema>,
+): FlyteReference[] {
   return executionIdReferences('body.id', body.id);
 }

@@ -4,6 +4,7 @@
  * AUTH_MODE=key) and checks the route's own role when it has one. An unknown caller is a 401
  * with `WWW-Authenticate`, a caller without the role a 403; neither reaches the route.
  */
+import type { Caller } from '../auth/caller.js';
 import { authorize, identify } from '../auth/identify.js';
 import type { Settings } from '../config.js';
 import { UnauthenticatedError } from '../problems/errors.js';
@@ -18,15 +19,17 @@ import type { RouteEntry, RouteHandler } from './route.js';
 export function authenticated(entry: RouteEntry, settingsOf: () => Settings): RouteHandler {
   if (entry.authLevel === 'anonymous') return entry.handler;
   return async (request, sink) => {
+    let caller: Caller | undefined;
     try {
-      const caller = await identify(request.headers, settingsOf());
+      caller = await identify(request.headers, settingsOf());
       if (entry.role) authorize(caller, entry.role, entry.name);
-      return await entry.handler(caller ? { ...request, caller } : request, sink);
     } catch (error) {
       // Point an MCP (or any OAuth) client at the metadata that names the authorization server.
       if (error instanceof UnauthenticatedError)
         error.headers['WWW-Authenticate'] = `Bearer resource_metadata="${resourceMetadataUrl(request)}"`;
       return refuse(request, error, sink);
     }
+    // The route renders its own failures (frame.ts).
+    return entry.handler(caller ? { ...request, caller } : request, sink);
   };
 }

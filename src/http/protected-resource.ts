@@ -8,6 +8,7 @@
  * @see https://modelcontextprotocol.io/specification/2025-06-18/basic/authorization
  * @see https://www.rfc-editor.org/rfc/rfc9728
  */
+import { entraIssuer } from '../auth/identify.js';
 import type { Settings } from '../config.js';
 import { RouteNotFoundError } from '../problems/errors.js';
 import { frame } from './frame.js';
@@ -33,8 +34,7 @@ export function protectedResourceRoute(settingsOf: () => Settings): RouteEntry {
     handler: frame('oauthprotectedresource', async (request) => {
       const settings = settingsOf();
       if (settings.AUTH_MODE !== 'entra') throw new RouteNotFoundError(new URL(request.url).pathname);
-      const issuer =
-        settings.ENTRA_ISSUER ?? `https://login.microsoftonline.com/${settings.ENTRA_TENANT_ID}/v2.0`;
+      const issuer = entraIssuer(settings);
       return Response.json(
         {
           resource: `${serverUrlOf(request)}/mcp`,

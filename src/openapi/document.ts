@@ -6,6 +6,7 @@
  * other route contributes the path item it carries. The document for a given settings object
  * and table is built once; only `servers` changes per request.
  */
+import { entraIssuer } from '../auth/identify.js';
 import type { Operation } from '../catalog/operation.js';
 import { resolveSchema, UPLOAD } from '../catalog/operation.js';
 import type { Settings } from '../config.js';
@@ -70,8 +71,7 @@ function securityOf(settings: Settings, role: string) {
 }
 
 function entraScheme(settings: Settings) {
-  const issuer =
-    settings.ENTRA_ISSUER ?? `https://login.microsoftonline.com/${settings.ENTRA_TENANT_ID}/v2.0`;
+  const issuer = entraIssuer(settings);
   return settings.AUTH_MODE === 'entra'
     ? {
         type: 'openIdConnect',
