@@ -684,18 +684,21 @@ describeRealHost('the app under the real Functions host: every route', () => {
         correlationId: `rh-refused-${tag}`,
       });
       expect(host.flyte.requests.map((r) => r.headers['x-request-id'])).toEqual([`rh-done-${tag}`]);
-      const log = await pollUntil(
-        async () => host.logSince(mark),
-        (text) => text.includes('tool.refused') && text.includes('tool.done'),
-        { timeoutMs: 5_000, intervalMs: 25 },
-      );
-      const lines = (id: string) =>
+      const lines = (log: string, id: string) =>
         log
           .split('\n')
           .filter((l) => l.includes(`"requestId":"${id}"`))
           .map((l) => /"event":"([^"]+)"/.exec(l)?.[1]);
-      expect(lines(`rh-done-${tag}`)).toEqual(['tool.done', 'request.done']);
-      expect(lines(`rh-refused-${tag}`)).toEqual(['tool.refused', 'request.done']);
+      // The host forwards worker log lines asynchronously: wait for each request's closing line.
+      const log = await pollUntil(
+        async () => host.logSince(mark),
+        (text) =>
+          lines(text, `rh-done-${tag}`).includes('request.done') &&
+          lines(text, `rh-refused-${tag}`).includes('request.done'),
+        { timeoutMs: 5_000, intervalMs: 25 },
+      );
+      expect(lines(log, `rh-done-${tag}`)).toEqual(['tool.done', 'request.done']);
+      expect(lines(log, `rh-refused-${tag}`)).toEqual(['tool.refused', 'request.done']);
     });
   });
 
