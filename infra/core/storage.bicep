@@ -116,6 +116,10 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
               baseBlob: {
                 delete: { daysAfterModificationGreaterThan: stagingRetentionDays }
               }
+              // An upload slot's holder may snapshot their blob (its SAS has write).
+              snapshot: {
+                delete: { daysAfterCreationGreaterThan: stagingRetentionDays }
+              }
             }
           }
         }

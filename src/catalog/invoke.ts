@@ -18,6 +18,8 @@ export interface InvokeContext {
   services: OperationServices;
   /** The Entra ID caller (AUTH_MODE=entra): must hold the operation's role. Absent: no role check. */
   caller?: Caller;
+  /** Whose staged zips the call may stage and use (auth/owner.ts); a surface without one stages nothing. */
+  owner?: string;
   correlation: Correlation;
   log: Logger;
   /** Aborted when the caller goes away, so the upstream call is abandoned too. */
@@ -69,7 +71,10 @@ export async function invokeValidated(
     upstream,
     options: { correlation: ctx.correlation, signal: ctx.signal, retry: ctx.retry },
     log: ctx.log,
-    staging: () => services.staging(),
+    staging: () => {
+      if (ctx.owner === undefined) throw new Error(`${op.operationId}: this surface names no staging owner`);
+      return services.staging().for(ctx.owner);
+    },
   });
   ctx.note?.({ upstreamStatus: answer.status, attempts: answer.attempts });
   if (answer.status < 200 || answer.status > 299) throw await upstreamFailure(answer);

@@ -41,7 +41,7 @@ export interface CallContext {
   /** For every upstream request of this call. */
   options: CallOptions;
   log: Logger;
-  /** Staging, made on first use (only an upload body needs it). */
+  /** The caller's own view of staging, made on first use (only an upload body needs it). */
   staging: () => ZipStaging;
 }
 

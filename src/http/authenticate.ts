@@ -1,11 +1,12 @@
 /**
  * @module
- * Identifies the caller of a keyed route before it runs (AUTH_MODE=entra; a no-op under
- * AUTH_MODE=key) and checks the route's own role when it has one. An unknown caller is a 401
+ * Identifies the caller of a keyed route before it runs (AUTH_MODE=entra; under AUTH_MODE=key
+ * only the owner of its staged zips, from its key) and checks the route's own role when it has one. An unknown caller is a 401
  * with `WWW-Authenticate`, a caller without the role a 403; neither reaches the route.
  */
 import type { Caller } from '../auth/caller.js';
 import { authorize, identify } from '../auth/identify.js';
+import { stagingOwner } from '../auth/owner.js';
 import type { Settings } from '../config.js';
 import { UnauthenticatedError } from '../problems/errors.js';
 import { refuse } from './frame.js';
@@ -30,6 +31,6 @@ export function authenticated(entry: RouteEntry, settingsOf: () => Settings): Ro
       return refuse(request, error, sink);
     }
     // The route renders its own failures (frame.ts).
-    return entry.handler(caller ? { ...request, caller } : request, sink);
+    return entry.handler({ ...request, caller, owner: stagingOwner(request, caller) }, sink);
   };
 }

@@ -54,6 +54,7 @@ export function operationRoute(op: Operation, servicesOf: () => OperationService
         const { answer } = await invoke(op, raw, {
           services,
           caller: request.caller,
+          owner: request.owner,
           correlation,
           log,
           signal: request.signal,

@@ -34,6 +34,8 @@ export interface RoutedRequest extends GatewayRequest {
   query: URLSearchParams;
   /** The Entra ID caller, under AUTH_MODE=entra on keyed routes (authenticate.ts). */
   caller?: Caller;
+  /** Whose staged zips this request may use, on keyed routes (auth/owner.ts). */
+  owner?: string;
 }
 
 /** What a host calls. */

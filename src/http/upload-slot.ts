@@ -1,10 +1,11 @@
 /**
  * @module
  * `POST /v1/uploads`: an upload slot for a project zip too large for a Functions request.
- * Answers `{ uploadId, uploadUrl, expiresOn }`: a write-only SAS URL for one blob in the
- * staging container. Upload the zip there with any Blob client, then call startrun with
- * `{ "runDefinition": {...}, "stagedZipId": "<uploadId>" }`.
+ * Answers `{ uploadId, uploadUrl, expiresOn, maxBytes }`: a write-only SAS URL for one blob in
+ * the caller's part of the staging container. Upload the zip there with any Blob client, then
+ * call startrun, as the same caller, with `{ "runDefinition": {...}, "stagedZipId": "<uploadId>" }`.
  */
+import { SHARED_OWNER } from '../auth/owner.js';
 import { ROLES } from '../auth/roles.js';
 import { GATEWAY_TAG } from '../openapi/tags.js';
 import type { ZipStaging } from '../staging/zip-staging.js';
@@ -22,8 +23,11 @@ export function uploadSlotRoute(stagingOf: () => ZipStaging): RouteEntry {
     route: 'v1/uploads',
     authLevel: 'function',
     role: ROLES.run,
-    handler: frame('uploadslot', async (_request, { note }) => {
-      const slot = await stagingOf().uploadSlot();
+    handler: frame('uploadslot', async (request, { note }) => {
+      // A keyed route: authenticate.ts named the owner whose slot this is.
+      const slot = await stagingOf()
+        .for(request.owner ?? SHARED_OWNER)
+        .uploadSlot();
       // The URL is a credential: its id and expiry are logged, never the URL.
       note({ uploadId: slot.uploadId, expiresOn: slot.expiresOn });
       return Response.json(slot, { status: 201, headers: { 'cache-control': 'no-store' } });
@@ -35,7 +39,9 @@ export function uploadSlotRoute(stagingOf: () => ZipStaging): RouteEntry {
         summary: 'Get an upload slot for a large project zip',
         description:
           'A write-only SAS URL for one blob in the staging container. Upload the zip there, then call ' +
-          'startrun with JSON `{ "runDefinition": {...}, "stagedZipId": "<uploadId>" }`.',
+          'startrun with JSON `{ "runDefinition": {...}, "stagedZipId": "<uploadId>" }` as the same caller ' +
+          '(the same function key, or the same Entra ID identity): a staged zip is found only by the caller ' +
+          'that staged it.',
         responses: {
           '201': {
             description: 'The upload slot',
@@ -44,11 +50,22 @@ export function uploadSlotRoute(stagingOf: () => ZipStaging): RouteEntry {
               'application/json': {
                 schema: {
                   type: 'object',
-                  required: ['uploadId', 'uploadUrl', 'expiresOn'],
+                  required: ['uploadId', 'uploadUrl', 'expiresOn', 'maxBytes'],
                   properties: {
-                    uploadId: { type: 'string', description: 'Pass as stagedZipId to startrun' },
-                    uploadUrl: { type: 'string', format: 'uri', description: 'SAS URL; a credential' },
+                    uploadId: {
+                      type: 'string',
+                      description: 'Pass as stagedZipId to startrun, with the same key or identity',
+                    },
+                    uploadUrl: {
+                      type: 'string',
+                      format: 'uri',
+                      description: 'SAS URL that can write this one blob, nothing else; a credential',
+                    },
                     expiresOn: { type: 'string', format: 'date-time' },
+                    maxBytes: {
+                      type: 'integer',
+                      description: 'The largest zip startrun takes from the slot',
+                    },
                   },
                 },
               },

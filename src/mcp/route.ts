@@ -53,7 +53,14 @@ export function mcpRoute(servicesOf: () => OperationServices, ops: readonly Oper
             // exact-string only): bindRoute has refused a foreign Origin before this route ran,
             // and the local host a non-loopback Host (http/cross-site.ts).
           });
-          const server = getServer({ services, ops, correlation, log, caller: request.caller });
+          const server = getServer({
+            services,
+            ops,
+            correlation,
+            log,
+            caller: request.caller,
+            owner: request.owner,
+          });
           closers = [() => transport.close(), () => server.close()];
           await server.connect(transport);
           const answer = await transport.handleRequest(

@@ -32,6 +32,8 @@ export interface ServerOptions {
   correlation: Correlation;
   /** The Entra ID caller (AUTH_MODE=entra): only the tools its roles allow are listed, and each call is checked. */
   caller?: Caller;
+  /** Whose staged zips tool calls may stage and use (auth/owner.ts). */
+  owner?: string;
   log: Logger;
 }
 
@@ -62,7 +64,7 @@ export function getServer(options: ServerOptions): McpServer {
 async function callTool(
   tool: ToolDefinition,
   args: Record<string, unknown>,
-  { services, correlation, caller, log: requestLog }: ServerOptions,
+  { services, correlation, caller, owner, log: requestLog }: ServerOptions,
 ): Promise<CallToolResult> {
   const started = performance.now();
   const log = requestLog.child({ tool: tool.name, operation: tool.op.operationId });
@@ -71,7 +73,7 @@ async function callTool(
   const took = () => ({ ...notes, durationMs: Math.round(performance.now() - started) });
   try {
     const raw = toToolInput(tool, args);
-    const { input, answer } = await invoke(tool.op, raw, { services, caller, correlation, log, note });
+    const { input, answer } = await invoke(tool.op, raw, { services, caller, owner, correlation, log, note });
     const result = await toToolResult(answer, tool, input);
     log.info('tool.done', { status: answer.status, ...took() });
     return result;

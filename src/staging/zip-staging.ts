@@ -6,10 +6,17 @@
  * stream for the upstream request, kept after an upstream failure so the client can retry by
  * id, and deleted after success. Zips too big for a Functions request go in through an
  * upload slot: a short-lived, write-only SAS for one blob.
+ *
+ * Every zip belongs to whoever staged it (auth/owner.ts): it is stored as `<owner>/<id>.zip`,
+ * and a staging seen by one owner (`for(owner)`) finds no other owner's ids. What a slot's
+ * holder may do to their own blob beyond writing it (snapshot, lease, tier, copy in, a size
+ * past the cap) is checked when the zip is used, and cleanup deletes through snapshots and
+ * leases.
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
+import { SHARED_OWNER } from '../auth/owner.js';
 import { inlineZipLimit, type Settings } from '../config.js';
 import {
   GatewayError,
@@ -31,18 +38,39 @@ export interface UploadSlot {
   uploadId: string;
   uploadUrl: string;
   expiresOn: string;
+  /** The largest zip a run will take from the slot (`MAX_PROJECT_ZIP_BYTES`). */
+  maxBytes: number;
 }
 
 /** Staging writes with 4 MiB blocks, four in flight: about 16 MiB of memory per upload. */
 const BLOCK_SIZE = 4 * 1024 * 1024;
 const BLOCKS_IN_FLIGHT = 4;
 
-const blobName = (id: string) => `${id}.zip`;
+/** The container, made once per staging area and shared by every owner's view of it. */
+interface Area {
+  container?: Promise<ContainerClient>;
+}
 
 export class ZipStaging {
-  private container: Promise<ContainerClient> | undefined;
+  constructor(
+    private readonly settings: Settings,
+    private readonly owner = SHARED_OWNER,
+    private readonly area: Area = {},
+  ) {}
 
-  constructor(private readonly settings: Settings) {}
+  /**
+   * The same staging area as one owner sees it: what it stages is theirs, and only their ids
+   * are found.
+   * @example
+   * const mine = staging.for(request.owner);
+   */
+  for(owner: string): ZipStaging {
+    return new ZipStaging(this.settings, owner, this.area);
+  }
+
+  private blobName(id: string): string {
+    return `${this.owner}/${id}.zip`;
+  }
 
   /**
    * Streams a zip sent inline in a request into a new staged blob, capped at what a request
@@ -63,7 +91,7 @@ export class ZipStaging {
     });
     source.pipe(inspector);
     const id = randomUUID();
-    const blob = (await this.getContainer()).getBlockBlobClient(blobName(id));
+    const blob = (await this.getContainer()).getBlockBlobClient(this.blobName(id));
     try {
       // uploadStream does not settle when its source is destroyed mid-way: race it with that.
       await Promise.race([
@@ -78,25 +106,39 @@ export class ZipStaging {
     } catch (error) {
       source.unpipe(inspector);
       source.resume(); // drain what is left of this part so the parser can finish
-      await blob.deleteIfExists().catch(() => undefined);
+      await this.delete(id).catch(() => undefined);
       throw inspector.errored ?? error;
     }
   }
 
   /**
-   * A staged zip checked again before use (it may have come through an upload slot): it
-   * exists, starts like a zip and is within the cap.
+   * This owner's staged zip, checked again before use (it may have come through an upload
+   * slot): it exists, was written rather than copied in, is readable (not archived), starts like
+   * a zip and is within the cap. A zip that fails is left as it is (the lifecycle rule removes it).
    */
-  async open(id: string, field: string): Promise<StagedZip & { stream: () => Promise<Readable> }> {
-    const blob = (await this.getContainer()).getBlockBlobClient(blobName(id));
+  async open(
+    id: string,
+    field: string,
+  ): Promise<{ id: string; size: number; stream: () => Promise<Readable> }> {
+    const blob = (await this.getContainer()).getBlockBlobClient(this.blobName(id));
     const properties = await blob.getProperties().catch((error: { statusCode?: number }) => {
       if (error.statusCode === 404) {
         throw new ValidationError([
-          { path: field, message: 'no staged zip has this id (expired or never uploaded)' },
+          { path: field, message: 'no staged zip of yours has this id (expired, used, or never uploaded)' },
         ]);
       }
       throw error;
     });
+    if (properties.copyId) {
+      throw new ValidationError([
+        { path: field, message: 'was copied into its slot; upload the zip itself' },
+      ]);
+    }
+    if (properties.accessTier === 'Archive' || properties.archiveStatus) {
+      throw new ValidationError([
+        { path: field, message: 'was moved to the Archive tier and cannot be read' },
+      ]);
+    }
     const size = properties.contentLength ?? 0;
     if (size > this.settings.MAX_PROJECT_ZIP_BYTES)
       throw new PayloadTooLargeError(this.settings.MAX_PROJECT_ZIP_BYTES);
@@ -105,7 +147,6 @@ export class ZipStaging {
     return {
       id,
       size,
-      sha256: properties.metadata?.sha256 ?? '',
       stream: async () => {
         const download = await blob.download(0, size);
         if (!download.readableStreamBody)
@@ -115,14 +156,28 @@ export class ZipStaging {
     };
   }
 
+  /**
+   * Deletes this owner's zip with its snapshots, breaking a lease its slot's holder took out
+   * (a leased blob cannot be deleted, and the holder's lease id is not ours).
+   */
   async delete(id: string): Promise<void> {
-    await (await this.getContainer()).getBlockBlobClient(blobName(id)).deleteIfExists();
+    const blob = (await this.getContainer()).getBlockBlobClient(this.blobName(id));
+    const remove = () => blob.deleteIfExists({ deleteSnapshots: 'include' });
+    try {
+      await remove();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 412) throw error;
+      await blob.getBlobLeaseClient().breakLease(0);
+      await remove();
+    }
   }
 
   /**
-   * A write-only SAS URL for one new blob, valid `UPLOAD_SLOT_MINUTES`. Signed with a user
-   * delegation key when the client has an Entra credential; with the account key only when
-   * the connection string carries one (Azurite).
+   * A SAS URL for one new blob of this owner's, valid `UPLOAD_SLOT_MINUTES`, with write (`w`)
+   * alone: the narrowest permission that takes both a single Put Blob and a block upload (Put
+   * Block and Put Block List need `w`; create `c` adds nothing `w` lacks). No read, list or
+   * delete. Signed with a user delegation key when the client has an Entra credential; with
+   * the account key only when the connection string carries one (Azurite).
    * @see https://learn.microsoft.com/rest/api/storageservices/create-user-delegation-sas
    */
   async uploadSlot(now = new Date()): Promise<UploadSlot> {
@@ -130,13 +185,13 @@ export class ZipStaging {
       storageBlob();
     const container = await this.getContainer();
     const uploadId = randomUUID();
-    const blob = container.getBlockBlobClient(blobName(uploadId));
+    const blob = container.getBlockBlobClient(this.blobName(uploadId));
     const startsOn = new Date(now.getTime() - 5 * 60_000); // tolerate clock skew
     const expiresOn = new Date(now.getTime() + this.settings.UPLOAD_SLOT_MINUTES * 60_000);
     const values = {
       containerName: container.containerName,
-      blobName: blobName(uploadId),
-      permissions: BlobSASPermissions.parse('cw'),
+      blobName: this.blobName(uploadId),
+      permissions: BlobSASPermissions.parse('w'),
       startsOn,
       expiresOn,
       protocol: blob.url.startsWith('https:') ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
@@ -151,19 +206,25 @@ export class ZipStaging {
             await blobServiceClient(this.settings).then((s) => s.getUserDelegationKey(startsOn, expiresOn)),
             container.accountName,
           );
-    return { uploadId, uploadUrl: `${blob.url}?${sas.toString()}`, expiresOn: expiresOn.toISOString() };
+    return {
+      uploadId,
+      uploadUrl: `${blob.url}?${sas.toString()}`,
+      expiresOn: expiresOn.toISOString(),
+      maxBytes: this.settings.MAX_PROJECT_ZIP_BYTES,
+    };
   }
 
   private getContainer(): Promise<ContainerClient> {
-    this.container ??= blobServiceClient(this.settings).then(async (service) => {
+    const { area } = this;
+    area.container ??= blobServiceClient(this.settings).then(async (service) => {
       const container = service.getContainerClient(this.settings.STAGING_CONTAINER);
       await container.createIfNotExists();
       return container;
     });
     // A failed creation (storage down) is retried on the next call.
-    this.container.catch(() => {
-      this.container = undefined;
+    area.container.catch(() => {
+      area.container = undefined;
     });
-    return this.container;
+    return area.container;
   }
 }

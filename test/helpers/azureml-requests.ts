@@ -157,8 +157,13 @@ async function answer(response: Response): Promise<Answer> {
 }
 
 /** POSTs a `FormData` (fetch writes the multipart framing and boundary). */
-export async function postForm(gw: { url: string }, path: string, form: FormData): Promise<Answer> {
-  return answer(await fetch(`${gw.url}${path}`, { method: 'POST', body: form }));
+export async function postForm(
+  gw: { url: string },
+  path: string,
+  form: FormData,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  return answer(await fetch(`${gw.url}${path}`, { method: 'POST', body: form, headers }));
 }
 
 /** POSTs bytes as they are, with the given content type. */
@@ -180,13 +185,18 @@ export async function postRaw(
 }
 
 /** POSTs JSON (or nothing) and keeps the answer's raw bytes too (startlocalrun answers a zip). */
-export async function postJson(gw: { url: string }, path: string, body?: unknown): Promise<Answer> {
+export async function postJson(
+  gw: { url: string },
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return answer(
     await fetch(`${gw.url}${path}`, {
       method: 'POST',
       ...(body === undefined
-        ? {}
-        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+        ? { headers }
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }),
     }),
   );
 }
@@ -236,8 +246,12 @@ export async function stagedBlobs(gw: Gateway, container = 'staging'): Promise<S
   const client = stagingContainer(gw, container);
   if (!(await client.exists())) return [];
   const blobs: StagedBlob[] = [];
-  for await (const blob of client.listBlobsFlat({ includeMetadata: true })) {
-    blobs.push({ name: blob.name, size: blob.properties.contentLength ?? -1, metadata: blob.metadata ?? {} });
+  for await (const blob of client.listBlobsFlat({ includeMetadata: true, includeSnapshots: true })) {
+    blobs.push({
+      name: blob.snapshot ? `${blob.name}@${blob.snapshot}` : blob.name,
+      size: blob.properties.contentLength ?? -1,
+      metadata: blob.metadata ?? {},
+    });
   }
   return blobs;
 }
@@ -246,5 +260,10 @@ export async function stagedBlobs(gw: Gateway, container = 'staging'): Promise<S
 export async function clearStaging(gw: Gateway, container = 'staging'): Promise<void> {
   const client = stagingContainer(gw, container);
   if (!(await client.exists())) return;
-  for await (const blob of client.listBlobsFlat()) await client.deleteBlob(blob.name);
+  for await (const blob of client.listBlobsFlat()) {
+    // A test may have leased a blob (as a slot's holder can): break that first.
+    if (blob.properties.leaseState === 'leased')
+      await client.getBlobClient(blob.name).getBlobLeaseClient().breakLease(0);
+    await client.deleteBlob(blob.name, { deleteSnapshots: 'include' });
+  }
 }

@@ -225,6 +225,8 @@ describe.skipIf(skipInfra)('infra: Function App on Flex Consumption', () => {
     expect(rule.actions.baseBlob.delete.daysAfterModificationGreaterThan).toBe(
       "[parameters('stagingRetentionDays')]",
     );
+    // A slot's holder can snapshot their blob: the rule removes snapshots too.
+    expect(rule.actions.snapshot.delete.daysAfterCreationGreaterThan).toBe("[parameters('stagingRetentionDays')]");
   });
 
   it('creates the cancellations queue, its poison queue and table', () => {

@@ -74,7 +74,7 @@ describe.each(SURFACES)('startrun retry by stagedZipId via %s', (surface) => {
     expect(startRequests().map((r) => r.status)).toEqual([503]); // not retried: startrun is not idempotent
     expect(await stagedBlobs(gw)).toEqual([
       {
-        name: `${problem.stagedZipId}.zip`,
+        name: `shared/${problem.stagedZipId}.zip`,
         size: zip.length,
         metadata: { sha256: sha256(zip), size: String(zip.length) },
       },
@@ -109,7 +109,7 @@ describe.each(SURFACES)('startrun retry by stagedZipId via %s', (surface) => {
     expect(problem.upstream).toMatchObject({ status: 429, body: { error: { code: 'RequestThrottled' } } });
     expect(problem.stagedZipId).toMatch(UUID);
     expect(startRequests()).toHaveLength(1);
-    expect((await stagedBlobs(gw)).map((b) => b.name)).toEqual([`${problem.stagedZipId}.zip`]);
+    expect((await stagedBlobs(gw)).map((b) => b.name)).toEqual([`shared/${problem.stagedZipId}.zip`]);
     // Act: the client waits, then retries by id
     const retried = await postJson(gw, `${START}?runId=retry-429`, {
       runDefinition: definition,
@@ -149,7 +149,7 @@ describe.each(SURFACES)('startrun retry by stagedZipId via %s', (surface) => {
     expect(startRequests()[0]?.dropped).toBe(true);
     expect(await stagedBlobs(gw)).toEqual([
       {
-        name: `${problem.stagedZipId}.zip`,
+        name: `shared/${problem.stagedZipId}.zip`,
         size: zip.length,
         metadata: { sha256: sha256(zip), size: String(zip.length) },
       },
@@ -167,7 +167,7 @@ describe.each(SURFACES)('startrun retry by stagedZipId via %s', (surface) => {
     expect(problem.type).toBe('/problems/upstream-timeout');
     expect(problem.detail).toBe('Azure ML did not answer within 1500 ms.');
     expect(problem.stagedZipId).toMatch(UUID);
-    expect((await stagedBlobs(gw)).map((b) => b.name)).toEqual([`${problem.stagedZipId}.zip`]);
+    expect((await stagedBlobs(gw)).map((b) => b.name)).toEqual([`shared/${problem.stagedZipId}.zip`]);
   });
 
   // A failed start names the run id it used (`runId`) beside `stagedZipId`: after a timeout the
@@ -214,7 +214,7 @@ describe.each(SURFACES)('startrun retry by stagedZipId via %s', (surface) => {
     expect(second.status).toBe(502);
     expect(second.json()).toMatchObject({ stagedZipId, upstream: { status: 500 } });
     expect(startRequests().map((r) => r.status)).toEqual([500, 500]);
-    expect((await stagedBlobs(gw)).map((b) => b.name)).toEqual([`${stagedZipId}.zip`]);
+    expect((await stagedBlobs(gw)).map((b) => b.name)).toEqual([`shared/${stagedZipId}.zip`]);
   });
 
   it('a staged zip is used once: after a successful retry the same id is unknown', async () => {
@@ -229,7 +229,10 @@ describe.each(SURFACES)('startrun retry by stagedZipId via %s', (surface) => {
     expect(ok.status).toBe(200);
     expect(again.status).toBe(400);
     expect(again.json().errors).toEqual([
-      { path: 'body.stagedZipId', message: 'no staged zip has this id (expired or never uploaded)' },
+      {
+        path: 'body.stagedZipId',
+        message: 'no staged zip of yours has this id (expired, used, or never uploaded)',
+      },
     ]);
     expect(aml().requests).toEqual([]);
   });
@@ -243,7 +246,10 @@ describe.each(SURFACES)('startrun retry by stagedZipId via %s', (surface) => {
     expect(res.json()).toMatchObject({
       type: '/problems/validation-failed',
       errors: [
-        { path: 'body.stagedZipId', message: 'no staged zip has this id (expired or never uploaded)' },
+        {
+          path: 'body.stagedZipId',
+          message: 'no staged zip of yours has this id (expired, used, or never uploaded)',
+        },
       ],
     });
     expect(aml().requests).toEqual([]);
@@ -276,7 +282,7 @@ describe.each(SURFACES)('startrun retry by stagedZipId via %s', (surface) => {
       'body.runDefinition.configuration.nodeCount',
     ]);
     expect(aml().requests).toEqual([]);
-    expect((await stagedBlobs(gw)).map((b) => b.name)).toEqual([`${stagedZipId}.zip`]);
+    expect((await stagedBlobs(gw)).map((b) => b.name)).toEqual([`shared/${stagedZipId}.zip`]);
   });
 });
 
@@ -297,7 +303,10 @@ describe.each(SURFACES)('upload slots via %s', (surface) => {
   };
   const newSlot = async () => {
     const res = await call(gw, 'POST', '/v1/uploads');
-    return { res, slot: res.json() as { uploadId: string; uploadUrl: string; expiresOn: string } };
+    return {
+      res,
+      slot: res.json() as { uploadId: string; uploadUrl: string; expiresOn: string; maxBytes: number },
+    };
   };
 
   it('POST /v1/uploads: 201 with a write-only SAS URL for one blob in the staging container', async () => {
@@ -307,11 +316,12 @@ describe.each(SURFACES)('upload slots via %s', (surface) => {
     // Assess
     expect(res.status).toBe(201);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(Object.keys(slot).sort()).toEqual(['expiresOn', 'uploadId', 'uploadUrl']);
+    expect(Object.keys(slot).sort()).toEqual(['expiresOn', 'maxBytes', 'uploadId', 'uploadUrl']);
+    expect(slot.maxBytes).toBe(ZIP_CAP);
     expect(slot.uploadId).toMatch(UUID);
     const url = new URL(slot.uploadUrl);
-    expect(`${url.origin}${url.pathname}`).toBe(`${gw.azurite?.blobUrl}/staging/${slot.uploadId}.zip`);
-    expect(url.searchParams.get('sp')).toBe('cw');
+    expect(`${url.origin}${url.pathname}`).toBe(`${gw.azurite?.blobUrl}/staging/shared/${slot.uploadId}.zip`);
+    expect(url.searchParams.get('sp')).toBe('w');
     expect(url.searchParams.get('sr')).toBe('b');
     // UPLOAD_SLOT_MINUTES defaults to 60
     const expires = Date.parse(slot.expiresOn);
@@ -409,7 +419,10 @@ describe.each(SURFACES)('upload slots via %s', (surface) => {
     // Assess
     expect(res.status).toBe(400);
     expect(res.json().errors).toEqual([
-      { path: 'body.stagedZipId', message: 'no staged zip has this id (expired or never uploaded)' },
+      {
+        path: 'body.stagedZipId',
+        message: 'no staged zip of yours has this id (expired, used, or never uploaded)',
+      },
     ]);
     expect(aml().requests).toEqual([]);
   });

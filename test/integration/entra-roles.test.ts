@@ -8,10 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BlockBlobClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { flyteTarget, getReport } from '../helpers/cancellations.js';
+import { example, experimentPath, projectZip, upstreamExperimentPath } from '../helpers/azureml-requests.js';
+import { flyteTarget } from '../helpers/cancellations.js';
 import { call, type Gateway, startGateway } from '../helpers/gateway.js';
-import { FLYTE_ID, rawMcp } from '../helpers/mcp-client.js';
+import { AZUREML_SCOPE, FLYTE_ID, rawMcp } from '../helpers/mcp-client.js';
 
 type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' }});
 type SigningKey = Awaited<ReturnType<Jose['generateKeyPair']>>['privateKey'];
@@ -59,8 +61,9 @@ beforeEach(() => {
   gateway.logs.lines.length = 0;
 });
 
-async function bearer(roles: string[], options: { audience?: string; expires?: string } = {}) {
-  const token = await new jose.SignJWT({ oid: 'oid-caller', azp: 'app-caller', tid: TENANT, roles })
+async function bearer(roles: string[], options: { audience?: string; expires?: string; oid?: string } = {}) {
+  const claims = { oid: options.oid ?? 'oid-caller', azp: 'app-caller', tid: TENANT, roles };
+  const token = await new jose.SignJWT(claims)
     .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
     .setIssuer(ISSUER)
     .setAudience(options.audience ?? AUDIENCE)
@@ -195,5 +198,37 @@ describe('who may call (AUTH_MODE=entra)', () => {
     expect(await response.json()).toMatchObject({
       submittedBy: { objectId: 'oid-caller', appId: 'app-caller' },
     });
+  });
+
+  it("a staged zip is its uploader's: another caller with the run role finds nothing, on REST and MCP", async () => {
+    // Prepare: Alice fills an upload slot
+    const alice = await bearer(['Executions.Run'], { oid: 'oid-alice' });
+    const bob = await bearer(['Executions.Run'], { oid: 'oid-bob' });
+    const slot = (await call(gateway, 'POST', '/v1/uploads', undefined, alice)).json();
+    await new BlockBlobClient(slot.uploadUrl).uploadData(projectZip());
+    const body = { runDefinition: example('run-definition.json'), stagedZipId: slot.uploadId };
+    const start = `${experimentPath()}/startrun`;
+    gateway.azureml?.reset();
+
+    // Act
+    const rest = await call(gateway, 'POST', `${start}?runId=bobs`, body, bob);
+    const tool = await mcpCall(bob, 'tools/call', {
+      name: 'microsoft-azure-start-run-remote',
+      arguments: { ...AZUREML_SCOPE, ...body, runId: 'bobs-tool' },
+    });
+    const own = await call(gateway, 'POST', `${start}?runId=alices`, body, alice);
+
+    // Assess
+    const notYours = 'no staged zip of yours has this id (expired, used, or never uploaded)';
+    expect([rest.status, rest.json().errors]).toEqual([
+      400,
+      [{ path: 'body.stagedZipId', message: notYours }],
+    ]);
+    expect(tool.json().result).toMatchObject({ isError: true, structuredContent: { status: 400 } });
+    expect(JSON.stringify(tool.json().result.structuredContent.errors)).toContain(notYours);
+    expect(own.status, own.text).toBe(200);
+    expect(gateway.azureml?.requests.map((r) => [r.path, r.query.runId])).toEqual([
+      [`${upstreamExperimentPath()}/startrun`, 'alices'],
+    ]);
   });
 });

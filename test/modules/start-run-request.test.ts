@@ -158,7 +158,7 @@ async function stageBefore(bytes: Uint8Array = zip): Promise<string> {
 /** A blob written straight into the container (what a client could PUT through an upload slot). */
 async function putRaw(bytes: Uint8Array): Promise<string> {
   const id = randomUUID();
-  await container.getBlockBlobClient(`${id}.zip`).uploadData(Buffer.from(bytes));
+  await container.getBlockBlobClient(`shared/${id}.zip`).uploadData(Buffer.from(bytes));
   return id;
 }
 
@@ -202,12 +202,12 @@ async function expectStaged(
   expect(request.stagedNow).toBe(expected.stagedNow);
   expect(request.zip.id).toMatch(UUID);
   expect(request.zip.size).toBe(expected.bytes.byteLength);
-  expect(await blobsInStaging()).toContain(`${request.zip.id}.zip`);
+  expect(await blobsInStaging()).toContain(`shared/${request.zip.id}.zip`);
   expect(await stagedBytes(request.zip.id)).toEqual(Buffer.from(expected.bytes));
   // The request's own reader streams the same bytes.
   expect(await drain(await request.zip.stream())).toEqual(Buffer.from(expected.bytes));
   // Size and hash are recorded on the blob.
-  const props = await container.getBlockBlobClient(`${request.zip.id}.zip`).getProperties();
+  const props = await container.getBlockBlobClient(`shared/${request.zip.id}.zip`).getProperties();
   expect(props.contentLength).toBe(expected.bytes.byteLength);
   expect(props.metadata).toEqual({ sha256: sha256(expected.bytes), size: String(expected.bytes.byteLength) });
 }
@@ -232,7 +232,7 @@ describe('each form of a startrun body', () => {
 
     // Assess
     await expectStaged(read, { bytes: zip, stagedNow: true });
-    expect(await blobsInStaging()).toEqual([...before, `${read.zip.id}.zip`].sort());
+    expect(await blobsInStaging()).toEqual([...before, `shared/${read.zip.id}.zip`].sort());
     await staging.delete(read.zip.id);
   });
 
@@ -295,7 +295,7 @@ describe('each form of a startrun body', () => {
 
     // Assess
     await expectStaged(read, { bytes: zip, stagedNow: true });
-    expect(await blobsInStaging()).toEqual([...before, `${read.zip.id}.zip`].sort());
+    expect(await blobsInStaging()).toEqual([...before, `shared/${read.zip.id}.zip`].sort());
     await staging.delete(read.zip.id);
   });
 
@@ -677,8 +677,16 @@ describe('a body naming a staged zip that fails never deletes that zip', () => {
     { form: 'staged', id: 'not-a-uuid', message: 'must be an id returned by the gateway' },
     { form: 'staged', id: 42, message: 'Invalid input: expected string, received number' },
     { form: 'json', id: undefined, message: 'is required (string)' },
-    { form: 'staged', id: randomUUID(), message: 'no staged zip has this id (expired or never uploaded)' },
-    { form: 'json', id: randomUUID(), message: 'no staged zip has this id (expired or never uploaded)' },
+    {
+      form: 'staged',
+      id: randomUUID(),
+      message: 'no staged zip of yours has this id (expired, used, or never uploaded)',
+    },
+    {
+      form: 'json',
+      id: randomUUID(),
+      message: 'no staged zip of yours has this id (expired, used, or never uploaded)',
+    },
   ])('$form with stagedZipId $id: body.stagedZipId $message', async ({ form, id, message }) => {
     // Act
     const error = await failureLeavingStagingAsItWas(bodyOf(form, definition, id));
@@ -700,7 +708,7 @@ describe('a body naming a staged zip that fails never deletes that zip', () => {
       expect(fieldErrors(error)).toEqual([
         { path: START_RUN_FIELDS.stagedZipId, message: 'is not a zip file (no PK signature)' },
       ]);
-      expect(await blobsInStaging()).toContain(`${id}.zip`);
+      expect(await blobsInStaging()).toContain(`shared/${id}.zip`);
       await staging.delete(id);
     },
   );
@@ -719,7 +727,7 @@ describe('a body naming a staged zip that fails never deletes that zip', () => {
       // Assess
       expect(error).toBeInstanceOf(PayloadTooLargeError);
       expect(error).toMatchObject({ status: 413, limit: ZIP_CAP });
-      expect(await blobsInStaging()).toContain(`${id}.zip`);
+      expect(await blobsInStaging()).toContain(`shared/${id}.zip`);
       await staging.delete(id);
     },
   );

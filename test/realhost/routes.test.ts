@@ -495,7 +495,7 @@ describeRealHost('the app under the real Functions host: every route', () => {
       });
     });
 
-    it('upload slot: POST /v1/uploads, PUT the zip to the SAS URL on Azurite, startrun {runDefinition, stagedZipId}', async () => {
+    it('upload slot: POST /v1/uploads, PUT the zip to the SAS URL on Azurite, startrun {runDefinition, stagedZipId} with the same key only', async () => {
       // Prepare
       const zip = buildZip([{ name: 'train.py', data: `print("from a slot ${tag}")\n` }]);
       const definition = example('run-definition.json');
@@ -504,7 +504,10 @@ describeRealHost('the app under the real Functions host: every route', () => {
       expect(slotted.status, slotted.text).toBe(201);
       const slot = slotted.json() as { uploadId: string; uploadUrl: string; expiresOn: string };
       expect(slot.uploadId).toMatch(UUID);
-      expect(slot.uploadUrl.startsWith(`${host.azurite.blobUrl}/staging/${slot.uploadId}.zip?`)).toBe(true);
+      // Stored under the digest of the key the worker saw (the host passes x-functions-key on).
+      expect(slot.uploadUrl).toMatch(
+        new RegExp(`^${host.azurite.blobUrl}/staging/k-[0-9a-f]{32}/${slot.uploadId}\\.zip\\?`),
+      );
       expect(slotted.headers.get('cache-control')).toBe('no-store');
       // Act: the upload, straight to storage
       const put = await fetch(slot.uploadUrl, {
@@ -513,12 +516,17 @@ describeRealHost('the app under the real Functions host: every route', () => {
         headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'application/zip' },
       });
       expect(put.status, await put.text()).toBe(201);
-      // Act: the run, by id
-      const res = await host.call('POST', `${EXP}/startrun?runId=slot-${tag}`, {
-        key,
-        body: { runDefinition: definition, stagedZipId: slot.uploadId },
+      // Act: the run, by id: with the master key (another caller) it is unknown; with the
+      // function key in ?code= (the host's other place for it) it runs.
+      const body = { runDefinition: definition, stagedZipId: slot.uploadId };
+      const other = await host.call('POST', `${EXP}/startrun?runId=slot-${tag}`, {
+        key: 'none',
+        headers: { 'x-functions-key': MASTER_KEY },
+        body,
       });
+      const res = await host.call('POST', `${EXP}/startrun?runId=slot-${tag}`, { key: 'code', body });
       // Assess
+      expect([other.status, other.json().errors?.[0]?.path]).toEqual([400, 'body.stagedZipId']);
       expect(res.status, res.text).toBe(200);
       expect(res.json()).toEqual({ runId: `slot-${tag}` });
       expect(host.azureml.requests.map((r) => [r.path, r.query.runId])).toEqual([
