@@ -226,7 +226,9 @@ describe.skipIf(skipInfra)('infra: Function App on Flex Consumption', () => {
       "[parameters('stagingRetentionDays')]",
     );
     // A slot's holder can snapshot their blob: the rule removes snapshots too.
-    expect(rule.actions.snapshot.delete.daysAfterCreationGreaterThan).toBe("[parameters('stagingRetentionDays')]");
+    expect(rule.actions.snapshot.delete.daysAfterCreationGreaterThan).toBe(
+      "[parameters('stagingRetentionDays')]",
+    );
   });
 
   it('creates the cancellations queue, its poison queue and table', () => {
