@@ -204,6 +204,12 @@ export const settingsSchema = z.object({
     .describe(
       "AUTH_MODE=entra: the issuer's signing keys; default https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys.",
     ),
+  FUNCTION_KEYS: z
+    .enum(['required', 'off'])
+    .default('required')
+    .describe(
+      'required: the Functions host checks a function key on every keyed route. off (only with AUTH_MODE=entra): those routes are registered anonymous and the Entra ID caller is the only check.',
+    ),
   WEBSITE_AUTH_ENABLED: z
     .stringbool()
     .default(false)
@@ -276,6 +282,11 @@ function crossFieldErrors(raw: Record<string, string>): FieldError[] {
   if (raw.AUTH_MODE?.trim() === 'entra') {
     need('ENTRA_TENANT_ID', 'when AUTH_MODE=entra');
     need('ENTRA_AUDIENCES', 'when AUTH_MODE=entra');
+  } else if (raw.FUNCTION_KEYS?.trim() === 'off') {
+    errors.push({
+      path: 'FUNCTION_KEYS',
+      message: 'may be off only with AUTH_MODE=entra (with neither, anyone could call every operation)',
+    });
   }
   const projects = (raw.FLYTE_PROJECTS ?? '').split(',').filter((p) => p.trim() !== '');
   if (raw.FLYTE_ENDPOINT !== undefined && projects.length === 0) {

@@ -1,6 +1,6 @@
 /**
  * @module
- * The OpenAPI fragments of the batch cancellation routes (behind a function key):
+ * The OpenAPI fragments of the batch cancellation routes (their security comes from each route's role):
  * `POST /v1/cancellations` and its report `GET /v1/cancellations/{batchId}`. The request body, the path parameter and the
  * report's query come from the zod schemas the handlers validate with; the report's targets
  * are the request's target kinds plus what was recorded for each.
@@ -16,7 +16,6 @@ import { CANCELLATIONS_TAG } from '../openapi/tags.js';
 import { type JsonSchema, type ParameterObject, parametersOf, toJsonSchema } from '../shared/json-schema.js';
 
 const PROBLEM = { $ref: '#/components/schemas/Problem' };
-const FUNCTION_KEY = [{ functionKey: [] }, { functionKeyQuery: [] }];
 
 const problem = (description: string) => ({
   description,
@@ -116,7 +115,6 @@ export function submitBatchOpenApi(settings: Settings): Record<string, JsonSchem
         'one bad target refuses the whole batch and nothing is queued. Accepted targets are recorded as ' +
         'pending and cancelled in the background; follow `statusUrl` (also the `Location` header) for ' +
         'the report.',
-      security: FUNCTION_KEY,
       requestBody: {
         required: true,
         content: { 'application/json': { schema: toJsonSchema(batchRequestSchema(settings)) } },
@@ -173,7 +171,6 @@ export function reportOpenApi(): Record<string, JsonSchema> {
       description:
         'Counts per outcome over the whole batch, one page of targets (optionally only one outcome), ' +
         'and any queue messages rejected for this batch. Follow `nextToken` for the next page.',
-      security: FUNCTION_KEY,
       parameters: [
         ...parametersOf(z.strictObject({ batchId: batchIdSchema }), 'path').map((p) => ({
           ...p,

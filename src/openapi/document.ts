@@ -20,6 +20,8 @@ export type OpenApiDocument = Record<string, unknown> & { servers: { url: string
 /** What the document reads of a route. */
 export interface DocumentedRoute {
   route: string;
+  /** The app role a keyed route other than an operation needs: its security requirement. */
+  role?: string;
   operation?: Operation;
   openapi?: (settings: Settings) => Record<string, JsonSchema>;
 }
@@ -63,11 +65,34 @@ function operationObject(op: Operation, settings: Settings): JsonSchema {
 
 /**
  * The key, and under AUTH_MODE=entra also an Entra token carrying the operation's app role (the
- * role is listed on the requirement, as OpenAPI 3.1 allows for OpenID Connect schemes).
+ * role is listed on the requirement, as OpenAPI 3.1 allows for OpenID Connect schemes); the
+ * token alone when function keys are off.
  */
 function securityOf(settings: Settings, role: string) {
   if (settings.AUTH_MODE !== 'entra') return FUNCTION_KEY;
+  if (settings.FUNCTION_KEYS === 'off') return [{ entraId: [role] }];
   return FUNCTION_KEY.map((key) => ({ ...key, entraId: [role] }));
+}
+
+/** The key schemes, unless function keys are off (then nothing in the document mentions one). */
+function keySchemes(settings: Settings) {
+  if (settings.FUNCTION_KEYS === 'off') return {};
+  return {
+    functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key', description: 'Function key' },
+    functionKeyQuery: { type: 'apiKey', in: 'query', name: 'code', description: 'Function key' },
+  };
+}
+
+/** A keyed route's path item with its role's security requirement on each method. */
+function withRole(
+  item: Record<string, JsonSchema> | undefined,
+  role: string | undefined,
+  settings: Settings,
+): Record<string, JsonSchema> | undefined {
+  if (!item || !role) return item;
+  return Object.fromEntries(
+    Object.entries(item).map(([method, op]) => [method, { ...op, security: securityOf(settings, role) }]),
+  );
 }
 
 function entraScheme(settings: Settings) {
@@ -91,10 +116,10 @@ function buildStatic(
   settings: Settings,
 ): Omit<OpenApiDocument, 'servers'> {
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const { route, operation, openapi } of routes) {
+  for (const { route, role, operation, openapi } of routes) {
     const item = operation
       ? { [operation.rest.method.toLowerCase()]: operationObject(operation, settings) }
-      : openapi?.(settings);
+      : withRole(openapi?.(settings), role, settings);
     if (item) paths[`/${route}`] = { ...paths[`/${route}`], ...item };
   }
   return {
@@ -105,7 +130,9 @@ function buildStatic(
       version: packageVersion(),
       description:
         'One secure front door to Flyte Admin executions and the Azure ML Execution Service. ' +
-        'Every operation needs a function key (header `x-functions-key` or query `code`); ' +
+        (settings.FUNCTION_KEYS === 'off'
+          ? 'Every operation needs an Entra ID access token carrying its app role; '
+          : 'Every operation needs a function key (header `x-functions-key` or query `code`); ') +
         'every failure is `application/problem+json`.',
     },
     tags: TAGS,
@@ -113,13 +140,9 @@ function buildStatic(
     components: {
       schemas: { Problem: problemSchema },
       responses: problemResponses(),
-      securitySchemes: {
-        functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key', description: 'Function key' },
-        functionKeyQuery: { type: 'apiKey', in: 'query', name: 'code', description: 'Function key' },
-        entraId: entraScheme(settings),
-      },
+      securitySchemes: { ...keySchemes(settings), entraId: entraScheme(settings) },
     },
-    security: FUNCTION_KEY,
+    security: settings.FUNCTION_KEYS === 'off' ? [{ entraId: [] }] : FUNCTION_KEY,
   };
 }
 

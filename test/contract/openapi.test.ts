@@ -242,4 +242,49 @@ describe('the document under AUTH_MODE=entra', () => {
       ]);
     },
   );
+
+  it('the batch and upload routes carry their own roles too', () => {
+    // Act
+    const paths = entraDoc.paths as Record<string, Record<string, { security: unknown }>>;
+
+    // Assess
+    const roleOf = (path: string, method: string) =>
+      ((paths[path]?.[method]?.security ?? []) as { entraId: string[] }[]).map((s) => s.entraId);
+    expect(roleOf('/v1/cancellations', 'post')).toEqual([['Executions.Cancel'], ['Executions.Cancel']]);
+    expect(roleOf('/v1/cancellations/{batchId}', 'get')).toEqual([['Executions.Read'], ['Executions.Read']]);
+    expect(roleOf('/v1/uploads', 'post')).toEqual([['Executions.Run'], ['Executions.Run']]);
+  });
+});
+
+describe('the document with function keys off (FUNCTION_KEYS=off, AUTH_MODE=entra)', () => {
+  const keyless = unitSettings({
+    AUTH_MODE: 'entra',
+    FUNCTION_KEYS: 'off',
+    ENTRA_TENANT_ID: '11111111-2222-3333-4444-555555555555',
+    ENTRA_AUDIENCES: 'api://execution-gateway',
+  });
+  const services = createServices(keyless);
+  const doc = buildOpenApiDocument(
+    routeTable(operations, () => services),
+    keyless,
+    'https://gw.example.net',
+  );
+
+  it('names no key anywhere: every keyed route needs a token with its role, and only that', async () => {
+    // Act
+    const { Validator } = await import('@seriousme/openapi-schema-validator');
+    const result = await new Validator().validate(doc);
+    const text = JSON.stringify(doc);
+
+    // Assess
+    expect(result.errors ?? []).toEqual([]);
+    expect(Object.keys((doc.components as Doc['components']).securitySchemes)).toEqual(['entraId']);
+    expect(text).not.toMatch(/functionKey|x-functions-key/);
+    expect(doc.security).toEqual([{ entraId: [] }]);
+    const paths = doc.paths as Record<string, Record<string, { security?: unknown }>>;
+    for (const op of operations) {
+      expect(paths[op.rest.path]?.[op.rest.method.toLowerCase()]?.security).toEqual([{ entraId: [op.role] }]);
+    }
+    expect(paths['/v1/cancellations']?.post?.security).toEqual([{ entraId: ['Executions.Cancel'] }]);
+  });
 });

@@ -6,53 +6,26 @@
  * caller with the role gets through, and its ids are in the log lines and the batch report.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { BlockBlobClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { example, experimentPath, projectZip, upstreamExperimentPath } from '../helpers/azureml-requests.js';
 import { flyteTarget } from '../helpers/cancellations.js';
 import { call, type Gateway, startGateway } from '../helpers/gateway.js';
 import { AZUREML_SCOPE, FLYTE_ID, rawMcp } from '../helpers/mcp-client.js';
+import { startTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from '../helpers/test-issuer.js';
 
-type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' }});
-type SigningKey = Awaited<ReturnType<Jose['generateKeyPair']>>['privateKey'];
-
-const TENANT = '11111111-2222-3333-4444-555555555555';
-const AUDIENCE = 'api://execution-gateway-test';
-const ISSUER = `https://login.microsoftonline.com/${TENANT}/v2.0`;
 const RUN = '/v1/api/v1/executions/flytesnacks/development/run-1';
 
-let jose: Jose;
-let jwks: Server;
-let key: SigningKey;
+let issuer: TestIssuer;
 let gateway: Gateway;
 
 beforeAll(async () => {
-  jose = await import('jose');
-  const pair = await jose.generateKeyPair('RS256', { extractable: true });
-  key = pair.privateKey;
-  const jwk = { ...(await jose.exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  jwks = createServer((_req, res) =>
-    res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })),
-  );
-  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-  const { port } = jwks.address() as AddressInfo;
-  gateway = await startGateway({
-    azureml: true,
-    cancellations: true,
-    env: {
-      AUTH_MODE: 'entra',
-      ENTRA_TENANT_ID: TENANT,
-      ENTRA_AUDIENCES: AUDIENCE,
-      ENTRA_ISSUER: ISSUER,
-      ENTRA_JWKS_URI: `http://127.0.0.1:${port}/keys`,
-    },
-  });
+  issuer = await startTestIssuer();
+  gateway = await startGateway({ azureml: true, cancellations: true, env: issuer.env });
 }, 60_000);
 afterAll(async () => {
   await gateway?.close();
-  await new Promise<void>((resolve) => jwks.close(() => resolve()));
+  await issuer?.close();
 });
 beforeEach(() => {
   gateway.emulator.reset();
@@ -61,17 +34,7 @@ beforeEach(() => {
   gateway.logs.lines.length = 0;
 });
 
-async function bearer(roles: string[], options: { audience?: string; expires?: string; oid?: string } = {}) {
-  const claims = { oid: options.oid ?? 'oid-caller', azp: 'app-caller', tid: TENANT, roles };
-  const token = await new jose.SignJWT(claims)
-    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-    .setIssuer(ISSUER)
-    .setAudience(options.audience ?? AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(options.expires ?? '5m')
-    .sign(key);
-  return { authorization: `Bearer ${token}` };
-}
+const bearer = (...args: Parameters<TestIssuer['bearer']>) => issuer.bearer(...args);
 
 const createBody = JSON.parse(readFileSync('examples/create-execution.json', 'utf8'));
 const mcpCall = (headers: Record<string, string>, method: string, params: object = {}) =>
@@ -111,8 +74,8 @@ describe('who may call (AUTH_MODE=entra)', () => {
     expect(answer.status).toBe(200);
     expect(answer.json()).toEqual({
       resource: `${gateway.url}/mcp`,
-      authorization_servers: [ISSUER],
-      scopes_supported: [`${AUDIENCE}/.default`],
+      authorization_servers: [TEST_ISSUER],
+      scopes_supported: [`${TEST_AUDIENCE}/.default`],
       bearer_methods_supported: ['header'],
       resource_name: 'Execution Gateway',
     });

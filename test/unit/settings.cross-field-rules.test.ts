@@ -192,3 +192,32 @@ describe.each([
     expect(rendered).toContain('Invalid settings: ');
   });
 });
+
+describe('FUNCTION_KEYS=off needs AUTH_MODE=entra', () => {
+  it.each([{}, { AUTH_MODE: 'key' }])('refuses off with %o: nothing else would check the caller', (mode) => {
+    // Act
+    const error = thrownBy(() => loadSettings({ FUNCTION_KEYS: 'off', ...mode }));
+
+    // Assess
+    expect(error).toMatchObject({ type: 'invalid-configuration' });
+    expect((error as { errors: unknown[] }).errors).toEqual([
+      {
+        path: 'FUNCTION_KEYS',
+        message: 'may be off only with AUTH_MODE=entra (with neither, anyone could call every operation)',
+      },
+    ]);
+  });
+
+  it('loads off with AUTH_MODE=entra', () => {
+    // Act
+    const settings = loadSettings({
+      FUNCTION_KEYS: 'off',
+      AUTH_MODE: 'entra',
+      ENTRA_TENANT_ID: 't',
+      ENTRA_AUDIENCES: 'api://gw',
+    });
+
+    // Assess
+    expect(settings).toMatchObject({ FUNCTION_KEYS: 'off', AUTH_MODE: 'entra' });
+  });
+});

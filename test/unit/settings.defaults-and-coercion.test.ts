@@ -22,6 +22,7 @@ describe('loadSettings: defaults', () => {
       FLYTE_SERVICE_ACCOUNTS: [],
       FLYTE_IAM_ROLES: [],
       AUTH_MODE: 'key',
+      FUNCTION_KEYS: 'required',
       ENTRA_AUDIENCES: [],
       WEBSITE_AUTH_ENABLED: false,
       ALLOWED_ORIGINS: [],
