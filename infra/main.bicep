@@ -108,6 +108,15 @@ param entraAudiences string = ''
 param entraIssuer string = ''
 @description('ENTRA_JWKS_URI (AUTH_MODE=entra; default the tenant keys)')
 param entraJwksUri string = ''
+@description('FUNCTION_KEYS: required, or off (only with AUTH_MODE=entra: keyed routes anonymous, the Entra caller the only check).')
+@allowed(['required', 'off'])
+param functionKeys string = 'required'
+@description('AUTH_MODE=entra: put App Service Authentication (Easy Auth) in front to validate tokens; the app then reads its principal.')
+param easyAuthEnabled bool = false
+@description('Easy Auth: client id of the API app registration (the one declaring the app roles).')
+param easyAuthClientId string = ''
+@description('Easy Auth: client ids of the applications allowed to call (empty: any the tenant issues tokens to).')
+param easyAuthAllowedApplications array = []
 @description('ALLOWED_ORIGINS: browser origins that may send state-changing requests.')
 param allowedOrigins string = ''
 @description('FLYTE_MAX_LIST_LIMIT')
@@ -290,6 +299,10 @@ module api 'app/function-app.bicep' = {
     entraAudiences: entraAudiences
     entraIssuer: entraIssuer
     entraJwksUri: entraJwksUri
+    functionKeys: functionKeys
+    easyAuthEnabled: easyAuthEnabled
+    easyAuthClientId: easyAuthClientId
+    easyAuthAllowedApplications: easyAuthAllowedApplications
     allowedOrigins: allowedOrigins
     flyteMaxListLimit: flyteMaxListLimit
     flyteApiKeySecretUri: flyteApiKeySecretUri

@@ -94,6 +94,19 @@ param entraIssuer string
 @description('ENTRA_JWKS_URI')
 param entraJwksUri string
 
+@description('FUNCTION_KEYS')
+@allowed(['required', 'off'])
+param functionKeys string
+
+@description('App Service Authentication in front (only with AUTH_MODE=entra).')
+param easyAuthEnabled bool
+
+@description('Easy Auth: client id of the API app registration.')
+param easyAuthClientId string
+
+@description('Easy Auth: client ids allowed to call (empty: any).')
+param easyAuthAllowedApplications array
+
 @description('ALLOWED_ORIGINS')
 param allowedOrigins string
 
@@ -199,6 +212,7 @@ var appSettings = {
   ENTRA_AUDIENCES: entraAudiences
   ENTRA_ISSUER: entraIssuer
   ENTRA_JWKS_URI: entraJwksUri
+  FUNCTION_KEYS: functionKeys
   ALLOWED_ORIGINS: allowedOrigins
   FLYTE_MAX_LIST_LIMIT: string(flyteMaxListLimit)
   AZUREML_ENDPOINT: azureMlEndpoint
@@ -307,8 +321,47 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     appSettings,
     { APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString },
     flyteApiKeySetting,
-    flyteClientSecretSetting
+    flyteClientSecretSetting,
+    easyAuth ? { WEBSITE_AUTH_AAD_ALLOWED_TENANTS: entraTenantId } : {}
   )
+}
+
+// App Service Authentication validates Entra tokens in the host, before the app (which then
+// trusts only its x-ms-client-principal: the platform sets WEBSITE_AUTH_ENABLED). Only under
+// AUTH_MODE=entra, where the app checks each operation's role and refuses a request without a
+// principal. Unauthenticated requests are let through to the app (AllowAnonymous) so that the
+// health probe, the docs and the protected-resource metadata stay open and a 401 carries the
+// app's `WWW-Authenticate: Bearer resource_metadata=...`, which MCP clients sign in from.
+var easyAuth = easyAuthEnabled && authMode == 'entra'
+var issuer = empty(entraIssuer) ? '${environment().authentication.loginEndpoint}${entraTenantId}/v2.0' : entraIssuer
+
+resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = if (easyAuth) {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: { enabled: true }
+    globalValidation: {
+      requireAuthentication: false
+      unauthenticatedClientAction: 'AllowAnonymous'
+    }
+    httpSettings: { requireHttps: true }
+    login: { tokenStore: { enabled: false } }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: easyAuthClientId
+          openIdIssuer: issuer
+        }
+        validation: {
+          allowedAudiences: split(entraAudiences, ',')
+          defaultAuthorizationPolicy: {
+            allowedApplications: easyAuthAllowedApplications
+          }
+        }
+      }
+    }
+  }
 }
 
 // Basic (user/password) publishing off for FTP and SCM: deploy with Entra (azd, az).

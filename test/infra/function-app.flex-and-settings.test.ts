@@ -36,6 +36,8 @@ const HOST_SETTINGS = [
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
   'languageWorkers__node__arguments',
+  // Easy Auth's tenant restriction (only with it on).
+  'WEBSITE_AUTH_AAD_ALLOWED_TENANTS',
 ];
 
 /** Settings that must not be set on Flex Consumption (runtime lives in functionAppConfig). */
@@ -128,6 +130,32 @@ describe.skipIf(skipInfra)('infra: Function App on Flex Consumption', () => {
     );
   });
 
+  it('App Service Authentication only with AUTH_MODE=entra: validates tokens, lets the app answer the rest', () => {
+    // Act
+    const { resource } = only(
+      resourcesOfType('Microsoft.Web/sites/config').filter((r) =>
+        String(r.resource.name).includes('authsettingsV2'),
+      ),
+      'one authsettingsV2',
+    );
+    // Assess: deployed only when asked for and under AUTH_MODE=entra (the app then checks roles)
+    expect(resource.condition).toBe("[variables('easyAuth')]");
+    const p = resource.properties;
+    expect(p.platform).toEqual({ enabled: true });
+    // The app answers 401 with the MCP resource metadata, and keeps health and docs open.
+    expect(p.globalValidation).toEqual({
+      requireAuthentication: false,
+      unauthenticatedClientAction: 'AllowAnonymous',
+    });
+    expect(p.identityProviders.azureActiveDirectory.registration.clientId).toBe(
+      "[parameters('easyAuthClientId')]",
+    );
+    expect(p.identityProviders.azureActiveDirectory.validation).toEqual({
+      allowedAudiences: "[split(parameters('entraAudiences'), ',')]",
+      defaultAuthorizationPolicy: { allowedApplications: "[parameters('easyAuthAllowedApplications')]" },
+    });
+  });
+
   it('turns basic (user/password) publishing off for FTP and SCM', () => {
     const policies = resourcesOfType('Microsoft.Web/sites/basicPublishingCredentialsPolicies');
     expect(policies.map((p) => String(p.resource.name).match(/'(ftp|scm)'/)?.[1]).sort()).toEqual([
@@ -151,7 +179,11 @@ describe.skipIf(skipInfra)('infra: Function App on Flex Consumption', () => {
     const required = schemaKeys.filter((k) => !(k in NOT_PLAIN_IN_AZURE));
     expect(required.filter((k) => !always.includes(k))).toEqual([]);
     expect([...always, ...sometimes].filter((k) => !allowed.has(k))).toEqual([]);
-    expect(sometimes.sort()).toEqual(['FLYTE_API_KEY', 'FLYTE_CLIENT_SECRET']);
+    expect(sometimes.sort()).toEqual([
+      'FLYTE_API_KEY',
+      'FLYTE_CLIENT_SECRET',
+      'WEBSITE_AUTH_AAD_ALLOWED_TENANTS',
+    ]);
     expect(always).not.toContain('AzureWebJobsStorage');
     for (const k of NOT_ON_FLEX) expect(always).not.toContain(k);
   });
