@@ -91,6 +91,8 @@ param flyteClientId string = ''
 param flyteScope string = ''
 @description('FLYTE_PROJECTS: comma-separated projects, * for all.')
 param flyteProjects string = ''
+@description('FLYTE_DOMAINS: domains the gateway may touch (* all).')
+param flyteDomains string = '*'
 @description('FLYTE_ORGS: orgs a request may name besides the empty one.')
 param flyteOrgs string = ''
 @description('FLYTE_SERVICE_ACCOUNTS: service accounts a request may run as.')
@@ -291,6 +293,7 @@ module api 'app/function-app.bicep' = {
     flyteClientId: flyteClientId
     flyteScope: flyteScope
     flyteProjects: flyteProjects
+    flyteDomains: flyteDomains
     flyteOrgs: flyteOrgs
     flyteServiceAccounts: flyteServiceAccounts
     flyteIamRoles: flyteIamRoles

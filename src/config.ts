@@ -109,6 +109,11 @@ export const settingsSchema = z.object({
     .describe(
       'Comma-separated Flyte projects the gateway may touch; * allows all. Required with FLYTE_ENDPOINT.',
     ),
+  FLYTE_DOMAINS: allowList
+    .default(['*'])
+    .describe(
+      'Comma-separated Flyte domains the gateway may touch in its projects (paths, ids, launch plan, referenced executions); * (the default) allows all.',
+    ),
   FLYTE_ORGS: allowList
     .default([])
     .describe(

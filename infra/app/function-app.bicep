@@ -69,6 +69,9 @@ param flyteScope string
 @description('FLYTE_PROJECTS')
 param flyteProjects string
 
+@description('FLYTE_DOMAINS')
+param flyteDomains string
+
 @description('FLYTE_ORGS')
 param flyteOrgs string
 
@@ -204,6 +207,7 @@ var appSettings = {
   FLYTE_CLIENT_ID: flyteClientId
   FLYTE_SCOPE: flyteScope
   FLYTE_PROJECTS: flyteProjects
+  FLYTE_DOMAINS: flyteDomains
   FLYTE_ORGS: flyteOrgs
   FLYTE_SERVICE_ACCOUNTS: flyteServiceAccounts
   FLYTE_IAM_ROLES: flyteIamRoles

@@ -32,17 +32,21 @@ import { operation } from './operation.js';
 const EXECUTIONS = '/v1/api/v1/executions';
 const EXECUTION = `${EXECUTIONS}/{id-project}/{id-domain}/{id-name}`;
 
-const allow = (settings: Settings, ...projects: string[]) =>
-  assertProjectsAllowed(projects, settings.FLYTE_PROJECTS);
-
 /** Every identifier a body names (see src/flyte/allow-list.ts for why each one matters). */
 const allowReferences = (settings: Settings, references: FlyteReference[]) =>
   assertReferencesAllowed(references, {
     projects: settings.FLYTE_PROJECTS,
+    domains: settings.FLYTE_DOMAINS,
     orgs: settings.FLYTE_ORGS,
     serviceAccounts: settings.FLYTE_SERVICE_ACCOUNTS,
     iamRoles: settings.FLYTE_IAM_ROLES,
   });
+
+/** The project and domain a path names. */
+const allow = (settings: Settings, params: { 'id-project': string; 'id-domain': string }) => {
+  assertProjectsAllowed([params['id-project']], settings.FLYTE_PROJECTS);
+  allowReferences(settings, [{ path: 'params.id-domain', kind: 'domain', value: params['id-domain'] }]);
+};
 
 /** Every Flyte answer is passed on as flyteadmin gave it. */
 const openapi = {
@@ -125,7 +129,7 @@ export const listExecutions = operation({
   idempotent: true,
   role: ROLES.read,
   openapi,
-  guard: ({ params }, settings) => allow(settings, params['id-project']),
+  guard: ({ params }, settings) => allow(settings, params),
   call: ({ params, query }, ctx) => flyte.listExecutions(ctx.upstream, params, query, ctx.options),
 });
 
@@ -143,7 +147,7 @@ export const getExecution = operation({
   idempotent: true,
   role: ROLES.read,
   openapi,
-  guard: ({ params }, settings) => allow(settings, params['id-project']),
+  guard: ({ params }, settings) => allow(settings, params),
   call: ({ params }, ctx) => flyte.getExecution(ctx.upstream, params, ctx.options),
 });
 
@@ -161,7 +165,7 @@ export const terminateExecution = operation({
   idempotent: true,
   role: ROLES.cancel,
   openapi,
-  guard: ({ params }, settings) => allow(settings, params['id-project']),
+  guard: ({ params }, settings) => allow(settings, params),
   call: ({ params, body }, ctx) => flyte.terminateExecution(ctx.upstream, params, body, ctx.options),
 });
 
@@ -179,7 +183,7 @@ export const getExecutionMetrics = operation({
   idempotent: true,
   role: ROLES.read,
   openapi,
-  guard: ({ params }, settings) => allow(settings, params['id-project']),
+  guard: ({ params }, settings) => allow(settings, params),
   call: ({ params, query }, ctx) => flyte.getExecutionMetrics(ctx.upstream, params, query, ctx.options),
 });
 

@@ -3,8 +3,8 @@
  * The Flyte allow-lists. A project outside `FLYTE_PROJECTS` gets 403 and the upstream is never
  * called; `*` allows every project. Request bodies name more than their own project (referenced
  * executions, parent node executions, orgs, the identity to run as): every such identifier is
- * checked here too (`FLYTE_ORGS`, `FLYTE_SERVICE_ACCOUNTS`, `FLYTE_IAM_ROLES`), and credential
- * fields no allow-list could vouch for are refused.
+ * checked here too (`FLYTE_DOMAINS`, `FLYTE_ORGS`, `FLYTE_SERVICE_ACCOUNTS`, `FLYTE_IAM_ROLES`),
+ * and credential fields no allow-list could vouch for are refused.
  */
 import type { z } from 'zod';
 import { NotAllowedError } from '../problems/errors.js';
@@ -34,6 +34,8 @@ export function assertProjectsAllowed(projects: readonly string[], allowed: read
 export interface FlyteAllowLists {
   /** FLYTE_PROJECTS */
   projects: readonly string[];
+  /** FLYTE_DOMAINS (`*` by default) */
+  domains: readonly string[];
   /** FLYTE_ORGS; the empty org is always allowed. */
   orgs: readonly string[];
   /** FLYTE_SERVICE_ACCOUNTS */
@@ -49,12 +51,13 @@ export interface FlyteAllowLists {
  */
 export interface FlyteReference {
   path: string;
-  kind: 'project' | 'org' | 'k8s_service_account' | 'iam_role' | 'refused';
+  kind: 'project' | 'domain' | 'org' | 'k8s_service_account' | 'iam_role' | 'refused';
   value: unknown;
 }
 
 const LISTS = {
   project: { setting: 'FLYTE_PROJECTS', what: 'Flyte project', of: (l: FlyteAllowLists) => l.projects },
+  domain: { setting: 'FLYTE_DOMAINS', what: 'Flyte domain', of: (l: FlyteAllowLists) => l.domains },
   org: { setting: 'FLYTE_ORGS', what: 'Flyte org', of: (l: FlyteAllowLists) => l.orgs },
   k8s_service_account: {
     setting: 'FLYTE_SERVICE_ACCOUNTS',
@@ -73,14 +76,14 @@ const isUnset = (value: unknown): boolean =>
   (typeof value === 'object' && !Array.isArray(value) && Object.keys(value as object).length === 0);
 
 /**
- * Checks every identifier of a body against its allow-list; a project is always checked, an
- * org, service account or IAM role only when not empty (empty means "the default" to
- * flyteadmin). Refuses with one 403 naming every refused field path.
+ * Checks every identifier of a body against its allow-list; a project and a domain are always
+ * checked, an org, service account or IAM role only when not empty (empty means "the default"
+ * to flyteadmin). Refuses with one 403 naming every refused field path.
  *
  * @example
  * assertReferencesAllowed(
  *   [{ path: 'body.spec.metadata.reference_execution.project', kind: 'project', value: 'other' }],
- *   { projects: ['flytesnacks'], orgs: [], serviceAccounts: [], iamRoles: [] },
+ *   { projects: ['flytesnacks'], domains: ['*'], orgs: [], serviceAccounts: [], iamRoles: [] },
  * ); // throws NotAllowedError: body.spec.metadata.reference_execution.project: Flyte project "other" ...
  */
 export function assertReferencesAllowed(references: readonly FlyteReference[], lists: FlyteAllowLists): void {
@@ -92,7 +95,7 @@ export function assertReferencesAllowed(references: readonly FlyteReference[], l
       }
       continue;
     }
-    if (kind !== 'project' && isUnset(value)) continue;
+    if (kind !== 'project' && kind !== 'domain' && isUnset(value)) continue;
     const list = LISTS[kind];
     const allowed = list.of(lists);
     if (typeof value === 'string' && (allowed.includes('*') || allowed.includes(value))) continue;
@@ -108,6 +111,7 @@ export function assertReferencesAllowed(references: readonly FlyteReference[], l
 /** The parts of the request bodies read here, as the schemas type them. */
 interface ExecutionIdLike {
   project: string;
+  domain: string;
   org?: string | undefined;
 }
 interface NodeExecutionIdLike {
@@ -119,6 +123,7 @@ const executionIdReferences = (path: string, id: ExecutionIdLike | undefined): F
     ? []
     : [
         { path: `${path}.project`, kind: 'project', value: id.project },
+        { path: `${path}.domain`, kind: 'domain', value: id.domain },
         { path: `${path}.org`, kind: 'org', value: id.org },
       ];
 
@@ -153,8 +158,10 @@ export function createExecutionReferences(body: z.infer<typeof createExecutionBo
   const runAs = spec.security_context?.run_as;
   return [
     { path: 'body.project', kind: 'project', value: body.project },
+    { path: 'body.domain', kind: 'domain', value: body.domain },
     { path: 'body.org', kind: 'org', value: body.org },
     { path: 'body.spec.launch_plan.project', kind: 'project', value: spec.launch_plan.project },
+    { path: 'body.spec.launch_plan.domain', kind: 'domain', value: spec.launch_plan.domain },
     { path: 'body.spec.launch_plan.org', kind: 'org', value: spec.launch_plan.org },
     ...executionIdReferences('body.spec.metadata.reference_execution', spec.metadata?.reference_execution),
     ...nodeExecutionReferences(
@@ -170,6 +177,9 @@ export function createExecutionReferences(body: z.infer<typeof createExecutionBo
             ...(key.project === undefined
               ? []
               : [{ path: `${path}.project`, kind: 'project' as const, value: key.project }]),
+            ...(key.domain === undefined
+              ? []
+              : [{ path: `${path}.domain`, kind: 'domain' as const, value: key.domain }]),
             { path: `${path}.org`, kind: 'org', value: key.org },
           ];
     }),

@@ -360,3 +360,69 @@ describe('Flyte identifiers on the new allow-lists (issue 15)', () => {
     expect(gw.emulator.requests).toHaveLength(0);
   });
 });
+
+describe('FLYTE_DOMAINS: a domain off the list reaches Flyte nowhere', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startGateway({ env: { FLYTE_DOMAINS: 'development,staging' }, azureml: true });
+  });
+  afterAll(() => gw.close());
+  beforeEach(() => gw.emulator.reset());
+
+  const PRODUCTION = `${EXECUTIONS}/flytesnacks/production`;
+  const refusedDomain = (path: string) => ({
+    path,
+    message: `Flyte domain "production" is not on this gateway's allow-list (FLYTE_DOMAINS).`,
+  });
+
+  it.each([
+    ['GET', PRODUCTION],
+    ['GET', `${PRODUCTION}/run-1`],
+    ['GET', '/v1/api/v1/metrics/executions/flytesnacks/production/run-1'],
+    ['DELETE', `${PRODUCTION}/run-1`],
+  ])('%s %s: 403 naming params.id-domain', async (method, path) => {
+    // Act
+    const res = await call(gw, method, path, method === 'DELETE' ? { cause: 'x' } : undefined);
+    // Assess
+    expect(res.status, res.text).toBe(403);
+    expect(res.json().errors).toEqual([refusedDomain('params.id-domain')]);
+    expect(gw.emulator.requests).toHaveLength(0);
+  });
+
+  it('create in production, or recovering a production execution: 403 naming the field', async () => {
+    // Act
+    const created = await call(gw, 'POST', EXECUTIONS, { ...create, domain: 'production' });
+    const recovered = await call(gw, 'POST', `${EXECUTIONS}/recover`, {
+      ...example('recover-execution.json'),
+      id: { ...allowedExecution, domain: 'production' },
+    });
+    // Assess
+    expect([created.status, created.json().errors]).toEqual([403, [refusedDomain('body.domain')]]);
+    expect([recovered.status, recovered.json().errors]).toEqual([403, [refusedDomain('body.id.domain')]]);
+    expect(gw.emulator.requests).toHaveLength(0);
+  });
+
+  it('a batch naming a production execution is refused whole at submission', async () => {
+    // Act
+    const res = await call(gw, 'POST', '/v1/cancellations', {
+      targets: [
+        { kind: 'flyte', project: 'flytesnacks', domain: 'development', name: 'ok' },
+        { kind: 'flyte', project: 'flytesnacks', domain: 'production', name: 'prod' },
+      ],
+    });
+    // Assess
+    expect(res.status, res.text).toBe(403);
+    expect(res.json().errors).toEqual([expect.objectContaining({ path: 'body.targets[1]' })]);
+    expect(gw.emulator.requests).toHaveLength(0);
+  });
+
+  it('a listed domain still reaches Flyte', async () => {
+    // Prepare
+    gw.emulator.seed({ project: 'flytesnacks', domain: 'staging', name: 'run-1', phase: 'RUNNING' });
+    // Act
+    const res = await call(gw, 'GET', `${EXECUTIONS}/flytesnacks/staging/run-1`);
+    // Assess
+    expect(res.status, res.text).toBe(200);
+    expect(gw.emulator.requests.map((r) => r.path)).toEqual(['/api/v1/executions/flytesnacks/staging/run-1']);
+  });
+});

@@ -12,7 +12,13 @@ import {
   relaunchExecutionBodySchema,
 } from '../../src/flyte/schemas.js';
 
-const LISTS: FlyteAllowLists = { projects: ['flytesnacks'], orgs: [], serviceAccounts: [], iamRoles: [] };
+const LISTS: FlyteAllowLists = {
+  projects: ['flytesnacks'],
+  domains: ['*'],
+  orgs: [],
+  serviceAccounts: [],
+  iamRoles: [],
+};
 const launchPlan = {
   resource_type: 'LAUNCH_PLAN',
   project: 'flytesnacks',
@@ -106,7 +112,7 @@ describe('assertReferencesAllowed', () => {
           { path: 's', kind: 'k8s_service_account', value: 'x' },
           { path: 'i', kind: 'iam_role', value: 'x' },
         ],
-        { projects: ['*'], orgs: ['*'], serviceAccounts: ['*'], iamRoles: ['*'] },
+        { projects: ['*'], domains: ['*'], orgs: ['*'], serviceAccounts: ['*'], iamRoles: ['*'] },
       ),
     ).not.toThrow();
   });
@@ -182,7 +188,13 @@ describe('create/recover/relaunch bodies', () => {
           { security_context: { run_as: { k8s_service_account: 'sa', iam_role: 'role' } } },
           { org: 'o' },
         ),
-        { projects: ['flytesnacks'], orgs: ['o'], serviceAccounts: ['sa'], iamRoles: ['role'] },
+        {
+          projects: ['flytesnacks'],
+          domains: ['*'],
+          orgs: ['o'],
+          serviceAccounts: ['sa'],
+          iamRoles: ['role'],
+        },
       ),
     ).toBe('allowed');
   });
@@ -210,5 +222,51 @@ describe('create/recover/relaunch bodies', () => {
     // Assess
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path.slice(0, path.length)).toEqual(path);
+  });
+});
+
+describe('FLYTE_DOMAINS', () => {
+  const devOnly: FlyteAllowLists = { ...LISTS, domains: ['development'] };
+  const inProduction = { project: 'flytesnacks', domain: 'production', name: 'run' };
+
+  it('every domain a create names is checked: its own, the launch plan, referenced executions, artifacts', () => {
+    // Act
+    const paths = verdict(
+      'create',
+      createBody(
+        {
+          launch_plan: { ...launchPlan, domain: 'production' },
+          metadata: {
+            mode: 'RECOVERED',
+            reference_execution: inProduction,
+            parent_node_execution: { node_id: 'n0', execution_id: inProduction },
+            artifact_ids: [{ artifact_key: { project: 'flytesnacks', domain: 'production', name: 'a' } }],
+          },
+        },
+        { domain: 'production' },
+      ),
+      devOnly,
+    );
+
+    // Assess
+    expect(paths).toEqual([
+      'body.domain',
+      'body.spec.launch_plan.domain',
+      'body.spec.metadata.reference_execution.domain',
+      'body.spec.metadata.parent_node_execution.execution_id.domain',
+      'body.spec.metadata.artifact_ids.0.artifact_key.domain',
+    ]);
+  });
+
+  it('recover and relaunch: the id and the parent node execution', () => {
+    expect(verdict('recover', { id: inProduction }, devOnly)).toEqual(['body.id.domain']);
+    expect(verdict('relaunch', { id: inProduction }, devOnly)).toEqual(['body.id.domain']);
+  });
+
+  it('* (the default) allows every domain; a listed one passes', () => {
+    expect(verdict('recover', { id: inProduction })).toBe('allowed');
+    expect(
+      verdict('recover', { id: inProduction }, { ...devOnly, domains: ['development', 'production'] }),
+    ).toBe('allowed');
   });
 });

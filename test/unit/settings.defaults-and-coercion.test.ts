@@ -18,6 +18,7 @@ describe('loadSettings: defaults', () => {
       UPSTREAM_MAX_RETRIES: 2,
       UPSTREAM_MAX_RETRY_AFTER_MS: 10_000,
       UPSTREAM_CONNECTIONS: 64,
+      FLYTE_DOMAINS: ['*'],
       FLYTE_ORGS: [],
       FLYTE_SERVICE_ACCOUNTS: [],
       FLYTE_IAM_ROLES: [],
