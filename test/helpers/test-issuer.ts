@@ -17,7 +17,7 @@ export interface TestIssuer {
   /** `authorization: Bearer <token>` for a caller with these roles. */
   bearer(
     roles: string[],
-    options?: { audience?: string; expires?: string; oid?: string },
+    options?: { audience?: string; expires?: string; oid?: string; tenant?: string },
   ): Promise<{ authorization: string }>;
   close(): Promise<void>;
 }
@@ -46,10 +46,12 @@ export async function startTestIssuer(): Promise<TestIssuer> {
       ENTRA_JWKS_URI: `http://127.0.0.1:${port}/keys`,
     },
     async bearer(roles, options = {}) {
-      const claims = { oid: options.oid ?? 'oid-caller', azp: 'app-caller', tid: TEST_TENANT, roles };
+      // Another tenant's token: its own tid and issuer (signed by the same key, so only those differ).
+      const tenant = options.tenant ?? TEST_TENANT;
+      const claims = { oid: options.oid ?? 'oid-caller', azp: 'app-caller', tid: tenant, roles };
       const token = await new jose.SignJWT(claims)
         .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-        .setIssuer(TEST_ISSUER)
+        .setIssuer(`https://login.microsoftonline.com/${tenant}/v2.0`)
         .setAudience(options.audience ?? TEST_AUDIENCE)
         .setIssuedAt()
         .setExpirationTime(options.expires ?? '5m')

@@ -46,6 +46,10 @@ describe('who may call (AUTH_MODE=entra)', () => {
     ['a token for another audience', async () => bearer(['Executions.Read'], { audience: 'api://other' })],
     ['an expired token', async () => bearer(['Executions.Read'], { expires: '-10m' })],
     [
+      'a token from another tenant',
+      async () => bearer(['Executions.Read'], { tenant: '99999999-8888-7777-6666-555555555555' }),
+    ],
+    [
       'a forged x-ms-client-principal (Easy Auth is off)',
       async () => ({
         'x-ms-client-principal': Buffer.from(
