@@ -127,7 +127,7 @@ export const settingsSchema = z.object({
   FLYTE_IAM_ROLES: allowList
     .default([])
     .describe(
-      'Comma-separated IAM roles a create may run as (spec.security_context.run_as.iam_role, spec.auth_role.assumable_iam_role); * allows all. Empty: none, the project default applies.',
+      'Comma-separated IAM roles a create may run as (spec.security_context.run_as.iam_role, spec.auth_role.assumable_iam_role, the iam.amazonaws.com/role pod annotation); * allows all. Empty: none, the project default applies.',
     ),
   FLYTE_MAX_LIST_LIMIT: intSetting(1, 10_000, 1000).describe('Largest `limit` accepted on list executions.'),
   AZUREML_ENDPOINT: httpUrl

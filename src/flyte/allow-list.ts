@@ -108,6 +108,9 @@ export function assertReferencesAllowed(references: readonly FlyteReference[], l
   if (first) throw new NotAllowedError(`${first.path}: ${first.message}`, errors);
 }
 
+/** The pod annotation kube2iam and kiam take the IAM role from. */
+const POD_IAM_ROLE = 'iam.amazonaws.com/role';
+
 /** The parts of the request bodies read here, as the schemas type them. */
 interface ExecutionIdLike {
   project: string;
@@ -148,6 +151,8 @@ const nodeExecutionReferences = (path: string, id: NodeExecutionIdLike | undefin
  *   `spec.auth_role.*`: getExecutionConfig (util.MergeIntoExecConfig, resolveAuthRole,
  *   resolveSecurityCtx) puts the request's identity before the launch plan's and the project's,
  *   so the workflow runs as it.
+ * - `spec.annotations.values["iam.amazonaws.com/role"]`: execution annotations are put on its
+ *   pods, and on clusters with kube2iam or kiam this pod annotation is the IAM role they run as.
  * - `spec.security_context.run_as.execution_identity`: flyteadmin fills it from the caller's
  *   identity only when empty (getExecutionConfig), so a value impersonates someone: refused.
  * - `run_as.oauth2_client`, `secrets`, `tokens`: credentials stored with the execution and
@@ -206,6 +211,11 @@ export function createExecutionReferences(body: z.infer<typeof createExecutionBo
       path: 'body.spec.auth_role.assumable_iam_role',
       kind: 'iam_role',
       value: spec.auth_role?.assumable_iam_role,
+    },
+    {
+      path: `body.spec.annotations.values.${POD_IAM_ROLE}`,
+      kind: 'iam_role',
+      value: spec.annotations?.values?.[POD_IAM_ROLE],
     },
   ];
 }

@@ -166,6 +166,11 @@ const authRoleSchema = z
   })
   .describe('Deprecated AuthRole; allow-listed like security_context.run_as');
 
+/** admin.Annotations: put on the execution's pods, where one key names an IAM role (kube2iam, kiam). */
+const annotationsSchema = z
+  .looseObject({ values: z.record(z.string(), z.string()).optional() })
+  .describe("Annotations for the execution's pods; iam.amazonaws.com/role must be on FLYTE_IAM_ROLES");
+
 /** Spec fields beyond those typed here pass through for flyteadmin to validate. */
 const executionSpecSchema = z
   .looseObject({
@@ -173,6 +178,7 @@ const executionSpecSchema = z
     metadata: executionMetadataSchema.optional(),
     security_context: securityContextSchema.optional(),
     auth_role: authRoleSchema.optional(),
+    annotations: annotationsSchema.optional(),
   })
   .superRefine(snakeCaseKeysOnly)
   .describe('ExecutionSpec: launch_plan is required; metadata, labels, annotations, envs, ... pass through');

@@ -77,6 +77,14 @@ const refused: RefusedCase[] = [
     message: /Kubernetes service account "cluster-admin" .*\(FLYTE_SERVICE_ACCOUNTS\)/,
   },
   {
+    title: 'create: a pod IAM role annotation (kube2iam/kiam) off the list',
+    path: EXECUTIONS,
+    body: createWith({ annotations: { values: { 'iam.amazonaws.com/role': 'arn:aws:iam::1:role/admin' } } }),
+    status: 403,
+    field: 'body.spec.annotations.values.iam.amazonaws.com/role',
+    message: /IAM role "arn:aws:iam::1:role\/admin" .*\(FLYTE_IAM_ROLES\)/,
+  },
+  {
     title: 'create: run_as another IAM role',
     path: EXECUTIONS,
     body: createWith({ security_context: { run_as: { iam_role: 'arn:aws:iam::1:role/admin' } } }),

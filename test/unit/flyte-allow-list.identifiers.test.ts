@@ -270,3 +270,19 @@ describe('FLYTE_DOMAINS', () => {
     ).toBe('allowed');
   });
 });
+
+describe('the pod IAM role annotation (kube2iam, kiam)', () => {
+  const annotated = (role: string) =>
+    createBody({ annotations: { values: { 'iam.amazonaws.com/role': role, team: 'ml' } } });
+
+  it('is an IAM role: refused unless on FLYTE_IAM_ROLES', () => {
+    expect(verdict('create', annotated('arn:aws:iam::1:role/admin'))).toEqual([
+      'body.spec.annotations.values.iam.amazonaws.com/role',
+    ]);
+    expect(verdict('create', annotated('runner'), { ...LISTS, iamRoles: ['runner'] })).toBe('allowed');
+  });
+
+  it('other annotations pass untouched', () => {
+    expect(verdict('create', createBody({ annotations: { values: { team: 'ml' } } }))).toBe('allowed');
+  });
+});
