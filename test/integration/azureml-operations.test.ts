@@ -267,7 +267,9 @@ describe.each(SURFACES)('startrun with STAGING_RETAIN=true via %s', (surface) =>
     expect(res.json()).toEqual({ runId: 'kept-1' });
     const blobs = await stagedBlobs(gw);
     expect(blobs).toHaveLength(1);
-    expect(blobs[0]?.name).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.zip$/);
+    expect(blobs[0]?.name).toMatch(
+      /^shared\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.zip$/,
+    );
     expect(blobs[0]?.size).toBe(zip.length);
     expect(blobs[0]?.metadata).toEqual({ sha256: sha256(zip), size: String(zip.length) });
     expect(gw.azureml?.runs.getRun(WORKSPACE.workspace, EXPERIMENT, 'kept-1')?.zip?.sha256).toBe(sha256(zip));

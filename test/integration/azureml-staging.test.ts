@@ -175,7 +175,9 @@ describe.each(SURFACES)('startrun retry by stagedZipId via %s', (surface) => {
   // instead of starting the same zip twice.
   it('a retry by stagedZipId and the reported runId after a timeout does not start the run twice', async () => {
     // Prepare: the first attempt times out at the gateway, but the upstream goes on and starts it.
-    aml().faults.set({ latencyMs: 2_000, pathPrefix: UPSTREAM_START });
+    // The gateway's clock starts once the zip is sent, the emulator's when the request arrives:
+    // a latency well past the 1500 ms timeout keeps a slow upload on a busy machine from racing it.
+    aml().faults.set({ latencyMs: 3_500, pathPrefix: UPSTREAM_START });
     const failed = await postForm(gw, START, startRunForm(definition, projectZip()));
     expect(failed.status).toBe(504);
     const problem = failed.json();
@@ -188,7 +190,7 @@ describe.each(SURFACES)('startrun retry by stagedZipId via %s', (surface) => {
     await pollUntil(
       async () => mintedRuns().length,
       (n) => n === 1,
-      { timeoutMs: 5_000 },
+      { timeoutMs: 10_000 },
     );
     aml().faults.clear();
     // Act: retry as the README says, with whatever the problem gave us
