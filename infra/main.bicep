@@ -139,10 +139,16 @@ param requestBodyLimitBytes int = 5242880
 param maxJsonBodyBytes int = 4194304
 @description('MCP_MAX_INLINE_ZIP_BYTES')
 param mcpMaxInlineZipBytes int = 2097152
+@description('MCP_MAX_ANSWER_BYTES')
+param mcpMaxAnswerBytes int = 4194304
+@description('MAX_JSON_DEPTH')
+param maxJsonDepth int = 128
 @description('UPLOAD_SLOT_MINUTES')
 param uploadSlotMinutes int = 60
 @description('UPSTREAM_TIMEOUT_MS')
 param upstreamTimeoutMs int = 30000
+@description('UPSTREAM_DEADLINE_MS')
+param upstreamDeadlineMs int = 60000
 @description('UPSTREAM_MAX_RETRIES')
 param upstreamMaxRetries int = 2
 @description('UPSTREAM_MAX_RETRY_AFTER_MS')
@@ -153,6 +159,8 @@ param upstreamConnections int = 64
 param cancelConcurrency int = 16
 @description('CANCEL_MAX_ATTEMPTS')
 param cancelMaxAttempts int = 5
+@description('CANCEL_MAX_RETRY_AFTER_S')
+param cancelMaxRetryAfterS int = 900
 @description('MAX_BATCH_TARGETS')
 param maxBatchTargets int = 10000
 
@@ -321,8 +329,11 @@ module api 'app/function-app.bicep' = {
     requestBodyLimitBytes: requestBodyLimitBytes
     maxJsonBodyBytes: maxJsonBodyBytes
     mcpMaxInlineZipBytes: mcpMaxInlineZipBytes
+    mcpMaxAnswerBytes: mcpMaxAnswerBytes
+    maxJsonDepth: maxJsonDepth
     uploadSlotMinutes: uploadSlotMinutes
     upstreamTimeoutMs: upstreamTimeoutMs
+    upstreamDeadlineMs: upstreamDeadlineMs
     upstreamMaxRetries: upstreamMaxRetries
     upstreamMaxRetryAfterMs: upstreamMaxRetryAfterMs
     upstreamConnections: upstreamConnections
@@ -330,6 +341,7 @@ module api 'app/function-app.bicep' = {
     cancelTableName: storage.outputs.cancellationsTableName
     cancelConcurrency: cancelConcurrency
     cancelMaxAttempts: cancelMaxAttempts
+    cancelMaxRetryAfterS: cancelMaxRetryAfterS
     maxBatchTargets: maxBatchTargets
   }
   // Roles first: the host starts with the identity and fails until it can reach storage.

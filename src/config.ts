@@ -33,6 +33,28 @@ export function inlineZipLimit(
   );
 }
 
+/** Room for the JSON-RPC request around an MCP inline zip's base64. */
+const MCP_ENVELOPE_ALLOWANCE = 64 * 1024;
+
+/**
+ * The largest project zip an MCP tool call may carry inline: `MCP_MAX_INLINE_ZIP_BYTES`, or
+ * less when its base64 and the request around it would not fit `MAX_JSON_BODY_BYTES` (the cap
+ * `/mcp` reads its request under), so the two caps always agree.
+ */
+export function mcpInlineZipLimit(
+  settings: Pick<Settings, 'MCP_MAX_INLINE_ZIP_BYTES' | 'MAX_JSON_BODY_BYTES'>,
+): number {
+  const fits = Math.floor(((settings.MAX_JSON_BODY_BYTES - MCP_ENVELOPE_ALLOWANCE) / 4) * 3);
+  return Math.max(0, Math.min(settings.MCP_MAX_INLINE_ZIP_BYTES, fits));
+}
+
+/** The total time for one upstream call: `UPSTREAM_DEADLINE_MS`, and never less than one silence. */
+export function upstreamDeadline(
+  settings: Pick<Settings, 'UPSTREAM_DEADLINE_MS' | 'UPSTREAM_TIMEOUT_MS'>,
+): number {
+  return Math.max(settings.UPSTREAM_DEADLINE_MS, settings.UPSTREAM_TIMEOUT_MS);
+}
+
 /** Plain decimal digits only: `0x10` or `1e3` are not what anyone means by a port or a size. */
 const intSetting = (min: number, max: number, fallback: number) =>
   z
@@ -173,7 +195,10 @@ export const settingsSchema = z.object({
     'Lifetime of an upload slot SAS URL, in minutes.',
   ),
   MCP_MAX_INLINE_ZIP_BYTES: intSetting(1024, 64 * MiB, 2 * MiB).describe(
-    'Largest project zip an MCP client may send inline (projectZipBase64, decoded); larger ones use an upload slot.',
+    'Largest project zip an MCP client may send inline (projectZipBase64, decoded); larger ones use an upload slot. Lowered to what fits MAX_JSON_BODY_BYTES as base64.',
+  ),
+  MCP_MAX_ANSWER_BYTES: intSetting(64 * 1024, 64 * MiB, 4 * MiB).describe(
+    'Largest upstream answer an MCP tool returns; beyond it the tool answers an error naming the REST route to use instead.',
   ),
   AzureWebJobsStorage__blobServiceUri: httpUrl
     .optional()
@@ -229,8 +254,14 @@ export const settingsSchema = z.object({
   MAX_JSON_BODY_BYTES: intSetting(1024, 64 * MiB, 4 * MiB).describe(
     'Cap on JSON request bodies, counted while they stream in (413 above it).',
   ),
+  MAX_JSON_DEPTH: intSetting(8, 1000, 128).describe(
+    'Deepest nesting of objects and arrays in a JSON body or MCP arguments (400 above it).',
+  ),
   UPSTREAM_TIMEOUT_MS: intSetting(100, 230_000, 30_000).describe(
-    'Per-attempt timeout for an upstream call (504 when it passes).',
+    'Longest an upstream may stay silent: for its first answer byte, and between bytes (504 when it passes).',
+  ),
+  UPSTREAM_DEADLINE_MS: intSetting(1000, 230_000, 60_000).describe(
+    'Total time for one upstream call, retries included, from connecting to the end of its answer (504 when it passes); never less than UPSTREAM_TIMEOUT_MS; the time spent sending a streamed project zip does not count.',
   ),
   UPSTREAM_MAX_RETRIES: intSetting(0, 10, 2).describe(
     'Retries after the first attempt, for idempotent operations and Retry-After answers.',
@@ -259,6 +290,9 @@ export const settingsSchema = z.object({
   ),
   CANCEL_MAX_ATTEMPTS: intSetting(1, 20, 5).describe(
     'Upstream calls per batch target before a transient failure (429, 5xx, timeout) counts as failed.',
+  ),
+  CANCEL_MAX_RETRY_AFTER_S: intSetting(1, 86_400, 900).describe(
+    "Longest upstream Retry-After a batch target waits for; a longer one, or one past its message's time to live, ends the target failed with the reason.",
   ),
   MAX_BATCH_TARGETS: intSetting(1, 100_000, 10_000).describe(
     'Most targets accepted in one POST /v1/cancellations batch.',

@@ -149,11 +149,20 @@ param maxJsonBodyBytes int
 @description('MCP_MAX_INLINE_ZIP_BYTES')
 param mcpMaxInlineZipBytes int
 
+@description('MCP_MAX_ANSWER_BYTES')
+param mcpMaxAnswerBytes int
+
+@description('MAX_JSON_DEPTH')
+param maxJsonDepth int
+
 @description('UPLOAD_SLOT_MINUTES')
 param uploadSlotMinutes int
 
 @description('UPSTREAM_TIMEOUT_MS')
 param upstreamTimeoutMs int
+
+@description('UPSTREAM_DEADLINE_MS')
+param upstreamDeadlineMs int
 
 @description('UPSTREAM_MAX_RETRIES')
 param upstreamMaxRetries int
@@ -175,6 +184,9 @@ param cancelConcurrency int
 
 @description('CANCEL_MAX_ATTEMPTS')
 param cancelMaxAttempts int
+
+@description('CANCEL_MAX_RETRY_AFTER_S')
+param cancelMaxRetryAfterS int
 
 @description('MAX_BATCH_TARGETS')
 param maxBatchTargets int
@@ -228,8 +240,11 @@ var appSettings = {
   MAX_PROJECT_ZIP_BYTES: string(maxProjectZipBytes)
   MAX_JSON_BODY_BYTES: string(maxJsonBodyBytes)
   MCP_MAX_INLINE_ZIP_BYTES: string(mcpMaxInlineZipBytes)
+  MCP_MAX_ANSWER_BYTES: string(mcpMaxAnswerBytes)
+  MAX_JSON_DEPTH: string(maxJsonDepth)
   UPLOAD_SLOT_MINUTES: string(uploadSlotMinutes)
   UPSTREAM_TIMEOUT_MS: string(upstreamTimeoutMs)
+  UPSTREAM_DEADLINE_MS: string(upstreamDeadlineMs)
   UPSTREAM_MAX_RETRIES: string(upstreamMaxRetries)
   UPSTREAM_MAX_RETRY_AFTER_MS: string(upstreamMaxRetryAfterMs)
   UPSTREAM_CONNECTIONS: string(upstreamConnections)
@@ -237,6 +252,7 @@ var appSettings = {
   CANCEL_TABLE: cancelTableName
   CANCEL_CONCURRENCY: string(cancelConcurrency)
   CANCEL_MAX_ATTEMPTS: string(cancelMaxAttempts)
+  CANCEL_MAX_RETRY_AFTER_S: string(cancelMaxRetryAfterS)
   MAX_BATCH_TARGETS: string(maxBatchTargets)
 }
 

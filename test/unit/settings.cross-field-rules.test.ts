@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadSettings } from '../../src/config.js';
+import { loadSettings, mcpInlineZipLimit, upstreamDeadline } from '../../src/config.js';
 import { toProblem } from '../../src/problems/to-problem.js';
 import { thrownBy } from '../helpers/unit-factories.js';
 
@@ -219,5 +219,23 @@ describe('FUNCTION_KEYS=off needs AUTH_MODE=entra', () => {
 
     // Assess
     expect(settings).toMatchObject({ FUNCTION_KEYS: 'off', AUTH_MODE: 'entra' });
+  });
+});
+
+describe('limits derived from two settings', () => {
+  it('the MCP inline zip cap is lowered to what fits MAX_JSON_BODY_BYTES as base64', () => {
+    // Act
+    const roomy = mcpInlineZipLimit(loadSettings({}));
+    const tight = mcpInlineZipLimit(loadSettings({ MAX_JSON_BODY_BYTES: String(1024 * 1024) }));
+
+    // Assess: 2 MiB by default; under a 1 MiB JSON cap, 3/4 of what is left after 64 KiB
+    expect(roomy).toBe(2 * 1024 * 1024);
+    expect(tight).toBe(((1024 * 1024 - 64 * 1024) / 4) * 3);
+    expect(Math.ceil(tight / 3) * 4 + 64 * 1024).toBeLessThanOrEqual(1024 * 1024);
+  });
+
+  it('the upstream deadline is never shorter than one silence (UPSTREAM_TIMEOUT_MS)', () => {
+    expect(upstreamDeadline(loadSettings({}))).toBe(60_000);
+    expect(upstreamDeadline(loadSettings({ UPSTREAM_TIMEOUT_MS: '120000' }))).toBe(120_000);
   });
 });

@@ -14,7 +14,9 @@ describe('loadSettings: defaults', () => {
       FLYTE_PROJECTS: [],
       FLYTE_MAX_LIST_LIMIT: 1000,
       MAX_JSON_BODY_BYTES: 4 * 1024 * 1024,
+      MAX_JSON_DEPTH: 128,
       UPSTREAM_TIMEOUT_MS: 30_000,
+      UPSTREAM_DEADLINE_MS: 60_000,
       UPSTREAM_MAX_RETRIES: 2,
       UPSTREAM_MAX_RETRY_AFTER_MS: 10_000,
       UPSTREAM_CONNECTIONS: 64,
@@ -36,10 +38,12 @@ describe('loadSettings: defaults', () => {
       STAGING_RETAIN: false,
       UPLOAD_SLOT_MINUTES: 60,
       MCP_MAX_INLINE_ZIP_BYTES: 2 * 1024 * 1024,
+      MCP_MAX_ANSWER_BYTES: 4 * 1024 * 1024,
       CANCEL_QUEUE: 'cancellations',
       CANCEL_TABLE: 'cancellations',
       CANCEL_CONCURRENCY: 16,
       CANCEL_MAX_ATTEMPTS: 5,
+      CANCEL_MAX_RETRY_AFTER_S: 900,
       MAX_BATCH_TARGETS: 10_000,
     });
   });
