@@ -6,12 +6,15 @@
  * into staging — or a JSON body `{ "runDefinition": {...}, "stagedZipId": "..." }` names a zip
  * staged earlier (a retry, or an upload slot). From MCP arguments: the definition with the
  * zip's bytes (staged here) or a staged zip's id. Whatever fails, a zip staged by this request
- * is not left behind.
+ * is not left behind. A multipart body whose Content-Length is over what a startrun may carry
+ * is refused before a byte is read; the definition, in every form, must be UTF-8 JSON nested no
+ * deeper than `MAX_JSON_DEPTH`.
  */
 import { Readable } from 'node:stream';
 import { Busboy, type BusboyFileStream } from '@fastify/busboy';
 import type { z } from 'zod';
 import {
+  InlineZipTooLargeError,
   MalformedJsonError,
   MalformedMultipartError,
   PayloadTooLargeError,
@@ -19,6 +22,8 @@ import {
   ValidationError,
 } from '../problems/errors.js';
 import { toFieldErrors } from '../shared/field-errors.js';
+import { assertJsonDepth, DEFAULT_MAX_JSON_DEPTH, parseJsonBytes } from '../shared/json-text.js';
+import { declaresMoreThan } from '../shared/read-capped.js';
 import { readJsonBody } from '../shared/read-json-body.js';
 import type { UploadBody } from '../staging/upload-body.js';
 import type { StagedZip, ZipStaging } from '../staging/zip-staging.js';
@@ -42,19 +47,33 @@ export const START_RUN_FIELDS = {
 const DEFINITION = START_RUN_FIELDS.definitionFile;
 const ZIP = START_RUN_FIELDS.zipFile;
 
+/** Multipart framing and run definition around an inline zip (config.ts, MULTIPART_ALLOWANCE). */
+const MULTIPART_ALLOWANCE = 1024 * 1024;
+
 /**
  * @example
- * const { definition, zip } = await readStartRunRequest(raw, staging, settings.MAX_JSON_BODY_BYTES);
+ * const { definition, zip } = await readStartRunRequest(raw, staging, settings.MAX_JSON_BODY_BYTES, settings.MAX_JSON_DEPTH);
  */
 export async function readStartRunRequest(
   body: UploadBody,
   staging: ZipStaging,
   jsonLimit: number,
+  maxDepth = DEFAULT_MAX_JSON_DEPTH,
 ): Promise<StartRunRequest> {
-  if (body.from === 'staged')
+  if (body.from === 'staged') {
+    assertJsonDepth(body.definition, maxDepth, START_RUN_FIELDS.definition);
     return openStaged({ runDefinition: body.definition, stagedZipId: body.stagedZipId }, staging);
-  if (body.from === 'bytes') return stageBytes(body.definition, body.zip, staging);
-  return readStream(body, staging, jsonLimit);
+  }
+  if (body.from === 'bytes') {
+    assertJsonDepth(body.definition, maxDepth, START_RUN_FIELDS.definition);
+    return stageBytes(body.definition, body.zip, staging);
+  }
+  return readStream(body, staging, jsonLimit, maxDepth);
+}
+
+/** The most a multipart startrun may carry: the inline zip cap plus room for the rest. */
+function multipartLimit(staging: ZipStaging): number {
+  return staging.inlineLimit() + MULTIPART_ALLOWANCE;
 }
 
 /** The retry form: a definition and the id of a zip staged before. */
@@ -83,22 +102,28 @@ async function readStream(
   raw: Extract<UploadBody, { from: 'stream' }>,
   staging: ZipStaging,
   jsonLimit: number,
+  maxDepth: number,
 ): Promise<StartRunRequest> {
   const type = raw.headers.get('content-type') ?? '';
   const essence = type.split(';')[0]?.trim().toLowerCase();
   if (essence === 'application/json') {
-    return openStaged(await readJsonBody(raw.stream, raw.headers, jsonLimit), staging);
+    return openStaged(await readJsonBody(raw.stream, raw.headers, jsonLimit, maxDepth), staging);
   }
   if (essence !== 'multipart/form-data') {
     await raw.stream?.cancel().catch(() => undefined);
     throw new UnsupportedMediaTypeError(type, 'multipart/form-data (or application/json with a stagedZipId)');
+  }
+  if (declaresMoreThan(raw.headers, multipartLimit(staging))) {
+    await raw.stream?.cancel().catch(() => undefined);
+    throw new InlineZipTooLargeError(staging.inlineLimit());
   }
   const parts = await readMultipart(raw, staging, jsonLimit);
   try {
     if (parts.definition === undefined)
       throw new ValidationError([{ path: DEFINITION, message: 'is required' }]);
     if (!parts.staged) throw new ValidationError([{ path: ZIP, message: 'is required' }]);
-    const definition = parse(runDefinitionSchema, parseJson(parts.definition), DEFINITION);
+    const json = parseJsonBytes(parts.definition, { maxDepth, what: DEFINITION }) ?? emptyDefinition();
+    const definition = parse(runDefinitionSchema, json, DEFINITION);
     const { id, size } = parts.staged;
     return {
       definition,
@@ -112,7 +137,8 @@ async function readStream(
 }
 
 interface Parts {
-  definition?: string;
+  /** The definition's bytes, as sent. */
+  definition?: Buffer;
   staged?: StagedZip;
 }
 
@@ -133,6 +159,10 @@ function readMultipart(
         headers: { 'content-type': raw.headers.get('content-type') ?? '' },
         // One spare of each, so a repeated part reaches `take` and is named in the answer.
         limits: { files: 3, fields: 3, parts: 5, fieldSize: jsonLimit },
+        // The definition comes as raw bytes even without a filename: busboy would decode a
+        // field, turning bytes that are not UTF-8 into U+FFFD.
+        isPartAFile: (name, type, filename) =>
+          name === 'runDefinitionFile' || type === 'application/octet-stream' || filename !== undefined,
       });
     } catch {
       void raw.stream?.cancel().catch(() => undefined);
@@ -164,7 +194,7 @@ function readMultipart(
       settle();
     };
     const seen = new Set<string>();
-    const take = (name: string, file: BusboyFileStream | undefined, value?: string) => {
+    const take = (name: string, file: BusboyFileStream | undefined) => {
       if (file) {
         files.add(file);
         file.once('close', () => files.delete(file));
@@ -178,9 +208,8 @@ function readMultipart(
       // Parts are judged as they start (staging is asynchronous): each name once.
       const first = !seen.has(name);
       seen.add(name);
-      if (name === 'runDefinitionFile' && first) {
-        if (value !== undefined) parts.definition = value;
-        else if (file) pending.push(collectText(file, jsonLimit).then((t) => (parts.definition = t), fail));
+      if (name === 'runDefinitionFile' && first && file) {
+        pending.push(collectBytes(file, jsonLimit).then((bytes) => (parts.definition = bytes), fail));
       } else if (name === 'projectZipFile' && file && first) {
         pending.push(staging.stage(file, ZIP).then((staged) => (parts.staged = staged), fail));
       } else {
@@ -193,11 +222,8 @@ function readMultipart(
       }
     };
     parser.on('file', (name, file) => take(name, file));
-    // busboy cuts a field at fieldSize and says so only in this flag: over the cap is a 413,
-    // never a definition parsed from its first jsonLimit bytes.
-    parser.on('field', (name, value, _nameTruncated, valueTruncated) =>
-      valueTruncated ? fail(new PayloadTooLargeError(jsonLimit)) : take(name, undefined, value),
-    );
+    // Any other field is not expected (its value does not matter).
+    parser.on('field', (name) => take(name, undefined));
     // busboy drops parts past its limits silently; a repeated or extra part is the caller's error.
     const tooMany = () =>
       fail(
@@ -222,7 +248,11 @@ function readMultipart(
   });
 }
 
-async function collectText(stream: Readable, limit: number): Promise<string> {
+function emptyDefinition(): never {
+  throw new MalformedJsonError(`${DEFINITION} is not valid JSON: it is empty.`);
+}
+
+async function collectBytes(stream: Readable, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -233,15 +263,7 @@ async function collectText(stream: Readable, limit: number): Promise<string> {
     }
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new MalformedJsonError(`${DEFINITION} is not valid JSON: ${(error as Error).message}`);
-  }
+  return Buffer.concat(chunks);
 }
 
 function parse<T>(schema: z.ZodType<T, unknown>, value: unknown, prefix: string): T {

@@ -13,6 +13,17 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** flyteadmin's execution-name rule (it lowercases first; we require lower case). */
 const EXECUTION_NAME = /^[a-z][a-z0-9-]*$/;
 
+/**
+ * Control characters (C0, DEL, C1). flyteadmin keeps names, versions, node ids and causes in
+ * PostgreSQL text columns, which refuse NUL outright, and puts names into Kubernetes objects
+ * and URLs: none has room for one, so they are refused here rather than failing upstream.
+ */
+const CONTROL = /\p{Cc}/u;
+/** Free text (a cause) may keep its tab and line breaks; other control characters are refused. */
+const CONTROL_BUT_LINE_BREAKS = /(?![\t\n\r])\p{Cc}/u;
+const noControl = (schema: z.ZodString) =>
+  schema.refine((value) => !CONTROL.test(value), 'must not contain control characters');
+
 export const projectSchema = z
   .string()
   .min(1, 'must not be empty')
@@ -88,8 +99,10 @@ const launchPlanIdSchema = z
     resource_type: z.enum(['LAUNCH_PLAN', 'TASK']).describe('What to launch: LAUNCH_PLAN or TASK'),
     project: projectSchema,
     domain: domainSchema,
-    name: z.string().min(1).max(255).describe('Launch plan (or task) name, e.g. etl.pipeline.nightly'),
-    version: z.string().min(1).max(255).describe('Launch plan (or task) version'),
+    name: noControl(z.string().min(1).max(255)).describe(
+      'Launch plan (or task) name, e.g. etl.pipeline.nightly',
+    ),
+    version: noControl(z.string().min(1).max(255)).describe('Launch plan (or task) version'),
     org: orgSchema.optional(),
   })
   .superRefine(snakeCaseKeysOnly)
@@ -98,7 +111,7 @@ const launchPlanIdSchema = z
 /** core.NodeExecutionIdentifier: flyteadmin reads the node execution and its workflow execution. */
 const nodeExecutionIdSchema = z
   .strictObject({
-    node_id: z.string().min(1).max(255).describe('Node id within the execution, e.g. n0'),
+    node_id: noControl(z.string().min(1).max(255)).describe('Node id within the execution, e.g. n0'),
     execution_id: executionIdSchema,
   })
   .describe('Node execution that launched this execution; its project must be on FLYTE_PROJECTS');
@@ -213,7 +226,13 @@ export const recoverExecutionBodySchema = z.strictObject({
 });
 
 /** Terminate's cause; batch cancellations take the same. */
-export const terminateCauseSchema = z.string().max(2048, 'must be at most 2048 characters');
+export const terminateCauseSchema = z
+  .string()
+  .max(2048, 'must be at most 2048 characters')
+  .refine(
+    (value) => !CONTROL_BUT_LINE_BREAKS.test(value),
+    'must not contain control characters other than tab and line breaks',
+  );
 
 export const terminateExecutionBodySchema = z
   .strictObject({
@@ -222,8 +241,9 @@ export const terminateExecutionBodySchema = z
   .optional();
 
 const FILTER_FUNCTIONS = 'eq|ne|gt|gte|lt|lte|contains|not_like|value_in|value_not_in';
-const FILTER_EXPRESSION = `(?:${FILTER_FUNCTIONS})\\([a-z_]+(?:\\.[a-z_]+)?,[^()+]*\\)`;
-const FILTERS = new RegExp(`^${FILTER_EXPRESSION}(?:\\+${FILTER_EXPRESSION})*$`);
+/** A value is anything but the grammar's own ( ) + and control characters (a NUL would reach SQL). */
+const FILTER_EXPRESSION = `(?:${FILTER_FUNCTIONS})\\([a-z_]+(?:\\.[a-z_]+)?,[^()+\\p{Cc}]*\\)`;
+const FILTERS = new RegExp(`^${FILTER_EXPRESSION}(?:\\+${FILTER_EXPRESSION})*$`, 'u');
 
 /**
  * A `+` in a query string decodes to a space, so `eq(a,b)+eq(c,d)` sent unencoded arrives as
@@ -234,7 +254,7 @@ const filtersSchema = z
   .max(4096, 'must be at most 4096 characters')
   .transform((value) => value.replace(/\)\s+(?=[a-z_]+\()/g, ')+'))
   .refine((value) => FILTERS.test(value), {
-    message: `must be func(field,value) expressions joined by +, func one of ${FILTER_FUNCTIONS.replaceAll('|', ', ')}; list values joined by ;`,
+    message: `must be func(field,value) expressions joined by +, func one of ${FILTER_FUNCTIONS.replaceAll('|', ', ')}; list values joined by ; (no control characters)`,
   })
   .describe('Filter expressions, e.g. eq(phase,RUNNING)+value_in(mode,0;3); send + and ; percent-encoded');
 

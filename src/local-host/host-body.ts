@@ -7,7 +7,7 @@
  * `FUNCTIONS_REQUEST_BODY_SIZE_LIMIT` (Kestrel's MaxRequestBodySize). Over the limit the host
  * answers a bare 500, never the function's own answer (docs/functions-host.md).
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** The host's default request body limit (ScriptConstants.DefaultMaxRequestBodySize). */
 const HOST_DEFAULT_BODY_LIMIT = 104_857_600;
@@ -33,19 +33,101 @@ export class HostBodyLimitError extends Error {
 
 /**
  * The whole body, read before the function runs as the host does for a body with a
- * Content-Length. Rejects with `HostBodyLimitError` past `limit`.
+ * Content-Length. Rejects with `HostBodyLimitError` past `limit` (a declared length past it
+ * before a byte is read), leaving the rest unread for `lingerOnRest`: not `for await`, whose
+ * early exit destroys the request and with it the connection the answer must go out on.
  */
-async function readWholeBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function readWholeBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = declaredLength(req);
-  if (declared !== undefined && declared > limit) throw new HostBodyLimitError(limit);
-  const chunks: Buffer[] = [];
+  if (declared !== undefined && declared > limit) return Promise.reject(new HostBodyLimitError(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.off('data', take);
+      req.off('end', done);
+      req.off('close', cut);
+    };
+    const take = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      chunks.push(chunk);
+      if (size <= limit) return;
+      stop();
+      req.pause();
+      reject(new HostBodyLimitError(limit));
+    };
+    const done = () => {
+      stop();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const cut = () => {
+      stop();
+      reject(new Error('the request body broke off'));
+    };
+    req.on('data', take);
+    req.once('end', done);
+    req.once('close', cut);
+  });
+}
+
+/** How long and how much `lingerOnRest` reads of a body left unread; nginx's lingering close. */
+export interface LingerBounds {
+  /** Bytes read and dropped at most. */
+  bytes: number;
+  /** Time at most, from the answer (nginx `lingering_time`, 30 s). */
+  totalMs: number;
+  /** Silence at most between reads (nginx `lingering_timeout`, 5 s). */
+  idleMs: number;
+}
+
+export const DEFAULT_LINGER: LingerBounds = { bytes: 1024 * 1024 * 1024, totalMs: 30_000, idleMs: 5_000 };
+
+/**
+ * Call before answering a request whose body has not all come in (a refusal): reads and drops
+ * the rest, within `bounds`, and keeps the connection open meanwhile. A client that writes its
+ * whole body before it reads (curl, node:http, fetch) then reads the answer; closed at once, it
+ * would meet EPIPE or a reset instead (a reset also throws away the answer it had not read yet).
+ * Past a bound the connection is closed. The answer is sent as keep-alive even when the client
+ * asked to close (Node would destroy the socket as soon as a `Connection: close` answer is
+ * written), and the connection is ended once the body has all come in.
+ * @example
+ * lingerOnRest(req, res);
+ * res.writeHead(413, headers).end(problem);
+ */
+export function lingerOnRest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  bounds: LingerBounds = DEFAULT_LINGER,
+): void {
+  if (req.complete || req.destroyed) return;
+  const clientCloses = /\bclose\b/i.test(req.headers.connection ?? '');
+  if (!res.headersSent) res.shouldKeepAlive = true;
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  const give = () => {
+    clear();
+    req.socket.destroy();
+  };
+  const total = setTimeout(give, bounds.totalMs);
+  const idle = setTimeout(give, bounds.idleMs);
+  const drop = (chunk: Buffer) => {
     size += chunk.byteLength;
-    if (size > limit) throw new HostBodyLimitError(limit);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+    idle.refresh();
+    if (size > bounds.bytes) give();
+  };
+  const clear = () => {
+    clearTimeout(total);
+    clearTimeout(idle);
+    req.off('data', drop);
+  };
+  req.on('data', drop);
+  req.once('end', () => {
+    clear();
+    if (!clientCloses) return;
+    if (res.writableFinished) req.socket.end();
+    else res.once('finish', () => req.socket.end());
+  });
+  req.once('close', clear);
+  req.resume();
 }
 
 /** A request's body as the host hands it to the function. */
@@ -97,6 +179,7 @@ export class StreamedBody {
   private size = 0;
   private open = true;
   private draining = false;
+  private overLimitReached?: () => void;
   private controller!: ReadableStreamDefaultController<Uint8Array>;
 
   constructor(
@@ -126,13 +209,16 @@ export class StreamedBody {
 
   /**
    * Reads and drops what the function left unread: the host forwards the whole body before it
-   * sends the function's answer. Resolves once the body has ended (or broke off).
+   * sends the function's answer. Resolves once the body has ended (or broke off), or as soon as
+   * it is over the limit: the answer is then the host's 500, and the rest is left to
+   * `lingerOnRest`, bounded, rather than read to its end whatever its size.
    */
   finish(): Promise<void> {
     this.draining = true;
     this.end(() => this.controller.close());
-    if (this.req.readableEnded || this.req.destroyed) return Promise.resolve();
+    if (this.req.readableEnded || this.req.destroyed || this.overLimit) return Promise.resolve();
     return new Promise((resolve) => {
+      this.overLimitReached = resolve;
       this.req.once('end', () => resolve());
       this.req.once('close', () => resolve());
       this.req.resume();
@@ -144,6 +230,9 @@ export class StreamedBody {
     if (this.size > this.limit && !this.overLimit) {
       this.overLimit = true;
       this.end(() => this.controller.error(new HostBodyLimitError(this.limit)));
+      // Nothing more is read until the answer is out (lingerOnRest reads on, bounded).
+      this.req.pause();
+      this.overLimitReached?.();
     }
     if (!this.open || this.draining) return;
     this.controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));

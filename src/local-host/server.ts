@@ -9,7 +9,10 @@
  * runs, and past FUNCTIONS_REQUEST_BODY_SIZE_LIMIT the answer is the host's bare 500.
  * Function keys are not checked, as under `func start`. Listening on loopback (the default), it
  * refuses a `Host` that is not a loopback name with a 403 `cross-site-request` problem, before
- * routing: a DNS-rebinding page reaches 127.0.0.1 under its own name (cross-site.ts).
+ * routing: a DNS-rebinding page reaches 127.0.0.1 under its own name (cross-site.ts); a `Host`
+ * that does not make a URL at all is a 400 problem, wherever it listens. Any answer given
+ * before the body has all come in (a refusal) lingers: the rest is read and dropped, within
+ * bounds, so a client that writes its whole body first reads the answer (`lingerOnRest`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,9 +21,17 @@ import { hostRefusal, isLoopbackAddress } from '../http/cross-site.js';
 import { refuse } from '../http/frame.js';
 import { firstMatch, hostRouteOf, inHostOrder } from '../http/host-routing.js';
 import type { RouteDefinition } from '../http/route.js';
+import { ValidationError } from '../problems/errors.js';
 import { withPrefix } from '../shared/host-json.js';
 import { createLogger, type LogSink } from '../shared/log.js';
-import { HostBodyLimitError, hostBodyLimit, receiveBody } from './host-body.js';
+import {
+  DEFAULT_LINGER,
+  HostBodyLimitError,
+  hostBodyLimit,
+  type LingerBounds,
+  lingerOnRest,
+  receiveBody,
+} from './host-body.js';
 
 export interface LocalHostOptions {
   /** @default 7071 */
@@ -32,6 +43,8 @@ export interface LocalHostOptions {
   sink?: LogSink;
   /** The host's request body limit. @default FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, else 100 MB */
   bodyLimit?: number;
+  /** How much of a refused body is read after the answer. @default DEFAULT_LINGER */
+  linger?: LingerBounds;
 }
 
 export interface LocalHost {
@@ -49,6 +62,7 @@ export interface LocalHost {
 export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
   const sink = options.sink ?? console;
   const bodyLimit = options.bodyLimit ?? hostBodyLimit();
+  const linger = options.linger ?? DEFAULT_LINGER;
   const ordered = inHostOrder(
     (options.routes ?? routeTable()).map((route) => ({
       ...hostRouteOf(route.name, route.methods, withPrefix(route.route)),
@@ -61,15 +75,25 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   const listenOn = options.host ?? '127.0.0.1';
   const checkHost = isLoopbackAddress(listenOn);
   const server = createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
-    const refusal = checkHost ? hostRefusal(req.headers.host) : undefined;
+    const context = { sink, bodyLimit, linger };
+    const url = requestUrl(req);
+    const refusal =
+      url === undefined
+        ? new ValidationError([{ path: 'headers.host', message: 'is not a valid host[:port]' }])
+        : checkHost
+          ? hostRefusal(req.headers.host)
+          : undefined;
     if (refusal) {
       const handler: RouteDefinition['handler'] = (request, s) => refuse(request, refusal, s);
-      return void serve({ name: 'host-check', handler }, req, res, { sink, bodyLimit });
+      return void serve({ name: 'host-check', handler }, req, res, context);
     }
     const hit = firstMatch(ordered, req.method ?? 'GET', requestPath(req.url));
     // The host's answer when no function matches: 404, no body.
-    if (!hit) return void res.writeHead(404, { 'content-length': '0' }).end();
-    serve(hit.route.definition, req, res, { sink, bodyLimit });
+    if (!hit) {
+      lingerOnRest(req, res, linger);
+      return void res.writeHead(404, { 'content-length': '0' }).end();
+    }
+    serve(hit.route.definition, req, res, context);
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
@@ -92,7 +116,7 @@ async function serve(
   route: Pick<RouteDefinition, 'name' | 'handler'>,
   req: IncomingMessage,
   res: ServerResponse,
-  { sink, bodyLimit }: { sink: LogSink; bodyLimit: number },
+  { sink, bodyLimit, linger }: { sink: LogSink; bodyLimit: number; linger: LingerBounds },
 ): Promise<void> {
   const requestHeaders = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -108,7 +132,7 @@ async function serve(
     const response = await route.handler(
       {
         method: (req.method ?? 'GET').toUpperCase(),
-        url: `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`,
+        url: requestUrl(req) ?? `http://localhost${requestPath(req.url)}`,
         headers: requestHeaders,
         body,
         signal: caller.signal,
@@ -118,6 +142,7 @@ async function serve(
     // The host answers once the whole body has come in, whatever the function read of it.
     await streamed?.finish();
     if (streamed?.overLimit) throw new HostBodyLimitError(bodyLimit);
+    lingerOnRest(req, res, linger);
     res.writeHead(response.status, Object.fromEntries(response.headers));
     if (response.body && req.method !== 'HEAD') {
       await writeBody(response.body, res);
@@ -126,14 +151,17 @@ async function serve(
     }
   } catch (error) {
     if (error instanceof HostBodyLimitError) {
-      // What the host answers when a body passes its limit: 500, no body, connection closed.
+      // What the host answers when a body passes its limit: 500, no body; the rest of the body
+      // is read (bounded) so that the client sees it.
       createLogger(sink).warn('localhost.body_over_limit', { route: route.name, limit: bodyLimit });
-      if (!res.headersSent) res.writeHead(500, { 'content-length': '0', connection: 'close' }).end();
+      lingerOnRest(req, res, linger);
+      if (!res.headersSent) res.writeHead(500, { 'content-length': '0' }).end();
       else res.destroy();
       return;
     }
     // Handlers render their own problems; this is a broken stream mid-response.
     createLogger(sink).error('localhost.stream_failed', { route: route.name, error: (error as Error).name });
+    lingerOnRest(req, res, linger);
     if (!res.headersSent) res.writeHead(500).end();
     else res.destroy();
   }
@@ -171,6 +199,20 @@ function drained(res: ServerResponse): Promise<void> {
     res.on('drain', done);
     res.on('close', done);
   });
+}
+
+/**
+ * The request's URL, from its Host header and target; undefined when they make none (a Host
+ * such as `a b` or `127.0.0.1:99999`), which is the client's error, not the gateway's.
+ */
+function requestUrl(req: IncomingMessage): string | undefined {
+  const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
+  try {
+    new URL(url);
+    return url; // as sent: handlers parse it themselves
+  } catch {
+    return undefined;
+  }
 }
 
 /** The request's path as the host routes it: dot segments resolved (Kestrel does), not decoded. */

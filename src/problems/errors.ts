@@ -30,6 +30,7 @@ export const ProblemTypes = {
   upstreamUnreachable: 'upstream-unreachable',
   upstreamNotConfigured: 'upstream-not-configured',
   upstreamAuthFailed: 'upstream-auth-failed',
+  clientClosedRequest: 'client-closed-request',
   config: 'invalid-configuration',
   internal: 'internal-error',
 } as const;
@@ -215,14 +216,44 @@ export class UpstreamError extends GatewayError {
   }
 }
 
-/** 504: the upstream did not answer within the per-call timeout. */
+/**
+ * 504: the upstream stayed silent longer than the per-read timeout (`silence`), or its whole
+ * answer did not arrive within the call's total deadline (`deadline`, retries included).
+ */
 export class UpstreamTimeoutError extends GatewayError {
   override name = 'UpstreamTimeoutError';
-  constructor(upstreamName: string, timeoutMs: number, cause?: unknown) {
+  readonly limit: 'silence' | 'deadline';
+  constructor(
+    upstreamName: string,
+    timeoutMs: number,
+    cause?: unknown,
+    limit: 'silence' | 'deadline' = 'silence',
+  ) {
     super(504, ProblemTypes.upstreamTimeout, 'Upstream timeout', {
-      detail: `${upstreamName} did not answer within ${timeoutMs} ms.`,
+      detail:
+        limit === 'deadline'
+          ? `${upstreamName} did not answer in full within the deadline of ${timeoutMs} ms (UPSTREAM_DEADLINE_MS).`
+          : `${upstreamName} did not answer within ${timeoutMs} ms.`,
       cause,
     });
+    this.limit = limit;
+  }
+}
+
+/**
+ * 499 (nginx's "client closed request"): the caller went away before its answer; the upstream
+ * call is abandoned. Only ever logged: nobody is left to read it.
+ */
+export class ClientClosedRequestError extends GatewayError {
+  override name = 'ClientClosedRequestError';
+  /** The upstream had the whole request before it was abandoned: it may have acted on it. */
+  readonly upstreamMayHaveActed: boolean;
+  constructor(cause?: unknown, upstreamMayHaveActed = false) {
+    super(499, ProblemTypes.clientClosedRequest, 'Client closed request', {
+      detail: 'The caller closed the connection before the answer was complete.',
+      cause,
+    });
+    this.upstreamMayHaveActed = upstreamMayHaveActed;
   }
 }
 
@@ -307,5 +338,15 @@ export class RoleRequiredError extends GatewayError {
     super(403, ProblemTypes.roleRequired, 'Role required', {
       detail: `${what} needs the app role ${role}, which the caller does not have.`,
     });
+  }
+}
+
+/** 400: JSON nested deeper than `MAX_JSON_DEPTH`; refused before anything is staged or forwarded. */
+export class JsonTooDeepError extends MalformedJsonError {
+  override name = 'JsonTooDeepError';
+  readonly limit: number;
+  constructor(limit: number, what = 'The request body') {
+    super(`${what} nests objects and arrays deeper than ${limit} levels (MAX_JSON_DEPTH).`);
+    this.limit = limit;
   }
 }

@@ -43,8 +43,7 @@ export async function readBodyUnder(
   headers: Headers,
   limit: number,
 ): Promise<Buffer> {
-  const declared = Number(headers.get('content-length') ?? Number.NaN);
-  if (!headers.has('transfer-encoding') && Number.isFinite(declared) && declared > limit) {
+  if (declaresMoreThan(headers, limit)) {
     await body?.cancel().catch(() => undefined);
     throw new PayloadTooLargeError(limit);
   }
@@ -52,4 +51,15 @@ export async function readBodyUnder(
   const { bytes, truncated } = await readCapped(body, limit);
   if (truncated) throw new PayloadTooLargeError(limit);
   return bytes;
+}
+
+/**
+ * True when the request's `Content-Length` already says its body is over `limit`, so it can be
+ * refused before a byte is read (with Transfer-Encoding the length is not what comes).
+ * @example
+ * if (declaresMoreThan(request.headers, cap)) throw new PayloadTooLargeError(cap);
+ */
+export function declaresMoreThan(headers: Headers, limit: number): boolean {
+  const declared = Number(headers.get('content-length') ?? Number.NaN);
+  return !headers.has('transfer-encoding') && Number.isFinite(declared) && declared > limit;
 }

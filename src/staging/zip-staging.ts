@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { ContainerClient } from '@azure/storage-blob';
+import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { SHARED_OWNER } from '../auth/owner.js';
 import { inlineZipLimit, type Settings } from '../config.js';
 import {
@@ -42,9 +42,67 @@ export interface UploadSlot {
   maxBytes: number;
 }
 
-/** Staging writes with 4 MiB blocks, four in flight: about 16 MiB of memory per upload. */
+/** Staging writes with 4 MiB blocks, four in flight: about 20 MiB of memory per upload. */
 const BLOCK_SIZE = 4 * 1024 * 1024;
 const BLOCKS_IN_FLIGHT = 4;
+
+/**
+ * Writes a stream as the blocks of a block blob, `BLOCKS_IN_FLIGHT` at a time, and returns their
+ * ids for the commit. Not `uploadStream`: after a failure it settles while blocks are still in
+ * flight, and those land after any cleanup. Here, whatever happens, every block write has
+ * settled before this returns or throws.
+ */
+async function stageBlocks(source: AsyncIterable<Buffer>, blob: BlockBlobClient): Promise<string[]> {
+  const ids: string[] = [];
+  const inFlight = new Set<Promise<unknown>>();
+  let failed: { error: unknown } | undefined;
+  const send = async (block: Buffer) => {
+    // Ids of one length (a blob's block ids must all be the same length), in order.
+    const blockId = Buffer.from(String(ids.length).padStart(8, '0')).toString('base64');
+    ids.push(blockId);
+    const write: Promise<unknown> = blob.stageBlock(blockId, block, block.length).then(
+      () => inFlight.delete(write),
+      (error: unknown) => {
+        inFlight.delete(write);
+        failed ??= { error };
+      },
+    );
+    inFlight.add(write);
+    if (inFlight.size >= BLOCKS_IN_FLIGHT) await Promise.race(inFlight);
+    if (failed) throw failed.error;
+  };
+  try {
+    let pending: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of source) {
+      pending.push(chunk);
+      size += chunk.length;
+      while (size >= BLOCK_SIZE) {
+        const whole = Buffer.concat(pending, size);
+        await send(whole.subarray(0, BLOCK_SIZE));
+        pending = [whole.subarray(BLOCK_SIZE)];
+        size -= BLOCK_SIZE;
+      }
+    }
+    if (size > 0) await send(Buffer.concat(pending, size));
+    await Promise.all(inFlight);
+    if (failed) throw failed.error;
+    return ids;
+  } finally {
+    await Promise.allSettled(inFlight);
+  }
+}
+
+/**
+ * Removes a blob that failed to stage, uncommitted blocks included: Azure's Delete Blob does not
+ * see a blob that has only uncommitted blocks, but committing an empty block list drops them
+ * (and makes an empty blob, which is then deleted). The name is this upload's own, fresh.
+ * @see https://learn.microsoft.com/rest/api/storageservices/put-block-list#remarks
+ */
+async function discard(blob: BlockBlobClient): Promise<void> {
+  await blob.commitBlockList([]);
+  await blob.deleteIfExists({ deleteSnapshots: 'include' });
+}
 
 /** The container, made once per staging area and shared by every owner's view of it. */
 interface Area {
@@ -68,45 +126,51 @@ export class ZipStaging {
     return new ZipStaging(this.settings, owner, this.area);
   }
 
+  /** The largest zip `stage` takes: what a request can carry inline (`inlineZipLimit`). */
+  inlineLimit(): number {
+    return inlineZipLimit(this.settings);
+  }
+
   private blobName(id: string): string {
     return `${this.owner}/${id}.zip`;
   }
 
   /**
    * Streams a zip sent inline in a request into a new staged blob, capped at what a request
-   * can carry (`inlineZipLimit`). On any failure (not a zip, too large, source error) nothing
-   * is left behind.
+   * can carry (`inlineZipLimit`). On any failure (not a zip, too large, source error, storage
+   * error) nothing is left behind: not the blob, and not its uncommitted blocks either, which
+   * no listing shows and no delete of the blob's name removes, yet are billed for 7 days.
    * @example
    * const staged = await staging.stage(fileStream, 'body.projectZipFile');
    */
   async stage(source: Readable, field: string): Promise<StagedZip> {
     // Take hold of the source before any await: a part that fails meanwhile must reach us.
-    const limit = inlineZipLimit(this.settings);
+    const limit = this.inlineLimit();
     const inspector = new ZipInspector(limit, field, (max) => new InlineZipTooLargeError(max));
-    const broken = new Promise<never>((_, reject) => inspector.once('error', reject));
-    broken.catch(() => undefined);
+    // Its failure is read from `inspector.errored` below, whenever it comes (even before the
+    // blocks are read, while the container is still being made).
+    inspector.on('error', () => undefined);
     source.once('error', (error) => inspector.destroy(error));
     source.once('close', () => {
       if (!source.readableEnded) inspector.destroy(new Error('the part was cut off'));
     });
     source.pipe(inspector);
     const id = randomUUID();
-    const blob = (await this.getContainer()).getBlockBlobClient(this.blobName(id));
+    let blob: BlockBlobClient | undefined;
     try {
-      // uploadStream does not settle when its source is destroyed mid-way: race it with that.
-      await Promise.race([
-        blob.uploadStream(inspector, BLOCK_SIZE, BLOCKS_IN_FLIGHT, {
-          blobHTTPHeaders: { blobContentType: 'application/zip' },
-        }),
-        broken,
-      ]);
+      blob = (await this.getContainer()).getBlockBlobClient(this.blobName(id));
+      const blocks = await stageBlocks(inspector, blob);
       const staged = { id, size: inspector.size, sha256: inspector.sha256() };
-      await blob.setMetadata({ sha256: staged.sha256, size: String(staged.size) });
+      await blob.commitBlockList(blocks, {
+        blobHTTPHeaders: { blobContentType: 'application/zip' },
+        metadata: { sha256: staged.sha256, size: String(staged.size) },
+      });
       return staged;
     } catch (error) {
       source.unpipe(inspector);
       source.resume(); // drain what is left of this part so the parser can finish
-      await this.delete(id).catch(() => undefined);
+      inspector.destroy();
+      if (blob) await discard(blob).catch(() => undefined);
       throw inspector.errored ?? error;
     }
   }

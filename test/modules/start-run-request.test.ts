@@ -7,6 +7,8 @@
  * was staged before the request is never touched.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +23,7 @@ import {
   type FieldError,
   type GatewayError,
   InlineZipTooLargeError,
+  JsonTooDeepError,
   MalformedJsonError,
   MalformedMultipartError,
   PayloadTooLargeError,
@@ -30,6 +33,7 @@ import {
 import type { UploadBody } from '../../src/staging/upload-body.js';
 import { ZipStaging } from '../../src/staging/zip-staging.js';
 import { buildZip, multipartBody, type RawPart, sha256, startRunForm } from '../helpers/azureml-requests.js';
+import { pollUntil } from '../helpers/poll.js';
 import { untouchableStream } from '../helpers/unit-factories.js';
 
 const CONTAINER = 'start-run-request-unit';
@@ -624,6 +628,96 @@ describe('a multipart body that fails leaves nothing staged', () => {
   );
 });
 
+// --- depth and bytes of the definition ---------------------------------------------------------
+
+describe('a definition nested too deep, or not UTF-8, is refused and leaves nothing staged', () => {
+  const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+  /** A definition whose pass-through `environment` holds `levels` nested arrays (2 levels above). */
+  const deepDefinition = (levels: number) =>
+    `{"configuration":{"script":"train.py","environment":{"x":${deep(levels)}}}}`;
+
+  it.each([
+    { case: 'multipart, just over 128 levels', text: deepDefinition(126) },
+    { case: 'multipart, 100,000 levels (JSON.stringify would throw on it)', text: deepDefinition(100_000) },
+  ])('$case: 400 naming MAX_JSON_DEPTH', async ({ text }) => {
+    // Act
+    const error = await failureLeavingStagingAsItWas(multipart([zipPart(), definitionPart(text)]), {
+      read: (b) => readStartRunRequest(b, staging, 1024 * 1024, 128),
+    });
+
+    // Assess
+    expect(error).toBeInstanceOf(JsonTooDeepError);
+    expect(error).toMatchObject({ status: 400, type: 'malformed-json', limit: 128 });
+    expect((error as GatewayError).detail).toBe(
+      'body.runDefinitionFile nests objects and arrays deeper than 128 levels (MAX_JSON_DEPTH).',
+    );
+  });
+
+  it('multipart at exactly the limit is read', async () => {
+    // Act: 3 levels of the definition, then arrays up to 8 in all
+    const read = await readStartRunRequest(
+      multipart([zipPart(), definitionPart(deepDefinition(5))]),
+      staging,
+      JSON_LIMIT,
+      8,
+    );
+
+    // Assess
+    expect(read.stagedNow).toBe(true);
+    await staging.delete(read.zip.id);
+  });
+
+  it.each<'json' | 'staged' | 'bytes'>(['json', 'staged', 'bytes'])(
+    '%s form: a definition too deep is refused before anything is opened or staged',
+    async (form) => {
+      // Prepare
+      const id = await stageBefore();
+      const runDefinition = JSON.parse(deepDefinition(20));
+      const body: UploadBody =
+        form === 'json'
+          ? streamed(Buffer.from(JSON.stringify({ runDefinition, stagedZipId: id })), 'application/json')
+          : form === 'staged'
+            ? { from: 'staged', definition: runDefinition, stagedZipId: id }
+            : { from: 'bytes', definition: runDefinition, zip };
+
+      // Act
+      const error = await failureLeavingStagingAsItWas(body, {
+        read: (b) => readStartRunRequest(b, staging, JSON_LIMIT, 8),
+      });
+
+      // Assess
+      expect(error).toBeInstanceOf(JsonTooDeepError);
+      expect(error).toMatchObject({ limit: 8 });
+      expect(await stagedBytes(id)).toEqual(zip);
+      await staging.delete(id);
+    },
+  );
+
+  it.each([
+    { case: 'a file part', part: (data: Buffer): RawPart => ({ ...definitionPart(), data }) },
+    { case: 'a plain field', part: (data: Buffer): RawPart => ({ name: 'runDefinitionFile', data }) },
+  ])(
+    'a definition with a byte that is not UTF-8, as $case: 400 naming its offset, never U+FFFD',
+    async ({ part }) => {
+      // Prepare: 0xff can start no UTF-8 sequence
+      const bytes = Buffer.concat([
+        Buffer.from('{"configuration":{"script":"tr'),
+        Buffer.from([0xff]),
+        Buffer.from('in.py"}}'),
+      ]);
+
+      // Act
+      const error = await failureLeavingStagingAsItWas(multipart([zipPart(), part(bytes)]));
+
+      // Assess
+      expect(error).toBeInstanceOf(MalformedJsonError);
+      expect((error as GatewayError).detail).toBe(
+        'body.runDefinitionFile is not valid UTF-8: bad byte at offset 30.',
+      );
+    },
+  );
+});
+
 // --- JSON and staged failures -------------------------------------------------------------------
 
 describe('a body naming a staged zip that fails never deletes that zip', () => {
@@ -840,6 +934,74 @@ describe('an inline zip (bytes) that fails leaves nothing staged', () => {
 
 // --- failures after whole blocks were written ---------------------------------------------------
 
+const padded = (size: number) => {
+  const bytes = Buffer.alloc(size, 0x20);
+  zip.copy(bytes, 0, 0, 4);
+  return bytes;
+};
+
+/**
+ * An HTTP relay to Azurite's blob endpoint that holds every Put Block (`comp=block`) until
+ * released, and keeps count of what it relays: requests in flight, blob paths, calls.
+ */
+async function startBlockRelay(target: string) {
+  const upstream = new URL(target);
+  const held: Array<() => void> = [];
+  const names = new Set<string>();
+  const calls: string[] = [];
+  let inFlight = 0;
+  let released = false;
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://relay');
+    const comp = url.searchParams.get('comp');
+    calls.push(comp ? `${req.method} comp=${comp}` : `${req.method}`);
+    const path = url.pathname.replace(/^\/devstoreaccount1\//, '');
+    if (path.endsWith('.zip')) names.add(path);
+    inFlight++;
+    const forward = () => {
+      const out = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          answer.on('end', () => inFlight--);
+        },
+      );
+      out.on('error', () => {
+        inFlight--;
+        res.destroy();
+      });
+      req.pipe(out);
+    };
+    if (comp === 'block' && !released) held.push(forward);
+    else forward();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${upstream.pathname}`,
+    held: () => held.length,
+    inFlight: () => inFlight,
+    blobNames: () => [...names],
+    calls: () => calls,
+    release: () => {
+      released = true;
+      for (const forward of held.splice(0)) forward();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
 describe('with a limit above one 4 MiB staging block', () => {
   let bigStaging: ZipStaging;
   let bigSettings: Settings;
@@ -853,11 +1015,6 @@ describe('with a limit above one 4 MiB staging block', () => {
     bigStaging = new ZipStaging(bigSettings);
   });
   const readBig = (body: UploadBody) => readStartRunRequest(body, bigStaging, JSON_LIMIT);
-  const padded = (size: number) => {
-    const bytes = Buffer.alloc(size, 0x20);
-    zip.copy(bytes, 0, 0, 4);
-    return bytes;
-  };
 
   it('a zip of 9 MiB (three blocks) is staged whole', async () => {
     // Prepare
@@ -872,28 +1029,23 @@ describe('with a limit above one 4 MiB staging block', () => {
     await staging.delete(read.zip.id);
   });
 
-  /** Removes blobs that appeared since `before` (uncommitted leftovers included). */
-  const removeAllBut = async (before: string[]) => {
-    for (const name of await blobsInStaging()) if (!before.includes(name)) await container.deleteBlob(name);
-  };
-
-  it('multipart: a zip over the limit after whole blocks were written leaves no committed blob', async () => {
+  it('multipart: a zip over the limit after whole blocks were written leaves no blob and no block', async () => {
     // Prepare
     const before = await blobsInStaging();
 
     // Act
     const error = await failureLeavingStagingAsItWas(
       multipart([definitionPart(), zipPart(padded(11 * MiB))], { chunkSize: 64 * 1024 }),
-      { read: readBig, uncommitted: false },
+      { read: readBig },
     );
 
     // Assess
     expect(error).toBeInstanceOf(InlineZipTooLargeError);
     expect(error).toMatchObject({ limit: inlineZipLimit(bigSettings) });
-    await removeAllBut(before); // see the todo below: blocks still in flight may land after the delete
+    expect(await blobsInStaging()).toEqual(before); // uncommitted blocks included
   });
 
-  it('multipart: a body that breaks off after 9 MiB leaves no committed blob', async () => {
+  it('multipart: a body that breaks off after 9 MiB leaves no blob and no block', async () => {
     // Prepare
     const before = await blobsInStaging();
     const bytes = multipartBody(BOUNDARY, [definitionPart(), zipPart(padded(10 * MiB))]);
@@ -901,21 +1053,65 @@ describe('with a limit above one 4 MiB staging block', () => {
     // Act
     const error = await failureLeavingStagingAsItWas(
       streamed(bytes, MULTIPART, { chunkSize: 64 * 1024, breakAfter: 9 * MiB }),
-      { read: readBig, uncommitted: false },
+      { read: readBig },
     );
 
     // Assess
     expect(error).toBeInstanceOf(MalformedMultipartError);
     expect((error as GatewayError).detail).toBe('The request body broke off: connection reset by peer.');
-    await removeAllBut(before);
+    expect(await blobsInStaging()).toEqual(before); // uncommitted blocks included
   });
 
-  it.todo(
-    'a multi-block upload that fails part-way leaves no uncommitted blocks either — not so today: ' +
-      'ZipStaging.stage deletes while uploadStream still has blocks in flight (src/staging/zip-staging.ts, ' +
-      'the catch after Promise.race), and those blocks land after the delete (seen in 4 of 5 runs of the ' +
-      'break-off case above, listing with includeUncommitedBlobs)',
-  );
+  it('a multi-block upload that breaks off with blocks in flight: it settles only after them, and leaves no block behind', async () => {
+    // Prepare: a relay in front of Azurite holds every Put Block until released, so blocks are
+    // surely in flight when the body breaks off.
+    const relay = await startBlockRelay(azurite.blobUrl);
+    try {
+      const relayed = new ZipStaging(
+        loadSettings({
+          AzureWebJobsStorage: azurite.connectionString.replace(azurite.blobUrl, relay.url),
+          STAGING_CONTAINER: CONTAINER,
+          FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(16 * MiB),
+          MAX_PROJECT_ZIP_BYTES: String(10 * MiB),
+        }),
+      );
+      const before = await blobsInStaging();
+      const source = new Readable({ read() {} });
+      source.push(padded(9 * MiB));
+      let settled = false;
+      const staging = relayed.stage(source, START_RUN_FIELDS.zipFile).finally(() => {
+        settled = true;
+      });
+      await pollUntil(
+        async () => relay.held(),
+        (held) => held >= 2,
+      );
+
+      // Act: the body breaks off while two blocks are held upstream.
+      source.destroy(new Error('connection reset by peer'));
+      await pollUntil(
+        async () => relay.held(),
+        (held) => held >= 2,
+      );
+      const settledWhileHeld = settled;
+      relay.release();
+      const error = await rejectionOf(staging);
+
+      // Assess
+      expect((error as Error).message).toBe('connection reset by peer');
+      expect(settledWhileHeld).toBe(false);
+      expect(relay.inFlight()).toBe(0);
+      expect(await blobsInStaging()).toEqual(before);
+      // What was staged under the upload's name: its blocks were committed away, then deleted.
+      const [name] = relay.blobNames();
+      expect(name).toMatch(new RegExp(`^${CONTAINER}/shared/[0-9a-f-]{36}\\.zip$`));
+      const blob = container.getBlockBlobClient(name?.slice(CONTAINER.length + 1) ?? '');
+      expect(await blob.getBlockList('all').catch((e: { statusCode?: number }) => e.statusCode)).toBe(404);
+      expect(relay.calls()).toEqual(expect.arrayContaining(['PUT comp=blocklist', 'DELETE']));
+    } finally {
+      await relay.close();
+    }
+  });
 
   it('multipart: a definition that is not JSON after a 9 MiB zip: the committed zip is deleted', async () => {
     // Act

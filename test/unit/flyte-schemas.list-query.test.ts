@@ -9,7 +9,7 @@ const issuesOf = (query: Record<string, string>) => {
     : result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 };
 const FILTER_RULE =
-  'must be func(field,value) expressions joined by +, func one of eq, ne, gt, gte, lt, lte, contains, not_like, value_in, value_not_in; list values joined by ;';
+  'must be func(field,value) expressions joined by +, func one of eq, ne, gt, gte, lt, lte, contains, not_like, value_in, value_not_in; list values joined by ; (no control characters)';
 
 describe('limit', () => {
   it('defaults to 100 and drops unknown keys', () => {
@@ -87,6 +87,7 @@ describe('filters', () => {
     'contains(launch_plan.name,etl)',
     'ne(mode,1)+not_like(name,tmp)+value_not_in(phase,FAILED;ABORTED)',
     'eq(phase,)',
+    'contains(name,café ü)',
   ])('keeps the valid expression %s', (filters) => {
     // Act
     const query = schema.parse({ filters });
@@ -121,6 +122,11 @@ describe('filters', () => {
     'eq(phase,RUNNING);drop',
     'EQ(phase,RUNNING)',
     '',
+    'eq(name,a\u0000b)',
+    'eq(name,\u0000)+eq(phase,RUNNING)',
+    'eq(name,a\nb)',
+    'eq(name,a\u007fb)',
+    'eq(name,a\u0085b)',
   ])('refuses %j', (filters) => {
     // Act
     const issues = issuesOf({ filters });

@@ -46,6 +46,7 @@ describe('terminate body', () => {
     { case: 'empty', body: {} },
     { case: 'with a short cause', body: { cause: 'no longer needed' } },
     { case: 'with a 2048-character cause', body: { cause: 'c'.repeat(2048) } },
+    { case: 'with tabs and line breaks', body: { cause: 'line one\r\n\tline two\n' } },
   ])('is accepted $case', ({ body }) => {
     // Act
     const result = terminateExecutionBodySchema.safeParse(body);
@@ -67,6 +68,12 @@ describe('terminate body', () => {
       path: 'cause',
       message: 'Invalid input: expected string, received number',
     },
+    ...['\u0000', '\u0007', '\u001b', '\u007f'].map((control) => ({
+      case: `a cause with ${JSON.stringify(control)} (PostgreSQL text refuses NUL; none has a use here)`,
+      body: { cause: `stop${control}now` },
+      path: 'cause',
+      message: 'must not contain control characters other than tab and line breaks',
+    })),
     { case: 'an unknown field', body: { reason: 'x' }, path: '', message: 'Unrecognized key: "reason"' },
     { case: 'null', body: null, path: '', message: 'Invalid input: expected object, received null' },
   ])('is refused with $case', ({ body, path, message }) => {
