@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { CONTROL_PREFIX, commonControlEndpoints, handleControl } from '../common/control.js';
-import { arriveWithFaults, type FaultControl } from '../common/faults.js';
+import { applyDrip, arriveWithFaults, type FaultControl } from '../common/faults.js';
 import { readBody, readBodyBytes, sendJson } from '../common/http-io.js';
 import { type RecordedRequest, recordRequest } from '../common/journal.js';
 import { JOURNAL_TEXT_LIMIT_BYTES, MSI_PATH, MULTIPART_OVERHEAD_BYTES } from './constants.js';
@@ -123,6 +123,7 @@ async function handle(
   const exchange: Exchange = { request, response, entry, common };
 
   const decision = await arriveWithFaults(state.faults, path);
+  applyDrip(state.faults, path, response);
   if (decision.kind === 'drop') {
     entry.dropped = true;
     request.socket.destroy();

@@ -1,6 +1,7 @@
 /**
  * Fault injection shared by the sandbox emulators, for tests of clients and gateways: a fixed latency
- * before every answer, and counted faults — the next N requests get a 429 with `Retry-After`, a 5xx, or a
+ * before every answer, a drip (headers at once, then the body a few bytes at a time, so per-read
+ * timeouts never trip and only a total deadline ends the call), and counted faults — the next N requests get a 429 with `Retry-After`, a 5xx, or a
  * dropped connection. Counted faults are consumed one per request in the order drop → 429 → 5xx, so
  * setting several at once makes a sequence. Per-path scripts give one exact path (raw, without query) its
  * own steps, one per request to that path, ahead of the counted faults and regardless of `pathPrefix`; once
@@ -10,6 +11,7 @@
  * shape; this module only decides.
  * @module
  */
+import type { ServerResponse } from 'node:http';
 import { sleep } from './http-io.js';
 
 export interface FaultSettings {
@@ -22,12 +24,22 @@ export interface FaultSettings {
   /** The next `count` requests have their socket destroyed without any response. */
   drop?: { count: number };
   /**
+   * Every affected answer (any status, injected ones too) sends its headers at once, then its body
+   * `bytes` (default 1) at a time, one write every `intervalMs`.
+   */
+  drip?: DripSettings;
+  /**
    * Only requests whose path starts with this get the latency and counted faults (e.g. `/api/`); scripts
    * name their paths exactly and ignore it. @default every request
    */
   pathPrefix?: string;
   /** Exact request path (without query) → the steps its next requests get, in order. */
   scripts?: Record<string, ScriptedFault[]>;
+}
+
+export interface DripSettings {
+  intervalMs: number;
+  bytes?: number;
 }
 
 /** One scripted answer for one request to a scripted path. */
@@ -104,6 +116,15 @@ function parseScript(path: string, steps: unknown): ScriptedFault[] {
   return steps.map((step, index) => parseStep(`${name}[${index}]`, step));
 }
 
+function parseDrip(raw: Record<string, unknown>): DripSettings {
+  for (const key of Object.keys(raw))
+    if (key !== 'intervalMs' && key !== 'bytes') throw new TypeError(`unknown field drip.${key}`);
+  const intervalMs = optionalNumber('drip.intervalMs', raw.intervalMs, (n) => Number.isInteger(n) && n >= 1);
+  if (intervalMs === undefined) throw new TypeError('drip.intervalMs is required');
+  const bytes = optionalNumber('drip.bytes', raw.bytes, (n) => Number.isInteger(n) && n >= 1);
+  return bytes === undefined ? { intervalMs } : { intervalMs, bytes };
+}
+
 /**
  * Checks untrusted settings (e.g. a `PUT /_emulator/faults` body) and returns a clean copy.
  * @throws TypeError naming the first bad field
@@ -113,7 +134,7 @@ export function parseFaultSettings(input: unknown): FaultSettings {
     throw new TypeError('fault settings must be a JSON object');
   }
   const raw = input as Record<string, unknown>;
-  const known = new Set(['latencyMs', 'status429', 'status5xx', 'drop', 'pathPrefix', 'scripts']);
+  const known = new Set(['latencyMs', 'status429', 'status5xx', 'drop', 'drip', 'pathPrefix', 'scripts']);
   for (const key of Object.keys(raw))
     if (!known.has(key)) throw new TypeError(`unknown fault setting ${key}`);
   const section = (name: string) => {
@@ -140,6 +161,8 @@ export function parseFaultSettings(input: unknown): FaultSettings {
   }
   const drop = section('drop');
   if (drop) settings.drop = { count: count('drop', drop.count) };
+  const drip = section('drip');
+  if (drip) settings.drip = parseDrip(drip);
   if (raw.pathPrefix !== undefined) {
     if (typeof raw.pathPrefix !== 'string') throw new TypeError('pathPrefix must be a string');
     settings.pathPrefix = raw.pathPrefix;
@@ -166,6 +189,7 @@ export class FaultControl implements FaultSettings {
   status429?: { count: number; retryAfterSeconds?: number };
   status5xx?: { count: number; status?: number };
   drop?: { count: number };
+  drip?: DripSettings;
   pathPrefix?: string;
   /** Remaining steps per scripted path; a path leaves the map when its last step is used. */
   private readonly scripted = new Map<string, ScriptedFault[]>();
@@ -181,6 +205,7 @@ export class FaultControl implements FaultSettings {
     this.status429 = clean.status429 && { ...clean.status429 };
     this.status5xx = clean.status5xx && { ...clean.status5xx };
     this.drop = clean.drop && { ...clean.drop };
+    this.drip = clean.drip && { ...clean.drip };
     this.pathPrefix = clean.pathPrefix;
     this.scripted.clear();
     for (const [path, steps] of Object.entries(clean.scripts ?? {})) this.script(path, steps);
@@ -225,6 +250,7 @@ export class FaultControl implements FaultSettings {
         status429: this.status429,
         status5xx: this.status5xx,
         drop: this.drop,
+        drip: this.drip,
         pathPrefix: this.pathPrefix,
         scripts: this.scripted.size === 0 ? undefined : this.scripts,
       }),
@@ -275,4 +301,64 @@ export async function arriveWithFaults(faults: FaultControl, path: string): Prom
   const decision = faults.take(path);
   if (faults.applies(path) && faults.latencyMs > 0) await sleep(faults.latencyMs);
   return decision;
+}
+
+/**
+ * The drip step of a request pipeline: when a drip is set and applies to `path`, the answer written
+ * to `response` afterwards goes out slowly (see `drip`). Call it once the request has arrived.
+ * @example
+ * applyDrip(state.faults, path, response);
+ */
+export function applyDrip(faults: FaultControl, path: string, response: ServerResponse): void {
+  if (faults.drip && faults.applies(path)) dripResponse(response, faults.drip);
+}
+
+/**
+ * Holds back what is written to `response` and lets it out `bytes` at a time, every `intervalMs`;
+ * the headers go at the first write. Stops when the peer goes away.
+ */
+function dripResponse(response: ServerResponse, { intervalMs, bytes = 1 }: DripSettings): void {
+  const write = response.write.bind(response) as (chunk: Buffer) => boolean;
+  const end = response.end.bind(response) as () => ServerResponse;
+  let pending = Buffer.alloc(0);
+  let ending = false;
+  let timer: NodeJS.Timeout | undefined;
+  const toBuffer = (chunk: unknown, encoding: unknown) =>
+    typeof chunk === 'string'
+      ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+      : Buffer.from(chunk as Uint8Array);
+  const tick = () => {
+    if (response.destroyed) return clearInterval(timer);
+    const next = pending.subarray(0, bytes);
+    pending = pending.subarray(next.length);
+    if (next.length > 0) write(next);
+    if (pending.length === 0 && ending) {
+      clearInterval(timer);
+      end();
+    }
+  };
+  const queue = (chunk: unknown, encoding: unknown) => {
+    if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
+    pending = Buffer.concat([pending, toBuffer(chunk, encoding)]);
+    if (timer) return;
+    // The status line and headers now, the body's first bytes at the first tick.
+    response.flushHeaders();
+    timer = setInterval(tick, intervalMs);
+  };
+  response.write = ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
+    queue(chunk, encoding);
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') queueMicrotask(() => done());
+    return true;
+  }) as typeof response.write;
+  response.end = ((chunk?: unknown, encoding?: unknown) => {
+    queue(chunk, encoding);
+    ending = true;
+    if (!timer) {
+      response.flushHeaders();
+      timer = setInterval(tick, intervalMs);
+    }
+    return response;
+  }) as typeof response.end;
+  response.once('close', () => clearInterval(timer));
 }

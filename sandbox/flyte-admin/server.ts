@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { CONTROL_PREFIX, commonControlEndpoints, handleControl } from '../common/control.js';
-import { arriveWithFaults, type FaultControl, type FaultDecision } from '../common/faults.js';
+import { applyDrip, arriveWithFaults, type FaultControl, type FaultDecision } from '../common/faults.js';
 import { readBody, sendJson } from '../common/http-io.js';
 import { type RecordedRequest, recordRequest } from '../common/journal.js';
 import type { AuthService } from './auth.js';
@@ -151,6 +151,7 @@ async function handle(
   state.journal.push(entry);
   if (path === TOKEN_PATH) state.auth.tokenRequests += 1;
   const decision = await arriveWithFaults(state.faults, path);
+  applyDrip(state.faults, path, response);
 
   const { inbound, outbound } = chooseMarshalers(
     request.headersDistinct.accept,

@@ -21,8 +21,9 @@ import {
 import { readStartRunRequest, START_RUN_FIELDS } from '../azureml/start-run-request.js';
 import { inlineZipLimit, type Settings } from '../config.js';
 import { emptySchema } from '../flyte/schemas.js';
-import { GatewayError } from '../problems/errors.js';
+import { ClientClosedRequestError, GatewayError, UpstreamError } from '../problems/errors.js';
 import { toJsonSchema } from '../shared/json-schema.js';
+import type { Logger } from '../shared/log.js';
 import type { UploadBody } from '../staging/upload-body.js';
 import type { UpstreamResponse } from '../upstream/http-client.js';
 import { type OperationInput, operation, UPLOAD } from './operation.js';
@@ -62,6 +63,34 @@ async function reportOnFailure(
     if (error instanceof GatewayError) Object.assign(error.extensions, extensions);
     throw error;
   }
+}
+
+/**
+ * A startrun whose caller went away: nobody will read its answer, so what became of the run
+ * is logged with its ids, and a zip this request staged (whose id nobody else knows) is
+ * deleted. One named by `stagedZipId` stays for its owner unless the run started.
+ */
+async function afterCallerGone(
+  outcome: UpstreamResponse | unknown,
+  stagedNow: boolean,
+  deleteZip: () => Promise<boolean>,
+  ctx: { log: Logger; settings: Settings },
+  runId: string,
+  stagedZipId: string,
+): Promise<void> {
+  const runStarted = startedOrNot(outcome);
+  const remove = runStarted === 'yes' ? !ctx.settings.STAGING_RETAIN : stagedNow;
+  const zip = remove ? ((await deleteZip()) ? 'deleted' : 'delete_failed') : 'kept';
+  ctx.log.warn('startrun.caller_gone', { runId, stagedZipId, runStarted, zip });
+}
+
+/** Whether the upstream started the run: its answer says; an abandoned send did not; else unknown. */
+function startedOrNot(outcome: unknown): 'yes' | 'no' | 'unknown' {
+  if (outcome instanceof ClientClosedRequestError) return outcome.upstreamMayHaveActed ? 'unknown' : 'no';
+  if (outcome instanceof UpstreamError) return 'no';
+  const status = (outcome as Partial<UpstreamResponse> | undefined)?.status;
+  if (typeof status === 'number' && !(outcome instanceof Error)) return status < 300 ? 'yes' : 'no';
+  return 'unknown';
 }
 
 const json = (description: string, schema: Record<string, unknown>) => ({
@@ -105,17 +134,44 @@ const startRun = operation({
   call: async (input, ctx) => {
     const { params, body } = input;
     const staging = ctx.staging();
-    const request = await readStartRunRequest(body as UploadBody, staging, ctx.settings.MAX_JSON_BODY_BYTES);
+    const request = await readStartRunRequest(
+      body as UploadBody,
+      staging,
+      ctx.settings.MAX_JSON_BODY_BYTES,
+      ctx.settings.MAX_JSON_DEPTH,
+    );
     // On failure the staged zip is kept and named, so the run can be retried without uploading again.
     const runId = runIdOf(input);
-    const answer = await reportOnFailure({ stagedZipId: request.zip.id, runId }, () =>
-      azureml.startRun(ctx.upstream, params, runId, request.definition, request.zip, ctx.options),
-    );
-    if (answer.status < 300 && !ctx.settings.STAGING_RETAIN) {
-      await staging
-        .delete(request.zip.id)
-        .catch(() => ctx.log.warn('staging.delete_failed', { stagedZipId: request.zip.id }));
+    const caller = ctx.options.signal;
+    const deleteZip = async () => {
+      const deleted = await staging.delete(request.zip.id).then(
+        () => true,
+        () => false,
+      );
+      if (!deleted) ctx.log.warn('staging.delete_failed', { stagedZipId: request.zip.id });
+      return deleted;
+    };
+    let answer: UpstreamResponse;
+    try {
+      answer = await reportOnFailure({ stagedZipId: request.zip.id, runId }, () =>
+        azureml.startRun(ctx.upstream, params, runId, request.definition, request.zip, {
+          ...ctx.options,
+          // Once the upstream has the whole request, learn whether it started the run.
+          abandonOnlyWhileSending: true,
+        }),
+      );
+    } catch (error) {
+      if (caller?.aborted)
+        await afterCallerGone(error, request.stagedNow, deleteZip, ctx, runId, request.zip.id);
+      throw error;
     }
+    if (caller?.aborted) {
+      // Read to the end (a small JSON answer, within the deadline): the connection is reused.
+      await new Response(answer.body).arrayBuffer().catch(() => undefined);
+      await afterCallerGone(answer, request.stagedNow, deleteZip, ctx, runId, request.zip.id);
+      throw new ClientClosedRequestError(undefined, true);
+    }
+    if (answer.status < 300 && !ctx.settings.STAGING_RETAIN) await deleteZip();
     return answer;
   },
   openapi: { success: started, requestBody: startRunBody, conflict: true },

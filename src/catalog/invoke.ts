@@ -7,6 +7,7 @@
  */
 import type { Caller } from '../auth/caller.js';
 import { authorize } from '../auth/identify.js';
+import { upstreamDeadline } from '../config.js';
 import type { Correlation } from '../shared/correlation.js';
 import type { LogFields, Logger } from '../shared/log.js';
 import { upstreamFailure } from '../upstream/failure.js';
@@ -69,7 +70,13 @@ export async function invokeValidated(
   const answer = await op.call(input, {
     settings: services.settings,
     upstream,
-    options: { correlation: ctx.correlation, signal: ctx.signal, retry: ctx.retry },
+    options: {
+      correlation: ctx.correlation,
+      signal: ctx.signal,
+      retry: ctx.retry,
+      // Every surface's calls end by then, the answer body included (http-client.ts).
+      deadlineMs: upstreamDeadline(services.settings),
+    },
     log: ctx.log,
     staging: () => {
       if (ctx.owner === undefined) throw new Error(`${op.operationId}: this surface names no staging owner`);

@@ -79,7 +79,7 @@ export interface OperationInput<P, Q, B> {
 /** The MCP arguments of an upload body, with the field paths its reader reports for each. */
 export interface UploadArguments {
   definition: { argument: string; schema: z.ZodType; paths: string[] };
-  /** The zip inline, base64-encoded; at most `MCP_MAX_INLINE_ZIP_BYTES` decoded. */
+  /** The zip inline, base64-encoded; at most `mcpInlineZipLimit(settings)` decoded (config.ts). */
   zipBase64: { argument: string; paths: string[] };
   stagedZipId: { argument: string; schema: z.ZodType; paths: string[] };
 }

@@ -4,7 +4,17 @@
  * stays the live stream (HTTP streaming is on) and the response body streams back.
  * `request.params` is not passed on: with streaming the library fills it with every query
  * parameter and top-level JSON body field too, so routes bind their own (`bindRoute`).
+ *
+ * A caller that goes away: `@azure/functions` exposes no signal for it (its `HttpRequest` has
+ * none, the proxied request and response stay private to the library). The host forwards each
+ * request to the worker's own HTTP server with an `x-ms-invocation-id` header, and cancels that
+ * forwarding when its client disconnects, which closes the proxied response unfinished. Node
+ * publishes every request that server takes on `http.server.request.start`; the adapter files
+ * it under its invocation id and aborts that invocation's signal when its response closes
+ * unfinished (docs/functions-host.md, 4.7).
  */
+import { subscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type HttpHandler, type HttpRequest, HttpResponse, type InvocationContext } from '@azure/functions';
 import { type FieldError, ValidationError } from '../problems/errors.js';
@@ -17,12 +27,14 @@ import type { GatewayHandler, GatewayRequest } from './route.js';
  * app.http('getexecution', { route, methods: ['GET'], handler: toAzureHandler(bindRoute(route, handler)) });
  */
 export function toAzureHandler(handler: GatewayHandler): HttpHandler {
+  watchProxiedRequests();
   return async (request: HttpRequest, context: InvocationContext) => {
     const gatewayRequest: GatewayRequest = {
       method: request.method,
       url: request.url,
       headers: request.headers,
       body: drainedOnCancel(request.body as ReadableStream<Uint8Array> | null),
+      signal: proxied.get(context.invocationId)?.caller.signal,
     };
     const reserved = reservedBodyFields(request);
     // Handlers render their own failures; one that throws is a bug. Under the host a thrown error
@@ -32,10 +44,12 @@ export function toAzureHandler(handler: GatewayHandler): HttpHandler {
       ? refuse(gatewayRequest, new ValidationError(reserved), context)
       : handler(gatewayRequest, context)
     ).catch((error: unknown) => refuse(gatewayRequest, error, context));
+    const proxy = proxied.get(context.invocationId);
+    const body = response.body && proxy ? endsOnError(response.body, proxy.response) : response.body;
     return new HttpResponse({
       status: response.status,
       headers: response.headers,
-      body: response.body as NodeReadableStream | null,
+      body: body as NodeReadableStream | null,
     });
   };
 }
@@ -86,4 +100,60 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<v
   } catch {
     // The caller went away: nothing left to drain.
   }
+}
+
+/** Invocation id → the proxied response, and a signal aborted if it closes unfinished. */
+const proxied = new Map<string, { caller: AbortController; response: ServerResponse }>();
+let watching = false;
+
+function watchProxiedRequests(): void {
+  if (watching) return;
+  watching = true;
+  subscribe('http.server.request.start', (message) => {
+    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+    trackProxiedRequest(request, response);
+  });
+}
+
+/**
+ * Files a request the host forwarded under its `x-ms-invocation-id`, until its response closes;
+ * closed before the answer was all written, its invocation's signal aborts. Exported for a test
+ * host that plays the host's proxy in process.
+ */
+function trackProxiedRequest(request: IncomingMessage, response: ServerResponse): void {
+  const id = request.headers['x-ms-invocation-id'];
+  if (typeof id !== 'string') return;
+  const entry = { caller: new AbortController(), response };
+  proxied.set(id, entry);
+  response.once('close', () => {
+    if (proxied.get(id) === entry) proxied.delete(id);
+    if (!response.writableFinished) entry.caller.abort();
+  });
+}
+
+/**
+ * The answer body, except that an error in it (an upstream past its deadline) also destroys
+ * the proxied response. The library stops writing on the error but never ends that response,
+ * so the host would hold its client's connection open (test/realhost/caller-gone.test.ts).
+ */
+function endsOnError(body: ReadableStream<Uint8Array>, proxied: ServerResponse): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (error) {
+          proxied.destroy();
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }

@@ -4,10 +4,12 @@
  * minted here) and `traceparent`, on every log line and the answer; the body dropped unless
  * the route reads it; any failure rendered as problem+json; and one log line per request with
  * its status, duration and whatever the route noted (upstream status, attempts) — info,
- * warn for a refusal, error for a failure.
+ * warn for a refusal, error for a failure. A streamed answer is logged when its body ends,
+ * so a body cut short (an upstream past its deadline) says so. A caller that went away is
+ * logged as nginx does, 499 "client closed request" at warn, whatever failed because of it.
  */
 import { callerFields } from '../auth/identify.js';
-import { errorName, GatewayError } from '../problems/errors.js';
+import { ClientClosedRequestError, errorName, GatewayError, ProblemTypes } from '../problems/errors.js';
 import { problemResponse } from '../problems/to-problem.js';
 import { type Correlation, correlate, correlationHeaders } from '../shared/correlation.js';
 import { createLogger, type LogFields, type Logger, type LogSink } from '../shared/log.js';
@@ -46,22 +48,122 @@ export function frame(
     const notes: LogFields = {};
     const note = (fields: LogFields) => Object.assign(notes, fields);
     let response: Response;
+    /** A problem rendered here: a small body in memory, logged at once (a host may answer only later). */
+    let rendered = false;
     try {
       response = await run(request, { correlation, log, note });
       for (const [header, value] of Object.entries(correlationHeaders(correlation)))
         response.headers.set(header, value);
-    } catch (error) {
+    } catch (thrown) {
       await discard(request.body); // a refused upload is not read on
+      // Whatever failed once the caller was gone (the upstream call, its upload) failed for that.
+      const error = callerGone(request, thrown) ? new ClientClosedRequestError(thrown) : thrown;
       response = render(request, correlation, error);
+      rendered = true;
       note({ problem: error instanceof GatewayError ? error.type : 'internal-error' });
       if (response.status >= 500) note({ error: describe(error) });
+      if (error instanceof ClientClosedRequestError) note({ cause: describe(thrown) });
     }
-    const fields = { status: response.status, ...notes, durationMs: Math.round(performance.now() - started) };
-    if (response.status >= 500) log.error('request.failed', fields);
-    else if (response.status >= 400) log.warn('request.refused', fields);
-    else if (!options.quietWhenOk) log.info('request.done', fields);
-    return response;
+    const durationMs = () => Math.round(performance.now() - started);
+    const logLine = () => {
+      const fields = { status: response.status, ...notes, durationMs: durationMs() };
+      if (response.status === 499) log.warn('request.abandoned', fields);
+      else if (response.status >= 500) log.error('request.failed', fields);
+      else if (response.status >= 400) log.warn('request.refused', fields);
+      else if (!options.quietWhenOk) log.info('request.done', fields);
+    };
+    if (response.status === 499) {
+      // Nobody is left to read it: no body for a host to write to a closed connection.
+      await response.body?.cancel();
+      logLine();
+      return new Response(null, { status: 499, headers: response.headers });
+    }
+    if (!response.body || rendered) {
+      logLine();
+      return response;
+    }
+    return watchBody(response, request.signal, {
+      done: logLine,
+      cut: (error) => {
+        // The status line has gone out; the log says what became of the body behind it.
+        const fields = { status: response.status, ...notes, durationMs: durationMs() };
+        if (callerGone(request, error)) {
+          log.warn('request.abandoned', {
+            ...fields,
+            status: 499,
+            sentStatus: response.status,
+            problem: ProblemTypes.clientClosedRequest,
+          });
+        } else {
+          log.error('request.failed', {
+            ...fields,
+            bodyCut: true,
+            problem: error instanceof GatewayError ? error.type : 'internal-error',
+            error: describe(error),
+          });
+        }
+      },
+    });
   };
+}
+
+/** The caller has gone: its request's signal aborted, or the thrown value says so. */
+function callerGone(request: GatewayRequest, error: unknown): boolean {
+  return error instanceof ClientClosedRequestError || request.signal?.aborted === true;
+}
+
+/**
+ * The same answer, its body passed through unchanged; `done` when it ends, `cut` when it
+ * errors (the error goes on to the host, which ends the connection) or the host cancels it.
+ */
+function watchBody(
+  response: Response,
+  caller: AbortSignal | undefined,
+  on: { done: () => void; cut: (error: unknown) => void },
+): Response {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  let settled = false;
+  const settle = (report: () => void) => {
+    if (settled) return;
+    settled = true;
+    caller?.removeEventListener('abort', gone);
+    report();
+  };
+  // A caller gone mid-answer: logged now, and the upstream body released, whether or not the
+  // host ever reads on or cancels.
+  const gone = () => {
+    settle(() => on.cut(new ClientClosedRequestError(caller?.reason)));
+    reader.cancel(caller?.reason).catch(() => undefined);
+  };
+  caller?.addEventListener('abort', gone, { once: true });
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          settle(() => on.cut(error));
+          controller.error(error);
+          return;
+        }
+        if (chunk.done) {
+          settle(on.done);
+          controller.close();
+        } else controller.enqueue(chunk.value);
+      },
+      async cancel(reason) {
+        settle(() => on.cut(new ClientClosedRequestError(reason)));
+        await reader.cancel(reason).catch(() => undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /**

@@ -48,7 +48,12 @@ export function operationRoute(op: Operation, servicesOf: () => OperationService
           op.input.body === UPLOAD
             ? ({ from: 'stream', stream: request.body, headers: request.headers } satisfies UploadBody)
             : op.input.body
-              ? await readJsonBody(request.body, request.headers, services.settings.MAX_JSON_BODY_BYTES)
+              ? await readJsonBody(
+                  request.body,
+                  request.headers,
+                  services.settings.MAX_JSON_BODY_BYTES,
+                  services.settings.MAX_JSON_DEPTH,
+                )
               : await discard(request.body);
         const raw = { params: request.params, query: Object.fromEntries(request.query), body };
         const { answer } = await invoke(op, raw, {

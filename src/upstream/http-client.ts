@@ -6,13 +6,22 @@
  * caller's request travels except what the operation put in `UpstreamRequest`. Failures to
  * reach the upstream become `UpstreamTimeoutError` / `UpstreamUnreachableError`; answers of
  * any status come back as they are, for the caller to stream or to turn into a problem.
+ * A total deadline (deadline.ts) bounds the whole call, its answer body included: when it
+ * passes, the call fails, or the body still streaming errors, with an `UpstreamTimeoutError`.
+ * A caller that goes away (its `signal`) abandons the call: `ClientClosedRequestError`.
  */
 import { Readable } from 'node:stream';
 import type { Dispatcher, Pool, RetryHandler } from 'undici';
-import { GatewayError, UpstreamTimeoutError, UpstreamUnreachableError } from '../problems/errors.js';
+import {
+  ClientClosedRequestError,
+  GatewayError,
+  UpstreamTimeoutError,
+  UpstreamUnreachableError,
+} from '../problems/errors.js';
 import type { Correlation } from '../shared/correlation.js';
 import { correlationHeaders } from '../shared/correlation.js';
 import { undici } from '../shared/lazy-require.js';
+import { CallDeadline, raceAbort } from './deadline.js';
 import { type RetryPolicy, retryDelay } from './retry-policy.js';
 
 export interface UpstreamRequest {
@@ -33,6 +42,17 @@ export interface UpstreamRequest {
   signal?: AbortSignal;
   /** `false`: a single attempt whatever the policy says (the caller retries in its own way). */
   retry?: false;
+  /**
+   * Total time for the call, retries and the whole answer body included, in ms; the time
+   * spent sending a streamed `body` does not count. Absent: the client's own, if any.
+   */
+  deadlineMs?: number;
+  /**
+   * The caller's `signal` abandons the call only while a streamed body is still being sent:
+   * once the upstream has it all, the call runs on to its answer (within the deadline), so a
+   * start that may have happened is known to have happened or not.
+   */
+  abandonOnlyWhileSending?: true;
 }
 
 /** What every upstream request of one call carries: its correlation, abort signal and retry mode. */
@@ -41,6 +61,10 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** `false`: one attempt, no inline retry (batch cancellation retries through its queue). */
   retry?: false;
+  /** The call's total deadline in ms (`upstreamDeadline(settings)`). */
+  deadlineMs?: number;
+  /** See `UpstreamRequest.abandonOnlyWhileSending`. */
+  abandonOnlyWhileSending?: true;
 }
 
 export interface UpstreamResponse {
@@ -65,6 +89,8 @@ export interface UpstreamClientOptions {
   /** From settings only, never from a request. May carry a path prefix. */
   baseUrl: string;
   timeoutMs: number;
+  /** Total deadline of a call that names none itself. @default none */
+  deadlineMs?: number;
   connections: number;
   retry: RetryPolicy;
   credential?: CredentialProvider;
@@ -104,6 +130,15 @@ export class UpstreamClient {
     Object.assign(headers, request.headers);
     if (authorization) headers.authorization = authorization;
     const policy = request.retry === false ? { ...this.options.retry, maxRetries: 0 } : this.options.retry;
+    const deadline = new CallDeadline(this.name, request.deadlineMs ?? this.options.deadlineMs);
+    const streamed = typeof request.body === 'object';
+    // Whether the upstream has the whole request (and so may have acted on it).
+    let sent = !streamed;
+    if (!streamed) deadline.start();
+    const caller = request.abandonOnlyWhileSending
+      ? whileSending(request.signal, () => sent)
+      : request.signal;
+    const signal = caller ? AbortSignal.any([caller, deadline.signal]) : deadline.signal;
     let attempts = 1;
     try {
       const options: Dispatcher.RequestOptions & { retryOptions: RetryHandler.RetryOptions } = {
@@ -113,13 +148,19 @@ export class UpstreamClient {
         body:
           typeof request.body === 'string' || request.body === undefined
             ? request.body
-            : Readable.from(request.body),
+            : Readable.from(
+                onEnd(request.body, () => {
+                  sent = true;
+                  deadline.start();
+                }),
+              ),
         // undici closes the connection after a body on a method that "expects none" (terminate's
         // DELETE carries its cause); flyteadmin reads such bodies, so keep the connection.
         ...(request.method === 'DELETE' && request.body !== undefined ? { reset: false } : {}),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: request.signal,
+        // Aborting after the headers destroys the answer body with the signal's reason.
+        signal,
         retryOptions: {
           throwOnError: false,
           maxRetries: policy.maxRetries,
@@ -135,8 +176,9 @@ export class UpstreamClient {
               statusCode: failure.statusCode,
               errorCode: failure.code,
               retryAfter: headerValue(failure.headers?.['retry-after']),
+              remainingMs: deadline.remainingMs(),
             });
-            if (delay === null) return callback(err);
+            if (delay === null || signal.aborted) return callback(err);
             attempts += 1;
             setTimeout(() => callback(null), delay).unref();
             return null;
@@ -145,16 +187,24 @@ export class UpstreamClient {
       };
       // No retry wanted: straight to the pool, without the retry handler around the request.
       const dispatcher = this.getDispatcher();
-      const response = await (policy.maxRetries === 0 ? (this.pool as Pool) : dispatcher).request(options);
+      const response = await raceAbort(
+        (policy.maxRetries === 0 ? (this.pool as Pool) : dispatcher).request(options),
+        signal,
+        (late) => late.body.destroy(),
+      );
+      // An upstream answering before it took all of a streamed body: its answer is timed now.
+      deadline.start();
+      response.body.once('close', () => deadline.clear());
       return {
         upstream: this.name,
         status: response.statusCode,
         headers: response.headers,
-        body: Readable.toWeb(response.body) as ReadableStream<Uint8Array>,
+        body: toWebStream(response.body),
         attempts,
       };
     } catch (error) {
-      throw this.toGatewayError(error);
+      deadline.clear();
+      throw this.toGatewayError(error, caller, sent);
     }
   }
 
@@ -180,14 +230,56 @@ export class UpstreamClient {
     return this.dispatcher;
   }
 
-  private toGatewayError(error: unknown): GatewayError {
+  private toGatewayError(error: unknown, caller: AbortSignal | undefined, sent: boolean): GatewayError {
     if (error instanceof GatewayError) return error;
+    if (caller?.aborted) return new ClientClosedRequestError(error, sent);
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
       return new UpstreamTimeoutError(this.name, this.options.timeoutMs, error);
     }
     return new UpstreamUnreachableError(this.name, error);
   }
+}
+
+/**
+ * The answer body as a web stream. Not `Readable.toWeb`: cancelling its stream while the body
+ * still flows throws "Controller is already closed" as an uncaught exception (a caller that
+ * leaves mid-answer would crash the process).
+ */
+function toWebStream(body: Readable): ReadableStream<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      async cancel() {
+        // Ends the iteration and destroys the body: its connection is released.
+        await chunks.return?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** Passes a streamed body through, telling `done` once all of it has been taken. */
+async function* onEnd(body: AsyncIterable<Uint8Array>, done: () => void): AsyncIterable<Uint8Array> {
+  yield* body;
+  done();
+}
+
+/** A signal that follows `signal` only while `sent()` is false. */
+function whileSending(signal: AbortSignal | undefined, sent: () => boolean): AbortSignal | undefined {
+  if (!signal) return undefined;
+  const gate = new AbortController();
+  const follow = () => {
+    if (!sent()) gate.abort(signal.reason);
+  };
+  if (signal.aborted) follow();
+  else signal.addEventListener('abort', follow, { once: true });
+  return gate.signal;
 }
 
 function toQueryString(query: Record<string, string | undefined> | undefined): string {

@@ -5,7 +5,8 @@
  * on a 429 or 503 that carries `Retry-After` (the upstream says it did not act), waiting the
  * delay it asks for, unless that delay is longer than the gateway will wait; then the answer
  * goes back to the caller with its `Retry-After`. Timeouts are not retried: the caller's time
- * is already spent. Pure, so it can be tested without a network.
+ * is already spent; nor is anything whose wait would outlast the call's deadline (the last
+ * answer goes back instead of a 504 later). Pure, so it can be tested without a network.
  */
 
 /** Connection-level failures worth another attempt on an idempotent call. */
@@ -45,6 +46,8 @@ export interface AttemptOutcome {
   statusCode?: number;
   errorCode?: string;
   retryAfter?: string;
+  /** Time left before the call's total deadline, in ms; absent: no deadline. */
+  remainingMs?: number;
 }
 
 /**
@@ -58,6 +61,13 @@ export function retryDelay(
   outcome: AttemptOutcome,
   random = Math.random,
 ): number | null {
+  const delay = delayBeforeRetry(policy, outcome, random);
+  // A wait that uses up the deadline only turns the answer in hand into a 504.
+  if (delay !== null && outcome.remainingMs !== undefined && delay >= outcome.remainingMs) return null;
+  return delay;
+}
+
+function delayBeforeRetry(policy: RetryPolicy, outcome: AttemptOutcome, random: () => number): number | null {
   if (outcome.attempt > policy.maxRetries) return null;
   const { statusCode, errorCode, idempotent } = outcome;
   const retryAfterMs = parseRetryAfter(outcome.retryAfter);

@@ -89,7 +89,8 @@ export async function serveRegistrations(
     if (host.overLimit() || host.bodyCancelled()) return failed();
     const response = result as HttpResponse;
     res.writeHead(response.status ?? 200, Object.fromEntries(response.headers));
-    if (response.body) await pipeline(Readable.fromWeb(response.body), res);
+    // A body that errors (an upstream cut at its deadline) ends the connection, as the host does.
+    if (response.body) await pipeline(Readable.fromWeb(response.body), res).catch(() => res.destroy());
     else res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -11,6 +11,7 @@ import {
   rawRequest,
   SNAPSHOT,
 } from './helpers/azureml-client.js';
+import { timedRead } from './helpers/timed-read.js';
 
 const clock = manualClock(Date.UTC(2026, 0, 15, 2, 0, 0, 0));
 const SNAPSHOT_RUN = `${experimentPath()}/snapshotrun`;
@@ -103,6 +104,24 @@ describe('fault injection', () => {
     expect(token.status).toBe(500);
     expect(aml.faults.status5xx?.count).toBe(4);
     expect(aml.tokenRequests).toEqual([]); // faulted before the endpoint saw it
+  });
+
+  it('drip sends the headers at once, then the body a few bytes per interval', async () => {
+    // Prepare: a run to read
+    expect((await start('drip_1')).status).toBe(200);
+    const path = historyPath('drip_1');
+    const plain = await timedRead(aml.url, 'GET', path);
+    // Act
+    const put = await call(aml.url, 'PUT', '/_emulator/faults', {
+      json: { drip: { intervalMs: 5, bytes: 16 } },
+    });
+    const dripped = await timedRead(aml.url, 'GET', path);
+    // Assess
+    expect(put.json).toEqual({ latencyMs: 0, drip: { intervalMs: 5, bytes: 16 } });
+    expect(dripped.status).toBe(200);
+    expect(dripped.body).toBe(plain.body);
+    expect(dripped.chunks.length).toBeGreaterThanOrEqual(Math.ceil(plain.body.length / 16));
+    expect(Math.max(...dripped.chunks.map((c) => c.bytes))).toBeLessThanOrEqual(16);
   });
 
   it('are controlled over HTTP with PUT/GET/DELETE /_emulator/faults', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FlyteAdminEmulator, startFlyteAdminEmulator } from '../../sandbox/flyte-admin/index.js';
 import { call, createBody, EXECUTIONS, rawRequest } from './helpers/admin-client.js';
+import { timedRead } from './helpers/timed-read.js';
 
 const LIST = '/api/v1/executions/flytesnacks/development?limit=1';
 let admin: FlyteAdminEmulator;
@@ -65,6 +66,42 @@ describe('fault injection', () => {
       [true, undefined],
       [false, 200],
     ]);
+  });
+
+  it('drip sends the headers at once, then the body a few bytes per interval', async () => {
+    // Prepare
+    const plain = await timedRead(admin.url, 'GET', LIST);
+    admin.faults.set({ drip: { intervalMs: 30, bytes: 4 } });
+    // Act
+    const dripped = await timedRead(admin.url, 'GET', LIST);
+    // Assess: the same answer, only slower; never more than 4 bytes at a time
+    expect(dripped.status).toBe(200);
+    expect(dripped.body).toBe(plain.body);
+    expect(dripped.headersAtMs).toBeLessThan(dripped.chunks[0]?.atMs ?? 0);
+    expect(Math.max(...dripped.chunks.map((c) => c.bytes))).toBeLessThanOrEqual(4);
+    const writes = Math.ceil(plain.body.length / 4);
+    expect(dripped.chunks.at(-1)?.atMs ?? 0).toBeGreaterThanOrEqual((writes - 1) * 30 - 5);
+    expect(admin.faults.snapshot().drip).toEqual({ intervalMs: 30, bytes: 4 });
+  });
+
+  it('drip applies to injected failures too, and is set over HTTP', async () => {
+    // Act
+    const put = await call(admin.url, 'PUT', '/_emulator/faults', {
+      body: { drip: { intervalMs: 5, bytes: 8 }, status5xx: { count: 1 } },
+    });
+    const failed = await timedRead(admin.url, 'GET', LIST);
+    const invalid = await call(admin.url, 'PUT', '/_emulator/faults', { body: { drip: { bytes: 2 } } });
+    // Assess
+    expect(put.json).toEqual({ latencyMs: 0, drip: { intervalMs: 5, bytes: 8 }, status5xx: { count: 1 } });
+    expect(failed.status).toBe(503);
+    expect(JSON.parse(failed.body)).toEqual({
+      code: 14,
+      message: 'upstream failure (injected HTTP 503)',
+      details: [],
+    });
+    expect(failed.chunks.length).toBeGreaterThanOrEqual(Math.ceil(failed.body.length / 8));
+    expect(invalid.status).toBe(400);
+    expect(invalid.json).toEqual({ error: 'drip.intervalMs is required' });
   });
 
   it('counted faults are consumed in the order drop → 429 → 5xx', async () => {
