@@ -7,10 +7,10 @@
  * hides the message id: azure-functions-nodejs-library#459).
  *
  * Messages the gateway itself enqueues (a POSTed batch, retries) name the `chunk` row their
- * targets are recorded in and give each target its `index` in the batch; a producer's do
- * neither, and get both when their message is first processed.
+ * targets are recorded in and give each target its `index` in the batch, and may mark it (see
+ * `EntryMarks`); a producer's do neither, and get indexes when their message is first processed.
  * A malformed message (not base64, not UTF-8 JSON, not an envelope) is rejected as a whole;
- * one bad target inside a good envelope fails alone.
+ * one bad target inside a good envelope — even `null` — fails alone.
  */
 import { z } from 'zod';
 import { toFieldErrors } from '../shared/field-errors.js';
@@ -31,22 +31,48 @@ export const batchIdSchema = z
     'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit',
   );
 
+const chunkKeySchema = z.string().regex(/^c\d{7}$/, 'must be a chunk key written by the gateway');
+
 const envelopeSchema = z.strictObject({
   cancellation: z.strictObject({
     batchId: batchIdSchema.optional(),
     cause: causeSchema.optional(),
-    chunk: z
-      .string()
-      .regex(/^c\d{7}$/, 'must be a chunk key written by the gateway')
-      .optional(),
+    chunk: chunkKeySchema.optional(),
     targets: z.array(z.unknown()).min(1, 'must hold at least one target'),
   }),
 });
 
+/** What the gateway may add to a target it enqueues, besides its index. */
+export interface EntryMarks {
+  /** A retry: the attempts on record when it was queued; a later attempt makes it stale. */
+  attempt?: number;
+  /** A copy of the target at this index: it takes that target's outcome, with no call of its own. */
+  sameAs?: number;
+  /** The chunk row that holds `sameAs`. */
+  in?: string;
+  /** How many times this copy has already looked for its first copy's outcome. */
+  round?: number;
+}
+
+const whole = z.number().int().min(0);
+const marksSchema = z.object({
+  index: whole,
+  attempt: whole.optional(),
+  sameAs: whole.optional(),
+  in: chunkKeySchema.optional(),
+  round: whole.optional(),
+});
+const MARKS = ['index', 'attempt', 'sameAs', 'in', 'round'] as const;
+
+/** A target as the gateway enqueues it. */
+export type QueuedTarget = Target & { index: number } & EntryMarks;
+
 /** One entry of a decoded message: a valid target, or the reason it is not one. */
-export type MessageEntry =
+export type MessageEntry = (
   | { target: Target; index?: number }
-  | { problem: string; index?: number; kind: TargetKind; identity: Record<string, string> };
+  | { problem: string; index?: number; kind: TargetKind; identity: Record<string, string> }
+) &
+  EntryMarks;
 
 export interface DecodedMessage {
   batchId?: string;
@@ -98,29 +124,35 @@ function decodeEnvelope(json: unknown): DecodeResult {
     );
   }
   const { batchId, cause, chunk, targets } = parsed.data.cancellation;
-  const indexes = targets.map((t) =>
-    t && typeof t === 'object' ? (t as { index?: unknown }).index : undefined,
-  );
+  const isObject = (t: unknown): t is Record<string, unknown> =>
+    typeof t === 'object' && t !== null && !Array.isArray(t);
+  const indexes = targets.map((t) => (isObject(t) ? t.index : undefined));
   const indexed = indexes.every((i) => i !== undefined);
   if (!indexed && indexes.some((i) => i !== undefined)) {
     return rejected('either every target has an index or none', batchId);
   }
-  const wholeIndexes = indexes.every((i) => Number.isSafeInteger(i) && (i as number) >= 0);
-  if (indexed && (!batchId || !chunk || !wholeIndexes)) {
+  const marks = indexed ? targets.map((t) => marksSchema.safeParse(t)) : [];
+  if (indexed && (!batchId || !chunk || !marks.every((m) => m.success))) {
     return rejected('indexed targets need a batchId, a chunk and whole indexes', batchId);
   }
   if (!indexed && chunk) return rejected('a chunk needs indexed targets', batchId);
   const entries = targets.map((raw, position): MessageEntry => {
-    const index = indexed ? (indexes[position] as number) : undefined;
-    const { index: _index, ...fields } = raw as Record<string, unknown>;
-    const result = targetSchema.safeParse(raw && typeof raw === 'object' ? fields : raw);
-    if (result.success) return { target: result.data, index };
-    const problems = toFieldErrors('', result.error).map((e) => `${e.path || 'target'} ${e.message}`);
-    const kind = (fields as { kind?: unknown }).kind === 'azureml' ? 'azureml' : 'flyte';
+    const mark: Partial<z.infer<typeof marksSchema>> = marks[position]?.data ?? {};
+    // Not an object (null, a list, a string): a target that fails alone, with no fields to show.
+    const fields = isObject(raw) ? { ...raw } : {};
+    if (indexed) for (const key of MARKS) delete fields[key];
+    const result = targetSchema.safeParse(isObject(raw) ? fields : raw);
+    if (result.success) return { target: result.data, ...mark, index: mark.index };
+    const problems = isObject(raw)
+      ? toFieldErrors('', result.error).map((e) => `${e.path || 'target'} ${e.message}`)
+      : [
+          `target must be an object, not ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}`,
+        ];
+    const kind = fields.kind === 'azureml' ? 'azureml' : 'flyte';
     const identity = Object.fromEntries(
       Object.entries(fields).filter(([k, v]) => k !== 'kind' && typeof v === 'string'),
     ) as Record<string, string>;
-    return { problem: `invalid target: ${problems.join('; ')}`, index, kind, identity };
+    return { problem: `invalid target: ${problems.join('; ')}`, ...mark, index: mark.index, kind, identity };
   });
   return { ok: true, message: { batchId, cause, entries, indexed, ...(chunk ? { chunk } : {}) } };
 }
@@ -133,20 +165,20 @@ function rejected(why: string, batchId: string | undefined): DecodeResult {
 export interface EncodedMessage {
   text: string;
   chunk: string;
-  targets: (Target & { index: number })[];
+  targets: QueuedTarget[];
 }
 
 /**
  * Splits indexed targets into message texts that each stay within the queue's limit. Each
  * message names `chunk` (a retry names its original's) or else its own chunk, keyed by its
- * first index.
+ * first index. A copy (`sameAs`) is told the chunk of its first copy when that is among them.
  * @example
  * const messages = encodeMessages('b-1', 'cleanup', targets.map((target, index) => ({ ...target, index })));
  */
 export function encodeMessages(
   batchId: string,
   cause: string | undefined,
-  targets: readonly (Target & { index: number })[],
+  targets: readonly QueuedTarget[],
   chunk?: string,
 ): EncodedMessage[] {
   const headOf = (key: string) =>
@@ -157,7 +189,8 @@ export function encodeMessages(
   const headBytes = Buffer.byteLength(headOf(chunkKey(0)));
   const messages: EncodedMessage[] = [];
   let parts: string[] = [];
-  let carried: (Target & { index: number })[] = [];
+  let carried: QueuedTarget[] = [];
+  const placed = new Map<number, string>();
   let bytes = headBytes;
   const flush = () => {
     const first = carried[0];
@@ -169,10 +202,13 @@ export function encodeMessages(
     carried = [];
     bytes = headBytes;
   };
-  for (const target of targets) {
+  for (const given of targets) {
+    const home = given.sameAs === undefined ? undefined : placed.get(given.sameAs);
+    const target = given.in === undefined && home !== undefined ? { ...given, in: home } : given;
     const json = JSON.stringify(target);
     const size = Buffer.byteLength(json) + 1;
     if (parts.length >= MAX_TARGETS_PER_MESSAGE || bytes + size > MAX_JSON_BYTES) flush();
+    placed.set(target.index, chunk ?? chunkKey((carried[0] ?? target).index));
     parts.push(json);
     carried.push(target);
     bytes += size;

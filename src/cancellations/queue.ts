@@ -9,8 +9,13 @@ import type { QueueClient } from '@azure/storage-queue';
 import type { Settings } from '../config.js';
 import { queueClient } from '../storage/clients.js';
 
-/** Storage queues hide a message for at most 7 days. */
-const MAX_DELAY_SECONDS = 7 * 24 * 60 * 60 - 1;
+/** Every message lives 7 days (the storage default, set explicitly so that it is ours). */
+const MESSAGE_TTL_SECONDS = 7 * 24 * 60 * 60;
+/**
+ * The longest delay a message may be sent with: once visible it still needs time to be taken
+ * and processed, up to maxDequeueCount × functionTimeout (5 × 10 min), before it expires.
+ */
+export const MAX_DELAY_SECONDS = MESSAGE_TTL_SECONDS - 60 * 60;
 
 const poisonQueueName = (queue: string) => `${queue}-poison`;
 
@@ -41,9 +46,14 @@ export class CancellationQueue {
    * await queue.send(text, 2); // a retry, visible in two seconds
    */
   async send(text: string, delaySeconds = 0): Promise<void> {
+    const visibilityTimeout = Math.max(0, Math.ceil(delaySeconds));
+    // Never clamped quietly: a message hidden until it expires is a target pending forever.
+    if (visibilityTimeout > MAX_DELAY_SECONDS)
+      throw new RangeError(
+        `a delay of ${visibilityTimeout} s is over the ${MAX_DELAY_SECONDS} s a message may wait`,
+      );
     await this.ensure();
-    const visibilityTimeout = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds)));
-    await this.main.sendMessage(text, { visibilityTimeout });
+    await this.main.sendMessage(text, { visibilityTimeout, messageTimeToLive: MESSAGE_TTL_SECONDS });
     for (const listener of this.listeners) listener(visibilityTimeout);
   }
 

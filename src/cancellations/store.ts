@@ -30,6 +30,10 @@ export interface TargetRecord {
   status?: number;
   /** Why it failed, or what the upstream said last. */
   detail?: string;
+  /** A copy of the target at this index in the batch: its outcome is that target's. */
+  sameAs?: number;
+  /** The attempts on record when its retry was queued: a retry is out while `attempts` equals it. */
+  queued?: number;
 }
 
 /** One chunk row as read: its key, its targets in index order, and its ETag for the next write. */
@@ -296,8 +300,16 @@ export function pendingRecord(
   index: number,
   target: { kind: TargetKind } & Record<string, unknown>,
 ): TargetRecord {
-  const { kind, index: _index, ...identity } = target;
-  return { index, kind, identity: identity as Record<string, string>, outcome: 'pending', attempts: 0 };
+  // Queue marks are not part of a target's identity.
+  const { kind, index: _i, attempt: _a, sameAs, in: _in, round: _r, ...identity } = target;
+  return {
+    index,
+    kind,
+    identity: identity as Record<string, string>,
+    outcome: 'pending',
+    attempts: 0,
+    ...(typeof sameAs === 'number' ? { sameAs } : {}),
+  };
 }
 
 /** Of two records of one target, the one that knows more: final beats pending, then more attempts. */
@@ -305,7 +317,10 @@ function newer(mine: TargetRecord | undefined, stored: TargetRecord): TargetReco
   if (!mine) return stored;
   if (stored.outcome !== 'pending' && mine.outcome === 'pending') return stored;
   if (stored.outcome === 'pending' && mine.outcome !== 'pending') return mine;
-  return mine.attempts >= stored.attempts ? mine : stored;
+  if (mine.attempts !== stored.attempts) return mine.attempts > stored.attempts ? mine : stored;
+  // Same attempt: a retry either writer queued is out.
+  const queued = Math.max(mine.queued ?? -1, stored.queued ?? -1);
+  return queued < 0 ? mine : { ...mine, queued };
 }
 
 /** Compact wire form of a chunk's targets: short keys, since a chunk holds many. */
@@ -317,6 +332,8 @@ interface StoredTarget {
   a: number;
   s?: number;
   d?: string;
+  x?: number;
+  q?: number;
 }
 
 function chunkEntity(targets: readonly TargetRecord[]): Record<string, string | number> {
@@ -328,6 +345,8 @@ function chunkEntity(targets: readonly TargetRecord[]): Record<string, string | 
     a: t.attempts,
     ...(t.status === undefined ? {} : { s: t.status }),
     ...(t.detail === undefined ? {} : { d: t.detail.slice(0, MAX_DETAIL_CHARS) }),
+    ...(t.sameAs === undefined ? {} : { x: t.sameAs }),
+    ...(t.queued === undefined ? {} : { q: t.queued }),
   }));
   const json = JSON.stringify(stored);
   const entity: Record<string, string | number> = {
@@ -355,6 +374,8 @@ function toChunk(key: string, e: Record<string, unknown> & { etag: string }): Ch
       attempts: s.a,
       ...(s.s === undefined ? {} : { status: s.s }),
       ...(s.d === undefined ? {} : { detail: s.d }),
+      ...(s.x === undefined ? {} : { sameAs: s.x }),
+      ...(s.q === undefined ? {} : { queued: s.q }),
     })),
   };
 }

@@ -58,6 +58,12 @@ function reportTargetSchema(): JsonSchema {
         attempts: { type: 'integer', minimum: 0, description: 'Upstream calls made for it so far' },
         status: { type: 'integer', description: 'Status of the last upstream answer' },
         detail: { type: 'string', description: 'Why it failed, or what the upstream said last' },
+        duplicateOf: {
+          type: 'integer',
+          minimum: 0,
+          description:
+            'Index of the same target earlier in the batch: cancelled once, with that one, whose outcome, attempts and detail this one reports',
+        },
       },
       required: ['index', ...((variant.required ?? []) as string[]), 'outcome', 'attempts'],
     })),

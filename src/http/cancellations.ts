@@ -2,7 +2,8 @@
  * @module
  * The REST side of batch cancellation. `POST /v1/cancellations` validates every target with
  * its single-run operation's schemas and allow-list (one bad target refuses the batch, each
- * named by index, and nothing is queued), records every target as `pending`, splits the
+ * named by index, and nothing is queued), marks copies of an earlier target (cancelled once,
+ * reported at every index), records every target as `pending`, splits the
  * batch into queue messages within the 64 KiB limit, and answers 202 with the status URL.
  * `GET /v1/cancellations/{batchId}` is the report: counts, one page of targets, rejected
  * messages.
@@ -10,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { authorize } from '../auth/identify.js';
 import { ROLES } from '../auth/roles.js';
+import { firstCopies } from '../cancellations/duplicates.js';
 import { batchIdSchema, type EncodedMessage, encodeMessages } from '../cancellations/messages.js';
 import { type CancellationServices, forEachConcurrently } from '../cancellations/processor.js';
 import type { CancellationQueue } from '../cancellations/queue.js';
@@ -71,7 +73,12 @@ function submitBatchHandler(servicesOf: () => CancellationServices) {
     async (request, { log }) => {
       const services = servicesOf();
       const { settings } = services;
-      const body = await readJsonBody(request.body, request.headers, settings.MAX_JSON_BODY_BYTES);
+      const body = await readJsonBody(
+        request.body,
+        request.headers,
+        settings.MAX_JSON_BODY_BYTES,
+        settings.MAX_JSON_DEPTH,
+      );
       const parsed = batchRequestSchema(settings).safeParse(body ?? {});
       if (!parsed.success) throw cappedValidationError(toFieldErrors('body', parsed.error));
       const { cause, targets } = parsed.data;
@@ -86,7 +93,12 @@ function submitBatchHandler(servicesOf: () => CancellationServices) {
 
       const batchId = randomUUID();
       const statusUrl = `${serverUrlOf(request)}/${CANCELLATIONS_ROUTE}/${batchId}`;
-      const indexed = targets.map((target, index) => ({ ...target, index }));
+      // A copy of an earlier target is cancelled once, with it, and reported at its own index.
+      const copies = firstCopies(targets.map((target, index) => ({ index, target })));
+      const indexed = targets.map((target, index) => {
+        const sameAs = copies.get(index);
+        return sameAs === undefined ? { ...target, index } : { ...target, index, sameAs };
+      });
       await store
         .createBatch({
           batchId,
@@ -211,6 +223,7 @@ function batchReportHandler(servicesOf: () => CancellationServices) {
         attempts: t.attempts,
         ...(t.status === undefined ? {} : { status: t.status }),
         ...(t.detail === undefined ? {} : { detail: t.detail }),
+        ...(t.sameAs === undefined ? {} : { duplicateOf: t.sameAs }),
       })),
       ...(rejectedMessages.length > 0 ? { rejectedMessages } : {}),
       ...(nextToken ? { nextToken } : {}),

@@ -6,7 +6,9 @@
  * the queue is empty, decodes per `messageEncoding`, keeps a message hidden while its handler
  * runs, deletes it after success, makes it visible again after `visibilityTimeout` on
  * failure, and moves it to `<queue>-poison` once it has failed `maxDequeueCount` times —
- * what host.json says, as the host does it.
+ * what host.json says, as the host does it. Unlike the host's 10-minute lease, a message is
+ * hidden for a short lease renewed while it runs: if its release fails (storage down), it
+ * comes back within one lease, not ten minutes later.
  */
 import type { QueueClient } from '@azure/storage-queue';
 import { isBase64 } from '../cancellations/messages.js';
@@ -22,7 +24,10 @@ export interface QueuePollerOptions {
   sink?: LogSink;
   /** @default host.json's `extensions.queues` */
   host?: QueueHostOptions;
-  /** How long a taken message stays hidden, renewed at half time while it runs. @default 10 min (the host's) */
+  /**
+   * How long a taken message stays hidden, renewed every third of it while it runs (one failed
+   * renewal is no loss); bounds how long a message whose release failed stays hidden. @default 30 s
+   */
   leaseMs?: number;
 }
 
@@ -34,6 +39,7 @@ export interface QueuePoller {
 }
 
 const MIN_POLL_MS = 100;
+const DEFAULT_LEASE_MS = 30_000;
 
 /**
  * @example
@@ -42,7 +48,7 @@ const MIN_POLL_MS = 100;
  */
 export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
   const host = options.host ?? queueHostOptions();
-  const leaseMs = options.leaseMs ?? 10 * 60_000;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const log = createLogger(options.sink ?? console).child({ queue: options.queue.name });
   /** Messages whose handler runs (the host's concurrency), and every job not yet settled. */
   const running = new Set<object>();
@@ -107,14 +113,16 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
 
   const handle = async (message: ReceivedMessage, release: () => void) => {
     let popReceipt = message.popReceipt;
+    // A renewal changes the pop receipt: the release waits for one under way.
+    let renewing: Promise<unknown> = Promise.resolve();
     const renew = setInterval(() => {
-      options.queue
+      renewing = options.queue
         .updateMessage(message.messageId, popReceipt, undefined, Math.ceil(leaseMs / 1000))
         .then((r) => {
           popReceipt = r.popReceipt ?? popReceipt;
         })
         .catch(() => undefined);
-    }, leaseMs / 2);
+    }, leaseMs / 3);
     const fields = { messageId: message.messageId, dequeueCount: message.dequeueCount };
     // As the host's listener: a message past maxDequeueCount, or one it cannot decode, goes to
     // the poison queue at once, without running the function.
@@ -142,10 +150,12 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
       );
       clearInterval(renew);
       release();
+      await renewing;
       await options.queue.deleteMessage(message.messageId, popReceipt);
     } catch (error) {
       clearInterval(renew);
       log.warn('queue.message_failed', { ...fields, error: errorName(error) });
+      await renewing;
       await settleFailure(message, popReceipt).catch((e: unknown) =>
         log.error('queue.release_failed', { ...fields, error: errorName(e) }),
       );

@@ -1,15 +1,18 @@
 /**
  * The local host's queue poller against a real Azurite queue: it must do what host.json tells
  * the Functions host to do — delete after success, release after failure, poison after
- * maxDequeueCount, decode per messageEncoding, run at most batchSize + newBatchThreshold.
+ * maxDequeueCount, decode per messageEncoding, run at most batchSize + newBatchThreshold —
+ * and, unlike the host, bring back a message whose release failed within one short lease.
  */
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Azurite, startAzurite } from '../../sandbox/azurite.js';
+import { storageSwitch } from '../../sandbox/storage-switch.js';
 import type { QueueMessageMeta } from '../../src/cancellations/queue-trigger.js';
 import { startQueuePoller } from '../../src/local-host/queue-poller.js';
 import type { QueueHostOptions } from '../../src/shared/host-json.js';
 import { silentSink } from '../../src/shared/log.js';
+import { captureLogs } from '../helpers/log-capture.js';
 import { pollUntil } from '../helpers/poll.js';
 
 const HOST: QueueHostOptions = {
@@ -178,4 +181,59 @@ describe('queue poller', () => {
     expect(finished).toBe(6);
     expect(await count(queue)).toBe(0);
   });
+
+  it('brings back a message whose release failed (storage down) within one 30 s lease, not ten minutes', async () => {
+    // Prepare: the poller reaches storage through a switch; its clients try each call once
+    const storage = await storageSwitch(azurite.connectionString);
+    const once = { retryOptions: { maxTries: 1 } };
+    const viaSwitch = new QueueClient(storage.connectionString, queue.name, once);
+    const poisonViaSwitch = new QueueClient(storage.connectionString, poison.name, once);
+    await queue.sendMessage('needs storage');
+    const deliveries: { dequeueCount: number; at: number }[] = [];
+    const logs = captureLogs();
+
+    // Act: the first delivery fails because storage went away, so its release fails too
+    const poller = startQueuePoller({
+      queue: viaSwitch,
+      poison: poisonViaSwitch,
+      host: HOST,
+      sink: logs,
+      handler: async (m) => {
+        deliveries.push({ dequeueCount: m.dequeueCount, at: Date.now() });
+        if (m.dequeueCount === 1) {
+          storage.stop();
+          throw new Error('storage unreachable');
+        }
+      },
+    });
+    try {
+      await pollUntil(
+        async () => logs.entries().some((e) => e.event === 'queue.release_failed'),
+        (failed) => failed,
+        { timeoutMs: 10_000 },
+      );
+      storage.start();
+      await pollUntil(
+        async () => deliveries.length,
+        (n) => n === 2,
+        { timeoutMs: 40_000, intervalMs: 100 },
+      );
+      await pollUntil(
+        () => count(queue),
+        (n) => n === 0,
+        { timeoutMs: 5_000 },
+      );
+    } finally {
+      await poller.stop();
+      await storage.close();
+    }
+
+    // Assess: back after one lease from its first delivery; handled once more, then gone
+    const [first, second] = deliveries;
+    expect(deliveries.map((d) => d.dequeueCount)).toStrictEqual([1, 2]);
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(29_000);
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeLessThan(35_000);
+    expect(await count(queue)).toBe(0);
+    expect(await count(poison)).toBe(0);
+  }, 60_000);
 });

@@ -13,8 +13,8 @@ import {
   forEachConcurrently,
   type ProcessorDeps,
   processMessage,
-  retryDelaySeconds,
 } from '../../src/cancellations/processor.js';
+import { retryDelaySeconds } from '../../src/cancellations/retry-plan.js';
 import { chunkKey, pendingRecord, type TargetRecord } from '../../src/cancellations/store.js';
 import { loadSettings } from '../../src/config.js';
 import { createServices, type Services } from '../../src/services.js';
@@ -100,6 +100,19 @@ describe('processMessage (real Azurite, Flyte Admin and Azure ML emulators)', ()
     const result = decodeMessage(text);
     if (!result.ok) throw new Error(result.reason);
     return result.message;
+  }
+
+  /** Takes the next retry off the queue once it is visible, decoded. */
+  async function takeRetry(timeoutMs = 10_000): Promise<DecodedMessage> {
+    const { main } = cancellations.queue;
+    const [item] = await pollUntil(
+      async () => (await main.receiveMessages()).receivedMessageItems,
+      (items) => items.length > 0,
+      { timeoutMs, intervalMs: 100 },
+    );
+    if (!item) throw new Error('no message');
+    await main.deleteMessage(item.messageId, item.popReceipt);
+    return decoded(item.messageText);
   }
 
   const seedFlyte = (name: string, phase: 'RUNNING' | 'SUCCEEDED' = 'RUNNING') =>
@@ -198,8 +211,8 @@ describe('processMessage (real Azurite, Flyte Admin and Azure ML emulators)', ()
     expect([...cancelCalls(gateway).values()]).toStrictEqual(Array(3).fill({ calls: 1, succeeded: 1 }));
   });
 
-  it('skips targets that are already final when a message comes again: nothing is cancelled twice', async () => {
-    // Prepare: the first delivery cancels A, while B meets a 503 and stays pending
+  it('skips targets that are final, or whose retry is out, when a message comes again: nothing is called twice', async () => {
+    // Prepare: the first delivery cancels A, while B meets a 503, stays pending and goes back on the queue
     seedFlyte('again-a');
     seedFlyte('again-b');
     const a = flyteTarget('again-a');
@@ -209,18 +222,24 @@ describe('processMessage (real Azurite, Flyte Admin and Azure ML emulators)', ()
     const firstDelivery = await run(message);
     const afterFirst = await chunkOf(batchId);
 
-    // Act: the same message again (a redelivery), then once more after everything is final
+    // Act: the same message again (a redelivery), then B's retry, then both once more
     const secondDelivery = await run(message);
+    const retry = await takeRetry();
+    const retried = await run(retry);
     const thirdDelivery = await run(message);
+    const staleRetry = await run(retry);
 
     // Assess
     expect(firstDelivery).toMatchObject({ skipped: 0, calls: 2, retried: 1 });
-    expect(afterFirst.map((t) => [t.outcome, t.attempts, t.status])).toStrictEqual([
-      ['cancelled', 1, 200],
-      ['pending', 1, 503],
+    expect(afterFirst.map((t) => [t.outcome, t.attempts, t.status, t.queued])).toStrictEqual([
+      ['cancelled', 1, 200, undefined],
+      ['pending', 1, 503, 1],
     ]);
-    expect(secondDelivery).toMatchObject({ targets: 2, skipped: 1, calls: 1, retried: 0 });
+    expect(secondDelivery).toMatchObject({ targets: 2, skipped: 2, calls: 0, retried: 0 });
+    expect(retry.entries).toStrictEqual([{ target: b, index: 1, attempt: 1 }]);
+    expect(retried).toMatchObject({ targets: 1, skipped: 0, calls: 1, retried: 0 });
     expect(thirdDelivery).toMatchObject({ targets: 2, skipped: 2, calls: 0, retried: 0 });
+    expect(staleRetry).toMatchObject({ targets: 1, skipped: 1, calls: 0, retried: 0 });
     expect((await chunkOf(batchId)).map((t) => [t.outcome, t.attempts, t.status])).toStrictEqual([
       ['cancelled', 1, 200],
       ['cancelled', 2, 200],
@@ -228,7 +247,8 @@ describe('processMessage (real Azurite, Flyte Admin and Azure ML emulators)', ()
     const calls = cancelCalls(gateway);
     expect(calls.get(upstreamPath(a))).toStrictEqual({ calls: 1, succeeded: 1 });
     expect(calls.get(upstreamPath(b))).toStrictEqual({ calls: 2, succeeded: 1 });
-  });
+    expect((await cancellations.queue.main.getProperties()).approximateMessagesCount).toBe(0);
+  }, 20_000);
 
   it('records a target off the allow-list, or malformed, as failed without any upstream call', async () => {
     // Prepare: valid targets the gateway may not touch, and one that is not a target at all
@@ -294,7 +314,7 @@ describe('processMessage (real Azurite, Flyte Admin and Azure ML emulators)', ()
     await main.deleteMessage(item.messageId, item.popReceipt);
     const retry = decoded(item.messageText);
     expect(retry).toMatchObject({ batchId, cause: 'throttle me', chunk: key, indexed: true });
-    expect(retry.entries).toStrictEqual([{ target, index: 0 }]);
+    expect(retry.entries).toStrictEqual([{ target, index: 0, attempt: 1 }]);
   }, 20_000);
 
   it('fails a target once its attempts are used up, and never calls one that has none left', async () => {

@@ -5,7 +5,7 @@ import {
   MAX_MESSAGE_TEXT_BYTES,
   MAX_TARGETS_PER_MESSAGE,
 } from '../../src/cancellations/messages.js';
-import { retryDelaySeconds } from '../../src/cancellations/processor.js';
+import { retryDelaySeconds } from '../../src/cancellations/retry-plan.js';
 import { chunkKey } from '../../src/cancellations/store.js';
 import { azuremlTarget, flyteTarget, producerText, type TestTarget } from '../helpers/cancellations.js';
 
@@ -90,6 +90,57 @@ describe('decodeMessage', () => {
         ],
       },
     });
+  });
+
+  it('fails a null, a number, a string or a list in place of a target alone, and keeps the good one', () => {
+    // Prepare
+    const text = producerText({ targets: [null, flyteTarget('a'), 3, 'x', [flyteTarget('b')]] });
+
+    // Act
+    const result = decodeMessage(text);
+
+    // Assess
+    expect(result.ok).toBe(true);
+    const entries = result.ok ? result.message.entries : [];
+    expect(entries.map((e) => ('problem' in e ? e.problem : e.target))).toStrictEqual([
+      'invalid target: target must be an object, not null',
+      flyteTarget('a'),
+      'invalid target: target must be an object, not number',
+      'invalid target: target must be an object, not string',
+      'invalid target: target must be an object, not a list',
+    ]);
+    expect(
+      entries.filter((e) => 'problem' in e).map((e) => 'problem' in e && [e.kind, e.identity]),
+    ).toStrictEqual(Array(4).fill(['flyte', {}]));
+  });
+
+  it("reads the gateway's marks on indexed targets (retry attempt, copy of an index and its chunk)", () => {
+    // Prepare: a copy whose first copy went into the previous message
+    const targets = Array.from({ length: 130 }, (_, index) =>
+      index === 129 ? { ...flyteTarget('n-0'), index, sameAs: 0 } : { ...flyteTarget(`n-${index}`), index },
+    );
+    const [, second] = encodeMessages('b-1', undefined, targets);
+    const retry = encodeMessages(
+      'b-1',
+      undefined,
+      [{ ...flyteTarget('n-5'), index: 5, attempt: 2 }],
+      'c0000000',
+    );
+
+    // Act
+    const copy = decodeMessage(second?.text ?? '');
+    const again = decodeMessage(retry[0]?.text ?? '');
+
+    // Assess
+    expect(copy.ok && copy.message.entries.at(-1)).toStrictEqual({
+      target: flyteTarget('n-0'),
+      index: 129,
+      sameAs: 0,
+      in: 'c0000000',
+    });
+    expect(again.ok && again.message.entries).toStrictEqual([
+      { target: flyteTarget('n-5'), index: 5, attempt: 2 },
+    ]);
   });
 
   it.each([
