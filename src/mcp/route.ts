@@ -60,6 +60,7 @@ export function mcpRoute(servicesOf: () => OperationServices, ops: readonly Oper
             log,
             caller: request.caller,
             owner: request.owner,
+            signal: request.signal,
           });
           closers = [() => transport.close(), () => server.close()];
           await server.connect(transport);

@@ -34,6 +34,8 @@ export interface ServerOptions {
   caller?: Caller;
   /** Whose staged zips tool calls may stage and use (auth/owner.ts). */
   owner?: string;
+  /** Aborted when the `/mcp` caller goes away: its tool calls are abandoned too. */
+  signal?: AbortSignal;
   log: Logger;
 }
 
@@ -64,7 +66,7 @@ export function getServer(options: ServerOptions): McpServer {
 async function callTool(
   tool: ToolDefinition,
   args: Record<string, unknown>,
-  { services, correlation, caller, owner, log: requestLog }: ServerOptions,
+  { services, correlation, caller, owner, signal, log: requestLog }: ServerOptions,
 ): Promise<CallToolResult> {
   const started = performance.now();
   const log = requestLog.child({ tool: tool.name, operation: tool.op.operationId });
@@ -73,7 +75,15 @@ async function callTool(
   const took = () => ({ ...notes, durationMs: Math.round(performance.now() - started) });
   try {
     const raw = toToolInput(tool, args);
-    const { input, answer } = await invoke(tool.op, raw, { services, caller, owner, correlation, log, note });
+    const { input, answer } = await invoke(tool.op, raw, {
+      services,
+      caller,
+      owner,
+      signal,
+      correlation,
+      log,
+      note,
+    });
     const result = await toToolResult(answer, tool, input);
     log.info('tool.done', { status: answer.status, ...took() });
     return result;

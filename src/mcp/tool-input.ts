@@ -4,26 +4,30 @@
  * as `invoke` takes it — by the tool's bindings: route params and query fields by their
  * renamed argument, body fields (or the whole body) as they are, and an upload's parts (the
  * definition with the zip's bytes decoded from base64, or a staged zip's id). Only what no
- * operation input can carry is refused here (unknown arguments, values that cannot be a path
- * or query value, the inline zip's form and size); everything else is the operation's schemas'
- * to validate, with the same field errors as REST.
+ * operation input can carry is refused here (arguments nested deeper than `MAX_JSON_DEPTH`,
+ * unknown arguments, values that cannot be a path or query value, the inline zip's form and
+ * size); everything else is the operation's schemas' to validate, with the same field errors
+ * as REST.
  */
 import type { UploadArguments } from '../catalog/operation.js';
 import type { RawInput } from '../catalog/validate.js';
-import { type FieldError, ValidationError } from '../problems/errors.js';
+import { type FieldError, JsonTooDeepError, ValidationError } from '../problems/errors.js';
+import { jsonValueDepth } from '../shared/json-text.js';
 import type { UploadBody } from '../staging/upload-body.js';
 import type { ToolDefinition } from './tools.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
- * Throws `ValidationError` (argument names as paths) for arguments no operation input can carry.
+ * Throws `JsonTooDeepError` for arguments nested too deep, `ValidationError` (argument names as
+ * paths) for arguments no operation input can carry.
  * @example
  * const raw = toToolInput(tool, { project: 'flytesnacks', domain: 'development' });
  * await invoke(tool.op, raw, ctx);
  */
 export function toToolInput(tool: ToolDefinition, args: Record<string, unknown>): RawInput {
   const errors: FieldError[] = [];
+  assertArgumentsDepth(args, tool.maxJsonDepth);
   const known = new Set(tool.bindings.map((b) => b.argument));
   for (const key of Object.keys(args)) {
     if (!known.has(key)) errors.push({ path: key, message: 'is not a known field' });
@@ -99,9 +103,24 @@ function decodeZip(
   if (Math.floor((text.length * 3) / 4) - (text.match(/=/g)?.length ?? 0) > maxBytes) {
     errors.push({
       path: name,
-      message: `must decode to at most ${maxBytes} bytes; stage larger zips (POST /v1/uploads) and give stagedZipId`,
+      message:
+        `must decode to at most ${maxBytes} bytes (MCP_MAX_INLINE_ZIP_BYTES, lowered to fit ` +
+        'MAX_JSON_BODY_BYTES as base64); stage larger zips (POST /v1/uploads) and give stagedZipId',
     });
     return undefined;
   }
   return Buffer.from(text, 'base64');
+}
+
+/**
+ * The arguments object is level 1, as a REST body is. Checked before anything else reads them:
+ * deep values go no further (schemas, staging, the upstream's JSON.stringify, which throws on
+ * them). The same 400 as a REST body too deep, naming the argument.
+ */
+function assertArgumentsDepth(args: Record<string, unknown>, maxDepth: number): void {
+  for (const [key, value] of Object.entries(args)) {
+    if (jsonValueDepth(value, maxDepth - 1) > maxDepth - 1) {
+      throw new JsonTooDeepError(maxDepth, `The arguments object, at ${key},`);
+    }
+  }
 }

@@ -2,14 +2,18 @@
  * @module
  * A tool call's outcome as an MCP tool result. A 2xx answer: JSON becomes text plus
  * `structuredContent`, text stays text, a binary answer (startlocalrun's invocation zip)
- * becomes an embedded resource named by the operation. A failure becomes an `isError` result
- * carrying the problem REST clients get — status, type, detail, field errors — rendered from
- * the error object, with field paths renamed to the tool's argument names.
+ * becomes an embedded resource named by the operation. The answer is read only up to
+ * `MCP_MAX_ANSWER_BYTES`: a result is held whole (and again as text, parsed JSON or base64), so
+ * beyond the cap the upstream body is cancelled and the tool answers a 413 problem naming the
+ * cap and the REST route, which streams answers of any size. A failure becomes an `isError`
+ * result carrying the problem REST clients get — status, type, detail, field errors — rendered
+ * from the error object, with field paths renamed to the tool's argument names.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { OperationInput } from '../catalog/operation.js';
-import { GatewayError } from '../problems/errors.js';
+import { GatewayError, PayloadTooLargeError } from '../problems/errors.js';
 import { toProblem } from '../problems/to-problem.js';
+import { readCapped } from '../shared/read-capped.js';
 import { isJsonMediaType } from '../shared/read-json-body.js';
 import type { UpstreamResponse } from '../upstream/http-client.js';
 import { toArgumentPath } from './arguments.js';
@@ -31,7 +35,8 @@ export async function toToolResult(
     await answer.body.cancel();
     return { content: [{ type: 'text', text: `Done (HTTP ${answer.status}, no content).` }] };
   }
-  const bytes = Buffer.from(await new Response(answer.body).arrayBuffer());
+  const { bytes, truncated } = await readCapped(answer.body, tool.maxAnswerBytes);
+  if (truncated) throw answerTooLarge(tool, input);
   if (bytes.length === 0) {
     return { content: [{ type: 'text', text: `Done (HTTP ${answer.status}, no content).` }] };
   }
@@ -78,6 +83,42 @@ export function errorResult(error: unknown, requestId: string, tool: ToolDefinit
     content: [{ type: 'text', text: JSON.stringify(problem) }],
     structuredContent: problem,
   };
+}
+
+/**
+ * 413 for an answer over the cap (the payload being the tool result), naming the cap and the
+ * REST route with this call's params and query filled in, as `restRoute` too.
+ */
+function answerTooLarge(
+  tool: ToolDefinition,
+  input: OperationInput<unknown, unknown, unknown>,
+): GatewayError {
+  const limit = tool.maxAnswerBytes;
+  const route = restRoute(tool, input);
+  // A call that changed something upstream already did: say so before the agent repeats it.
+  const done = tool.annotations.readOnlyHint ? '' : ' The operation itself succeeded upstream.';
+  const error = new PayloadTooLargeError(
+    limit,
+    `The upstream's answer exceeds the ${limit} bytes a tool result may carry (MCP_MAX_ANSWER_BYTES), ` +
+      `so it was not read further.${done} Call the REST route ${route} instead: it streams answers of any size.`,
+  );
+  Object.assign(error.extensions, { limit, restRoute: route });
+  return error;
+}
+
+/** `GET /v1/api/v1/executions/flytesnacks/development?limit=100`: the operation's REST twin for this input. */
+function restRoute({ op }: ToolDefinition, input: OperationInput<unknown, unknown, unknown>): string {
+  const params = isObject(input.params) ? input.params : {};
+  const path = op.rest.path.replace(/\{([^}]+)\}/g, (whole, name: string) => {
+    const value = params[name];
+    return typeof value === 'string' || typeof value === 'number' ? encodeURIComponent(value) : whole;
+  });
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(isObject(input.query) ? input.query : {})) {
+    if (['string', 'number', 'boolean'].includes(typeof value)) query.set(name, String(value));
+  }
+  const search = query.size > 0 ? `?${query}` : '';
+  return `${op.rest.method} ${path}${search}`;
 }
 
 function header(answer: UpstreamResponse, name: string): string | undefined {

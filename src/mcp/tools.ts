@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { type Operation, resolveSchema, UPLOAD } from '../catalog/operation.js';
-import type { Settings } from '../config.js';
+import { mcpInlineZipLimit, type Settings } from '../config.js';
 import {
   type ArgumentBinding,
   type ArgumentTarget,
@@ -24,13 +24,17 @@ import {
   shapeOf,
 } from './arguments.js';
 
-/** The inline zip argument; its decoded size is capped by `MCP_MAX_INLINE_ZIP_BYTES`. */
+/**
+ * The inline zip argument; its decoded size is capped by `mcpInlineZipLimit` (the one cap
+ * `toToolInput` checks, so what agents are told is what holds).
+ */
 const zipBase64Schema = (maxBytes: number, stagedArgument: string) =>
   z
     .base64()
     .describe(
-      `The project zip, base64-encoded (at most ${maxBytes} bytes decoded; larger zips go through ` +
-        `an upload slot, POST /v1/uploads); give this or ${stagedArgument}`,
+      `The project zip, base64-encoded (at most ${maxBytes} bytes decoded: MCP_MAX_INLINE_ZIP_BYTES, ` +
+        'lowered to fit MAX_JSON_BODY_BYTES; larger zips go through an upload slot, POST /v1/uploads); ' +
+        `give this or ${stagedArgument}`,
     );
 
 export interface ToolAnnotations {
@@ -49,8 +53,12 @@ export interface ToolDefinition {
   bindings: ArgumentBinding[];
   /** Shows each argument's JSON Schema; accepts any value (the pipeline validates). */
   inputSchema: z.ZodObject;
-  /** Cap on an inline zip (`MCP_MAX_INLINE_ZIP_BYTES`). */
+  /** Cap on an inline zip: `MCP_MAX_INLINE_ZIP_BYTES` lowered to fit `MAX_JSON_BODY_BYTES` (`mcpInlineZipLimit`). */
   maxInlineZipBytes: number;
+  /** Deepest nesting of the arguments (`MAX_JSON_DEPTH`; the arguments object is level 1). */
+  maxJsonDepth: number;
+  /** Largest upstream answer a result carries (`MCP_MAX_ANSWER_BYTES`); beyond it, the REST route. */
+  maxAnswerBytes: number;
 }
 
 const cache = new WeakMap<Settings, ToolDefinition[]>();
@@ -101,7 +109,7 @@ export function deriveTool(op: Operation, settings: Settings): ToolDefinition {
     if (!upload) throw new Error(`${where}: an upload body needs tool.upload`);
     const { definition, zipBase64, stagedZipId } = upload;
     add(definition.argument, { part: 'upload' }, definition.schema, definition.paths);
-    const zipSchema = zipBase64Schema(settings.MCP_MAX_INLINE_ZIP_BYTES, stagedZipId.argument);
+    const zipSchema = zipBase64Schema(mcpInlineZipLimit(settings), stagedZipId.argument);
     add(zipBase64.argument, { part: 'upload' }, zipSchema, zipBase64.paths, false);
     add(stagedZipId.argument, { part: 'upload' }, stagedZipId.schema, stagedZipId.paths, false);
   } else if (body && op.tool.bodyArgument) {
@@ -113,7 +121,9 @@ export function deriveTool(op: Operation, settings: Settings): ToolDefinition {
   }
   return {
     op,
-    maxInlineZipBytes: settings.MCP_MAX_INLINE_ZIP_BYTES,
+    maxInlineZipBytes: mcpInlineZipLimit(settings),
+    maxJsonDepth: settings.MAX_JSON_DEPTH,
+    maxAnswerBytes: settings.MCP_MAX_ANSWER_BYTES,
     name: op.tool.name,
     title: op.tool.title,
     description: op.description,

@@ -11,7 +11,7 @@ import { readStartRunRequest } from '../../src/azureml/start-run-request.js';
 import { operations } from '../../src/catalog/index.js';
 import { type Operation, operation, resolveSchema, UPLOAD } from '../../src/catalog/operation.js';
 import { type RawInput, validateInput } from '../../src/catalog/validate.js';
-import { loadSettings } from '../../src/config.js';
+import { loadSettings, mcpInlineZipLimit } from '../../src/config.js';
 import { emptySchema, executionPathSchema, terminateExecutionBodySchema } from '../../src/flyte/schemas.js';
 import {
   type ArgumentBinding,
@@ -24,7 +24,13 @@ import {
 import { toToolInput } from '../../src/mcp/tool-input.js';
 import { errorResult } from '../../src/mcp/tool-result.js';
 import { deriveTool, deriveTools, type ToolDefinition } from '../../src/mcp/tools.js';
-import { type FieldError, GatewayError, UpstreamError, ValidationError } from '../../src/problems/errors.js';
+import {
+  type FieldError,
+  GatewayError,
+  JsonTooDeepError,
+  UpstreamError,
+  ValidationError,
+} from '../../src/problems/errors.js';
 import type { UploadBody } from '../../src/staging/upload-body.js';
 import type { ZipStaging } from '../../src/staging/zip-staging.js';
 import { buildZip, example } from '../helpers/azureml-requests.js';
@@ -294,8 +300,9 @@ describe('deriveTools: one tool per catalog operation', () => {
     expect(binding?.schema.safeParse(zip.toString('base64')).success).toBe(true);
     expect(binding?.schema.safeParse('not base64!').success).toBe(false);
     expect(binding?.schema.description).toBe(
-      `The project zip, base64-encoded (at most ${MAX_ZIP} bytes decoded; larger zips go through an upload ` +
-        'slot, POST /v1/uploads); give this or stagedZipId',
+      `The project zip, base64-encoded (at most ${MAX_ZIP} bytes decoded: MCP_MAX_INLINE_ZIP_BYTES, ` +
+        'lowered to fit MAX_JSON_BODY_BYTES; larger zips go through an upload slot, POST /v1/uploads); ' +
+        'give this or stagedZipId',
     );
   });
 
@@ -353,6 +360,42 @@ describe('deriveTools: one tool per catalog operation', () => {
     expect(forOther.map((t) => t.maxInlineZipBytes)).toEqual(operations.map(() => 4096));
     expect(fewer.map((t) => t.name)).toEqual(['create-workflow-execution', 'recover-workflow-execution']);
     expect(deriveTools(operations, other)).toHaveLength(operations.length);
+  });
+});
+
+describe('the inline zip cap is what fits MAX_JSON_BODY_BYTES', () => {
+  it('MCP_MAX_INLINE_ZIP_BYTES over what a JSON body can carry as base64 is lowered, in the schema too', () => {
+    // Prepare: 1 MiB of JSON carries (1 MiB - 64 KiB of envelope) / 4 * 3 decoded bytes.
+    const tight = loadSettings({
+      MCP_MAX_INLINE_ZIP_BYTES: String(8 * 1024 * 1024),
+      MAX_JSON_BODY_BYTES: '1048576',
+    });
+    const remote = operations.find((op) => op.tool.name === 'microsoft-azure-start-run-remote') as Operation;
+
+    // Act
+    const tool = deriveTool(remote, tight);
+
+    // Assess
+    expect(tool.maxInlineZipBytes).toBe(mcpInlineZipLimit(tight));
+    expect(tool.maxInlineZipBytes).toBe(737_280);
+    const zipArgument = tool.bindings.find((b) => b.argument === 'projectZipBase64');
+    expect(zipArgument?.schema.description).toContain('at most 737280 bytes decoded');
+    expect(
+      fieldErrorsOf(
+        thrownBy(() =>
+          toToolInput(tool, {
+            ...SCOPE,
+            runDefinition: {},
+            projectZipBase64: Buffer.alloc(737_281).toString('base64'),
+          }),
+        ),
+      ),
+    ).toEqual([
+      {
+        path: 'projectZipBase64',
+        message: expect.stringContaining('at most 737280 bytes (MCP_MAX_INLINE_ZIP_BYTES'),
+      },
+    ]);
   });
 });
 
@@ -1039,6 +1082,9 @@ describe('toToolInput refuses what no operation input can carry', () => {
     const remote = 'microsoft-azure-start-run-remote';
     const start = (args: Record<string, unknown>) => ({ ...SCOPE, runDefinition, ...args });
     /** Base64 of `n` bytes starting with a zip signature. */
+    const ZIP_OVER_CAP =
+      `must decode to at most ${MAX_ZIP} bytes (MCP_MAX_INLINE_ZIP_BYTES, lowered to fit ` +
+      'MAX_JSON_BODY_BYTES as base64); stage larger zips (POST /v1/uploads) and give stagedZipId';
     const zipOfSize = (n: number) => {
       const bytes = Buffer.alloc(n, 0x41);
       zip.copy(bytes, 0, 0, 4);
@@ -1090,7 +1136,7 @@ describe('toToolInput refuses what no operation input can carry', () => {
         errors: [
           {
             path: 'projectZipBase64',
-            message: `must decode to at most ${MAX_ZIP} bytes; stage larger zips (POST /v1/uploads) and give stagedZipId`,
+            message: ZIP_OVER_CAP,
           },
         ],
       },
@@ -1104,7 +1150,7 @@ describe('toToolInput refuses what no operation input can carry', () => {
         errors: [
           {
             path: 'projectZipBase64',
-            message: `must decode to at most ${MAX_ZIP} bytes; stage larger zips (POST /v1/uploads) and give stagedZipId`,
+            message: ZIP_OVER_CAP,
           },
         ],
       },
@@ -1152,6 +1198,72 @@ describe('toToolInput refuses what no operation input can carry', () => {
       // Assess
       expect(body).toEqual({ from: 'staged', definition: runDefinition, stagedZipId: 42 });
     });
+  });
+});
+
+// --- argument depth -----------------------------------------------------------------------------
+
+describe('toToolInput refuses arguments nested deeper than MAX_JSON_DEPTH', () => {
+  const DEPTH = settings.MAX_JSON_DEPTH;
+  /** A value of `levels` nested arrays and objects around a scalar (`levels` 0 is the scalar). */
+  const nested = (levels: number): unknown => {
+    let value: unknown = 'leaf';
+    for (let i = 0; i < levels; i += 1) value = i % 2 === 0 ? [value] : { next: value };
+    return value;
+  };
+  const create = toolNamed('create-workflow-execution');
+  const tooDeep = (argument: string, limit = DEPTH) => ({
+    status: 400,
+    type: 'malformed-json',
+    limit,
+    detail: `The arguments object, at ${argument}, nests objects and arrays deeper than ${limit} levels (MAX_JSON_DEPTH).`,
+  });
+
+  it('arguments of exactly MAX_JSON_DEPTH levels (the arguments object is level 1) are bound', () => {
+    // Act
+    const raw = toToolInput(create, { ...FLYTE, spec: nested(DEPTH - 1) });
+
+    // Assess
+    expect(raw.body).toEqual({ ...FLYTE, spec: nested(DEPTH - 1) });
+  });
+
+  it.each([
+    ['one level over', DEPTH],
+    ['100,000 levels (measured without recursion)', 100_000],
+  ])('%s: a 400 naming the argument and the limit, before any other check', (_case, levels) => {
+    // Act
+    const error = thrownBy(() => toToolInput(create, { ...FLYTE, bogus: 1, spec: nested(levels) }));
+
+    // Assess
+    expect(error).toBeInstanceOf(JsonTooDeepError);
+    expect(error).toMatchObject(tooDeep('spec'));
+  });
+
+  it('a deep runDefinition is refused before the inline zip is decoded', () => {
+    // Act
+    const error = thrownBy(() =>
+      toToolInput(toolNamed('microsoft-azure-start-run-remote'), {
+        ...SCOPE,
+        runDefinition: nested(DEPTH),
+        projectZipBase64: 'not base64!',
+      }),
+    );
+
+    // Assess
+    expect(error).toMatchObject(tooDeep('runDefinition'));
+  });
+
+  it('the limit follows the settings', () => {
+    // Prepare
+    const tight = deriveTool(create.op, loadSettings({ MAX_JSON_DEPTH: '8' }));
+
+    // Act
+    const bound = toToolInput(tight, { ...FLYTE, spec: nested(7) });
+    const error = thrownBy(() => toToolInput(tight, { ...FLYTE, spec: nested(8) }));
+
+    // Assess
+    expect(bound.body).toMatchObject({ spec: nested(7) });
+    expect(error).toMatchObject(tooDeep('spec', 8));
   });
 });
 
