@@ -2,12 +2,16 @@
  * Soak bench (issue 8 item 5): mixed traffic at a steady, open-loop rate — Flyte get, list
  * and create, Azure ML startrun (small zip) — through a gateway process for 10 minutes
  * (`--soak-seconds N`; a few seconds with --smoke), while upstream faults (503, dropped
- * connection, 429) are armed at intervals on both emulators. Checks: every request gets an
- * answer; non-2xx answers per upstream no more than the faults armed there; the gateway's
- * RSS and open sockets flat (least-squares slope after a 20 % warm-up); no staged blob left
- * once failed startruns are retried by `stagedZipId`, as the README tells clients to.
+ * connection, 429, an answer that drips past UPSTREAM_DEADLINE_MS) are armed at intervals on
+ * both emulators, and storage goes away for a few seconds once, mid-run (a proxy in front of
+ * Azurite is cut). Checks: every request gets an answer (none lost, none stuck past the client's
+ * timeout); non-2xx answers per upstream no more than the faults armed there, counting the
+ * startruns sent during the outage as faults; the gateway's RSS and open sockets flat
+ * (least-squares slope after a 20 % warm-up); no staged blob or uncommitted block left once
+ * failed startruns are retried by `stagedZipId`, as the README tells clients to.
  */
 import { type Azurite, startAzurite } from '../../sandbox/azurite.js';
+import { type StorageSwitch, storageSwitch } from '../../sandbox/storage-switch.js';
 import type { BenchOptions } from '../lib/args.js';
 import { azureMlEnv, experimentPath, runDefinition, smallStartRunForm, stagedBlobs } from '../lib/azureml.js';
 import { type Child, startChild } from '../lib/child.js';
@@ -84,12 +88,18 @@ const OPS: Op[] = [
 
 /** The faults armed in turn, one per interval, alternating upstreams. */
 const FAULTS: { upstream: Upstream; settings: Record<string, unknown> }[] = [
+  // Every answer drips for a moment: calls past the deadline end in 504, none hangs.
+  { upstream: 'flyte', settings: { drip: { intervalMs: 400 }, pathPrefix: '/api/' } },
   { upstream: 'flyte', settings: { status5xx: { count: 1, status: 503 } } },
   { upstream: 'azureml', settings: { status5xx: { count: 1, status: 503 } } },
   { upstream: 'flyte', settings: { drop: { count: 1 } } },
   { upstream: 'azureml', settings: { drop: { count: 1 } } },
   { upstream: 'flyte', settings: { status429: { count: 1, retryAfterSeconds: 1 } } },
 ];
+/** UPSTREAM_DEADLINE_MS of the gateway under test, short so a dripping answer is cut quickly. */
+const DEADLINE_MS = 2_000;
+/** How long storage stays away, once, at mid-run. */
+const OUTAGE_MS = 3_000;
 
 interface Tally {
   sent: number;
@@ -122,6 +132,8 @@ async function retryStaged(base: string, problemText: string): Promise<number> {
     );
     await res.arrayBuffer();
     if (res.ok) return attempt;
+    // Storage may be away for a few seconds: back off as a client would.
+    await new Promise((resolve) => setTimeout(resolve, attempt * 1_000));
   }
   return 5;
 }
@@ -140,9 +152,11 @@ export async function runSoak(options: BenchOptions): Promise<Row[]> {
   const seconds = options.soakSeconds ?? (options.smoke ? 5 : 600);
   const faultEveryMs = options.smoke ? 1_000 : 10_000;
   let azurite: Azurite | undefined;
+  let storage: StorageSwitch | undefined;
   const children: Child<unknown>[] = [];
   try {
     azurite = await startAzurite();
+    storage = await storageSwitch(azurite.connectionString);
     const flyte = await startChild<{ url: string }>('flyte-emulator', { SEED: '100' });
     children.push(flyte);
     const azureml = await startChild<{ url: string }>('azureml-emulator');
@@ -150,8 +164,9 @@ export async function runSoak(options: BenchOptions): Promise<Row[]> {
     const gateway = await startChild<{ url: string }>('gateway', {
       FLYTE_ENDPOINT: flyte.info.url,
       FLYTE_PROJECTS: 'flytesnacks',
-      ...azureMlEnv(azureml.info.url, azurite.connectionString),
+      ...azureMlEnv(azureml.info.url, storage.connectionString),
       UPSTREAM_TIMEOUT_MS: '5000',
+      UPSTREAM_DEADLINE_MS: String(DEADLINE_MS),
     });
     children.push(gateway);
     const emulators: Record<Upstream, string> = { flyte: flyte.info.url, azureml: azureml.info.url };
@@ -167,14 +182,27 @@ export async function runSoak(options: BenchOptions): Promise<Row[]> {
     const samples: { t: number; rss: number; sockets: number }[] = [];
     const inFlight = new Set<Promise<void>>();
     const started = Date.now();
+    // While a window fault is on (storage away, answers dripping), every request it can touch
+    // counts as one armed fault: each may fail, none may go unanswered.
+    const windows: Record<Upstream, boolean> = { flyte: false, azureml: false };
     const fire = (n: number) => {
       const op = pick(n);
       tally.sent += 1;
+      if (windows[op.upstream]) armed[op.upstream] += 1;
       const p = op
         .send(gateway.info.url, n, AbortSignal.timeout(REQUEST_TIMEOUT_MS))
         .then(async (res) => {
-          const text = await res.text();
           tally.answered += 1;
+          let text: string;
+          try {
+            text = await res.text();
+          } catch {
+            // Headers came, then the body was cut (a dripping answer past the deadline).
+            tally.non2xx[op.upstream] += 1;
+            tally.statuses[`${op.name} ${res.status} cut`] =
+              (tally.statuses[`${op.name} ${res.status} cut`] ?? 0) + 1;
+            return;
+          }
           tally.statuses[`${op.name} ${res.status}`] = (tally.statuses[`${op.name} ${res.status}`] ?? 0) + 1;
           if (res.status < 300) return;
           tally.non2xx[op.upstream] += 1;
@@ -193,15 +221,41 @@ export async function runSoak(options: BenchOptions): Promise<Row[]> {
     const traffic = setInterval(() => {
       for (let i = 0; i < perTick; i++) fire(n++);
     }, 100);
+    const setFaults = (upstream: Upstream, settings: Record<string, unknown>) =>
+      fetch(`${emulators[upstream]}/_emulator/faults`, {
+        method: 'PUT',
+        body: JSON.stringify(settings),
+      }).then((res) => res.arrayBuffer());
     const faults = setInterval(() => {
       const fault = FAULTS[faultIndex++ % FAULTS.length];
       if (!fault) return;
       armed[fault.upstream] += 1;
-      void fetch(`${emulators[fault.upstream]}/_emulator/faults`, {
-        method: 'PUT',
-        body: JSON.stringify(fault.settings),
-      }).then((res) => res.arrayBuffer());
+      void setFaults(fault.upstream, fault.settings);
+      if (!('drip' in fault.settings)) return;
+      // A drip stays until cleared: on for a second, then off.
+      windows[fault.upstream] = true;
+      setTimeout(() => {
+        // Off once the emulator has it, and a deadline later: requests queued behind the dripping
+        // ones on the gateway's connections still meet it.
+        void setFaults(fault.upstream, {}).then(() =>
+          setTimeout(() => {
+            windows[fault.upstream] = false;
+          }, DEADLINE_MS),
+        );
+      }, 1_000);
     }, faultEveryMs);
+    // Storage away once, mid-run: startruns cannot stage, retries by id cannot read.
+    const outage = setTimeout(
+      () => {
+        windows.azureml = true;
+        storage?.stop();
+        setTimeout(() => {
+          storage?.start();
+          windows.azureml = false;
+        }, OUTAGE_MS);
+      },
+      (seconds * 1000) / 2,
+    );
     const sampler = setInterval(
       () =>
         samples.push({ t: Date.now() - started, rss: rssOf(gateway.pid), sockets: socketsOf(gateway.pid) }),
@@ -211,11 +265,14 @@ export async function runSoak(options: BenchOptions): Promise<Row[]> {
     clearInterval(traffic);
     clearInterval(faults);
     clearInterval(sampler);
+    clearTimeout(outage);
+    storage.start();
     await Promise.all([...inFlight]);
     const leaked = await stagedBlobs(azurite.connectionString);
-    return rows(seconds, tally, armed, samples, leaked.length);
+    return rows(seconds, tally, armed, samples, leaked.length, storage.refused);
   } finally {
     for (const child of children.reverse()) await child.close();
+    await storage?.close();
     await azurite?.stop();
   }
 }
@@ -226,6 +283,7 @@ function rows(
   armed: Record<Upstream, number>,
   samples: { t: number; rss: number; sockets: number }[],
   leaked: number,
+  storageRefused: number,
 ): Row[] {
   const steady = samples.filter((s) => s.t >= seconds * 1000 * 0.2);
   const perMinute = (pick: (s: (typeof samples)[number]) => number) =>
@@ -241,7 +299,8 @@ function rows(
     infoRow(
       BENCH,
       `${seconds} s at ${RATE_PER_SECOND} req/s: ${tally.sent} sent; not 2xx: ${statuses || 'none'}; ` +
-        `${tally.retried} startrun retries by stagedZipId`,
+        `${tally.retried} startrun retries by stagedZipId; storage away ${OUTAGE_MS} ms once ` +
+        `(${storageRefused} connections cut or refused)`,
     ),
     budgetRow(
       BENCH,
@@ -277,6 +336,6 @@ function rows(
       `≤ ${SOCKET_SLOPE_BUDGET}/min`,
       socketSlope <= SOCKET_SLOPE_BUDGET,
     ),
-    budgetRow(BENCH, `staged blobs left: ${leaked}`, '-', '-', '0', leaked === 0),
+    budgetRow(BENCH, `staged blobs or uncommitted blocks left: ${leaked}`, '-', '-', '0', leaked === 0),
   ];
 }

@@ -54,6 +54,7 @@ export async function stagedBlobs(connectionString: string, container = 'staging
   const client = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(container);
   if (!(await client.exists())) return [];
   const names: string[] = [];
-  for await (const blob of client.listBlobsFlat()) names.push(blob.name);
+  // Uncommitted blocks too: a failed upload must not leave billable blocks nobody lists.
+  for await (const blob of client.listBlobsFlat({ includeUncommitedBlobs: true })) names.push(blob.name);
   return names;
 }
