@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { CONTROL_PREFIX, commonControlEndpoints, handleControl } from '../common/control.js';
-import { applyDrip, arriveWithFaults, type FaultControl } from '../common/faults.js';
+import { applyDrip, arriveWithFaults, type FaultControl, holdBody } from '../common/faults.js';
 import { readBody, readBodyBytes, sendJson } from '../common/http-io.js';
 import { type RecordedRequest, recordRequest } from '../common/journal.js';
 import { JOURNAL_TEXT_LIMIT_BYTES, MSI_PATH, MULTIPART_OVERHEAD_BYTES } from './constants.js';
@@ -113,6 +113,7 @@ async function handle(
     handleControl(method, path, await readBody(request), controlEndpoints(state), response);
     return;
   }
+  await holdBody(state.faults, path);
   const body = await readBodyBytes(request, state.options.maxZipBytes + MULTIPART_OVERHEAD_BYTES);
   const now = state.options.now();
   const entry = recordRequest(method, url, request.headers, body, now, JOURNAL_TEXT_LIMIT_BYTES);

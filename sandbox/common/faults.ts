@@ -29,6 +29,12 @@ export interface FaultSettings {
    */
   drip?: DripSettings;
   /**
+   * Affected requests wait this long before their body is read, so a sender feels backpressure
+   * mid-body (a large upload stalls once the socket buffers are full). `holding` counts the
+   * requests waiting now.
+   */
+  holdBodyMs?: number;
+  /**
    * Only requests whose path starts with this get the latency and counted faults (e.g. `/api/`); scripts
    * name their paths exactly and ignore it. @default every request
    */
@@ -134,7 +140,16 @@ export function parseFaultSettings(input: unknown): FaultSettings {
     throw new TypeError('fault settings must be a JSON object');
   }
   const raw = input as Record<string, unknown>;
-  const known = new Set(['latencyMs', 'status429', 'status5xx', 'drop', 'drip', 'pathPrefix', 'scripts']);
+  const known = new Set([
+    'latencyMs',
+    'status429',
+    'status5xx',
+    'drop',
+    'drip',
+    'holdBodyMs',
+    'pathPrefix',
+    'scripts',
+  ]);
   for (const key of Object.keys(raw))
     if (!known.has(key)) throw new TypeError(`unknown fault setting ${key}`);
   const section = (name: string) => {
@@ -145,6 +160,8 @@ export function parseFaultSettings(input: unknown): FaultSettings {
   const settings: FaultSettings = {};
   const latencyMs = optionalNumber('latencyMs', raw.latencyMs, (n) => n >= 0);
   if (latencyMs !== undefined) settings.latencyMs = latencyMs;
+  const holdBodyMs = optionalNumber('holdBodyMs', raw.holdBodyMs, (n) => n >= 0);
+  if (holdBodyMs !== undefined) settings.holdBodyMs = holdBodyMs;
   const s429 = section('status429');
   if (s429) {
     const retryAfterSeconds = optionalNumber(
@@ -190,6 +207,9 @@ export class FaultControl implements FaultSettings {
   status5xx?: { count: number; status?: number };
   drop?: { count: number };
   drip?: DripSettings;
+  holdBodyMs = 0;
+  /** Requests whose body is being held back now (see `holdBodyMs`). */
+  holding = 0;
   pathPrefix?: string;
   /** Remaining steps per scripted path; a path leaves the map when its last step is used. */
   private readonly scripted = new Map<string, ScriptedFault[]>();
@@ -206,6 +226,7 @@ export class FaultControl implements FaultSettings {
     this.status5xx = clean.status5xx && { ...clean.status5xx };
     this.drop = clean.drop && { ...clean.drop };
     this.drip = clean.drip && { ...clean.drip };
+    this.holdBodyMs = clean.holdBodyMs ?? 0;
     this.pathPrefix = clean.pathPrefix;
     this.scripted.clear();
     for (const [path, steps] of Object.entries(clean.scripts ?? {})) this.script(path, steps);
@@ -251,6 +272,7 @@ export class FaultControl implements FaultSettings {
         status5xx: this.status5xx,
         drop: this.drop,
         drip: this.drip,
+        holdBodyMs: this.holdBodyMs || undefined,
         pathPrefix: this.pathPrefix,
         scripts: this.scripted.size === 0 ? undefined : this.scripts,
       }),
@@ -301,6 +323,23 @@ export async function arriveWithFaults(faults: FaultControl, path: string): Prom
   const decision = faults.take(path);
   if (faults.applies(path) && faults.latencyMs > 0) await sleep(faults.latencyMs);
   return decision;
+}
+
+/**
+ * The hold step of a request pipeline, before the body is read: when `holdBodyMs` is set and
+ * applies to `path`, waits that long without reading, so the sender stalls mid-body.
+ * @example
+ * await holdBody(state.faults, path);
+ * const body = await readBodyBytes(request, limit);
+ */
+export async function holdBody(faults: FaultControl, path: string): Promise<void> {
+  if (faults.holdBodyMs <= 0 || !faults.applies(path)) return;
+  faults.holding += 1;
+  try {
+    await sleep(faults.holdBodyMs);
+  } finally {
+    faults.holding -= 1;
+  }
 }
 
 /**

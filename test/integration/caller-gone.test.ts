@@ -3,7 +3,8 @@
  * closed request", warn) and not as the upstream failing; the upstream call is abandoned, not
  * repeated. A startrun whose caller leaves once the upstream has the whole request runs on to
  * the upstream's answer: the outcome is logged with the run id and staged zip id, and the zip
- * this request staged is deleted. Counted: calls lost, repeated, blobs left behind — 0 each.
+ * this request staged is deleted. One whose caller leaves while the zip is still going upstream
+ * is abandoned there: no run, and the zip it staged deleted. Counted: calls lost, repeated, blobs left behind — 0 each.
  *
  * On the functions surface the test plays the host's part: the real host forwards each request
  * to the worker with an `x-ms-invocation-id` header (docs/functions-host.md, 4.2), which is how
@@ -11,8 +12,10 @@
  * `unknown` (the library's id when none is given), so the test sends that id. Under the real
  * host the same is checked in test/realhost/caller-gone.test.ts.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  buildZip,
   example,
   experimentPath,
   projectZip,
@@ -37,11 +40,18 @@ describe.each(SURFACES)('a caller that goes away (%s)', (surface) => {
     gw = await startGateway({
       surface,
       azureml: true,
-      env: { UPSTREAM_TIMEOUT_MS: '5000', UPSTREAM_DEADLINE_MS: '10000', UPSTREAM_MAX_RETRIES: '2' },
+      env: {
+        UPSTREAM_TIMEOUT_MS: '5000',
+        UPSTREAM_DEADLINE_MS: '10000',
+        UPSTREAM_MAX_RETRIES: '2',
+        // Room for a zip larger than the socket buffers, sent inline
+        FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(64 * 1024 * 1024),
+      },
     });
   }, 60_000);
   afterAll(() => gw.close());
   beforeEach(() => {
+    gw.azureml?.faults.clear();
     gw.emulator.reset();
     gw.azureml?.reset();
     gw.logs.lines.length = 0;
@@ -115,4 +125,45 @@ describe.each(SURFACES)('a caller that goes away (%s)', (surface) => {
     expect(aml.requests.filter((r) => r.path === UPSTREAM_START).map((r) => r.status)).toEqual([200]);
     expect(await stagedBlobs(gw)).toEqual([]);
   });
+
+  it('startrun, while the zip is still being sent upstream: abandoned, no run, the zip deleted', async () => {
+    // Prepare: a zip larger than the socket buffers, and an upstream that leaves it unread a while
+    const aml = gw.azureml;
+    if (!aml) throw new Error('azureml emulator missing');
+    const zip = buildZip([
+      { name: 'train.py', data: 'print(1)\n' },
+      { name: 'data.bin', data: randomBytes(24 * 1024 * 1024) },
+    ]);
+    aml.faults.set({ holdBodyMs: 5_000, pathPrefix: UPSTREAM_START });
+    const caller = new AbortController();
+    // Act: leave once the upstream has started to receive the request (it is staged by then)
+    const sent = fetch(`${gw.url}${START}?runId=gone-run-2`, {
+      method: 'POST',
+      body: startRunForm(example('run-definition.json'), zip),
+      signal: caller.signal,
+      headers: invocation,
+    }).catch((error: Error) => error.name);
+    await pollUntil(
+      async () => aml.faults.holding,
+      (n) => n === 1,
+      { timeoutMs: 30_000 },
+    );
+    caller.abort();
+    // Assess: the send abandoned mid-body, so the run did not start; the zip this request staged is gone
+    expect(await sent).toBe('AbortError');
+    const outcome = await pollUntil(
+      async () => lines(gw).find((l) => l.event === 'startrun.caller_gone'),
+      (l) => l !== undefined,
+    );
+    expect(outcome).toMatchObject({ level: 'warn', runId: 'gone-run-2', runStarted: 'no', zip: 'deleted' });
+    expect(lines(gw).filter((l) => l.level === 'error')).toEqual([]);
+    expect(await stagedBlobs(gw)).toEqual([]);
+    // The upstream never got a whole request, so it has no run and the journal no start
+    await pollUntil(
+      async () => aml.faults.holding,
+      (n) => n === 0,
+      { timeoutMs: 30_000 },
+    );
+    expect(aml.requests.filter((r) => r.path === UPSTREAM_START)).toEqual([]);
+  }, 60_000);
 });
