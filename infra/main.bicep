@@ -18,8 +18,8 @@ param location string
 @description('Object id of the deploying user; when set it gets the storage and telemetry roles for local runs.')
 param principalId string = ''
 
-@description('Principal type of principalId.')
-@allowed(['User', 'ServicePrincipal', 'Group'])
+@description('Principal type of principalId: azd passes AZURE_PRINCIPAL_TYPE (ServicePrincipal when a CI service principal deploys); empty counts as User.')
+@allowed(['User', 'ServicePrincipal', 'Group', ''])
 param principalType string = 'User'
 
 // --- names (empty: abbreviation + resource token) ---
@@ -56,6 +56,16 @@ param httpPerInstanceConcurrency int = 16
 @description('Integrate the app with a new VNet and reach storage only through private endpoints.')
 param vnetEnabled bool = false
 
+@description('UPLOAD_SLOTS: auto = on without the VNet, off with it (callers outside the VNet cannot reach a private account: they send zips inline, up to FUNCTIONS_REQUEST_BODY_SIZE_LIMIT less 1 MiB). on with the VNet: callers are in the VNet or a peered one and resolve the privatelink blob zone (docs/deployment.md).')
+@allowed(['auto', 'on', 'off'])
+param uploadSlots string = 'auto'
+
+@description('vnetEnabled + azureMlWorkspaceId: a private endpoint to the (private-link) Azure ML workspace in the VNet, with its privatelink DNS zones.')
+param azureMlPrivateEndpoint bool = false
+
+@description('azureMlPrivateEndpoint: request the connection for the workspace admin to approve instead of approving it in this deployment.')
+param azureMlPrivateEndpointManualApproval bool = false
+
 // --- storage ---
 @description('Staging container for project zips (STAGING_CONTAINER).')
 param stagingContainerName string = 'staging'
@@ -70,8 +80,14 @@ param cancellationsTableName string = 'cancellations'
 // --- Azure ML ---
 @description('Full resource id of the Azure ML workspace the app calls; empty: no Azure ML role is assigned.')
 param azureMlWorkspaceId string = ''
-@description('AZUREML_ENDPOINT; empty + azureMlWorkspaceId: https://<workspace region>.api.azureml.ms.')
+@description('Assign AzureML Data Scientist and Reader to the app identity on azureMlWorkspaceId in this deployment (the deployer needs Owner, User Access Administrator or RBAC Administrator there). false: the workspace admin runs the az role assignment create lines in infra/README.md.')
+param azureMlRoleAssignment bool = true
+@description('AZUREML_ENDPOINT: one Execution Service origin for every workspace (an override); empty: the app discovers each workspace\'s own endpoint through ARM (private-link and other regions included).')
 param azureMlEndpoint string = ''
+@minValue(1)
+@maxValue(86400)
+@description('AZUREML_DISCOVERY_TTL_SECONDS')
+param azureMlDiscoveryTtlSeconds int = 3600
 @description('AZUREML_WORKSPACES; empty + azureMlWorkspaceId: that workspace as subscriptionId/resourceGroup/name.')
 param azureMlWorkspaces string = ''
 @description('AZUREML_SCOPE (Entra scope of the Azure ML token).')
@@ -121,6 +137,8 @@ param easyAuthClientId string = ''
 param easyAuthAllowedApplications array = []
 @description('ALLOWED_ORIGINS: browser origins that may send state-changing requests.')
 param allowedOrigins string = ''
+@description('DROP_IN_ROUTES: also serve each operation on its upstream\'s own path (README, "Drop-in upstream paths").')
+param dropInRoutes bool = false
 @description('FLYTE_MAX_LIST_LIMIT')
 param flyteMaxListLimit int = 1000
 @description('Key Vault secret URI for FLYTE_API_KEY (set as a Key Vault reference); empty omits it.')
@@ -177,6 +195,12 @@ var networkName = !empty(vnetName) ? vnetName : '${abbrs.networkVirtualNetworks}
 var mlIdParts = split(azureMlWorkspaceId, '/')
 var mlEnabled = !empty(azureMlWorkspaceId)
 var mlWorkspaceEntry = mlEnabled ? '${mlIdParts[2]}/${mlIdParts[4]}/${mlIdParts[8]}' : ''
+var mlRoleAssigned = mlEnabled && azureMlRoleAssignment
+// azd passes AZURE_PRINCIPAL_TYPE as it found the deployer; empty (outside azd) counts as User.
+var deployerPrincipalType = principalType == 'ServicePrincipal'
+  ? 'ServicePrincipal'
+  : (principalType == 'Group' ? 'Group' : 'User')
+var uploadSlotsSetting = uploadSlots == 'off' || (uploadSlots == 'auto' && vnetEnabled) ? 'off' : 'on'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -218,6 +242,7 @@ module storage 'core/storage.bicep' = {
     cancellationsQueueName: cancellationsQueueName
     cancellationsTableName: cancellationsTableName
     vnetEnabled: vnetEnabled
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
   }
 }
 
@@ -244,6 +269,19 @@ module storagePrivateEndpoints 'core/storage-private-endpoints.bicep' = if (vnet
   dependsOn: [storage]
 }
 
+module azureMlPrivateEndpointModule 'core/azureml-private-endpoint.bicep' = if (vnetEnabled && mlEnabled && azureMlPrivateEndpoint) {
+  name: 'azureml-private-endpoint'
+  scope: rg
+  params: {
+    workspaceId: azureMlWorkspaceId
+    vnetName: networkName
+    subnetId: vnet.?outputs.privateEndpointsSubnetId ?? ''
+    location: location
+    tags: tags
+    manualApproval: azureMlPrivateEndpointManualApproval
+  }
+}
+
 module appRoles 'app/rbac.bicep' = {
   name: 'app-roles'
   scope: rg
@@ -263,16 +301,16 @@ module userRoles 'app/rbac.bicep' = if (!empty(principalId)) {
     storageAccountName: storageName
     applicationInsightsName: insightsName
     principalId: principalId
-    principalType: principalType
+    principalType: deployerPrincipalType
   }
   dependsOn: [storage, monitoring]
 }
 
-module azureMlRoles 'app/azureml-rbac.bicep' = if (mlEnabled) {
+module azureMlRoles 'app/azureml-rbac.bicep' = if (mlRoleAssigned) {
   name: 'azureml-roles'
   scope: resourceGroup(mlEnabled ? mlIdParts[2] : subscription().subscriptionId, mlEnabled ? mlIdParts[4] : rg.name)
   params: {
-    workspaceName: mlEnabled ? mlIdParts[8] : ''
+    workspaceName: mlRoleAssigned ? mlIdParts[8] : ''
     principalId: identity.outputs.principalId
   }
 }
@@ -291,6 +329,7 @@ module api 'app/function-app.bicep' = {
     storageAccountName: storageName
     deploymentContainerName: deploymentContainerName
     applicationInsightsName: insightsName
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
@@ -315,12 +354,12 @@ module api 'app/function-app.bicep' = {
     easyAuthClientId: easyAuthClientId
     easyAuthAllowedApplications: easyAuthAllowedApplications
     allowedOrigins: allowedOrigins
+    dropInRoutes: dropInRoutes
     flyteMaxListLimit: flyteMaxListLimit
     flyteApiKeySecretUri: flyteApiKeySecretUri
     flyteClientSecretSecretUri: flyteClientSecretSecretUri
-    azureMlEndpoint: !empty(azureMlEndpoint)
-      ? azureMlEndpoint
-      : (mlEnabled ? 'https://${azureMlRoles.?outputs.location ?? location}.api.azureml.ms' : '')
+    azureMlEndpoint: azureMlEndpoint
+    azureMlDiscoveryTtlSeconds: azureMlDiscoveryTtlSeconds
     azureMlScope: azureMlScope
     azureMlWorkspaces: !empty(azureMlWorkspaces) ? azureMlWorkspaces : mlWorkspaceEntry
     stagingContainerName: stagingContainerName
@@ -332,6 +371,7 @@ module api 'app/function-app.bicep' = {
     mcpMaxAnswerBytes: mcpMaxAnswerBytes
     maxJsonDepth: maxJsonDepth
     uploadSlotMinutes: uploadSlotMinutes
+    uploadSlots: uploadSlotsSetting
     upstreamTimeoutMs: upstreamTimeoutMs
     upstreamDeadlineMs: upstreamDeadlineMs
     upstreamMaxRetries: upstreamMaxRetries
@@ -345,7 +385,7 @@ module api 'app/function-app.bicep' = {
     maxBatchTargets: maxBatchTargets
   }
   // Roles first: the host starts with the identity and fails until it can reach storage.
-  dependsOn: [appRoles, monitoring, storagePrivateEndpoints]
+  dependsOn: [appRoles, storagePrivateEndpoints, azureMlPrivateEndpointModule]
 }
 
 output AZURE_LOCATION string = location
@@ -356,4 +396,7 @@ output AZURE_FUNCTION_NAME string = api.outputs.name
 output AZURE_FUNCTION_URL string = 'https://${api.outputs.defaultHostName}'
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_USER_ASSIGNED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+// For the workspace admin's manual role assignment (azureMlRoleAssignment=false; infra/README.md).
+output AZURE_USER_ASSIGNED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output UPLOAD_SLOTS string = uploadSlotsSetting
 output STAGING_CONTAINER string = stagingContainerName

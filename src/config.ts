@@ -155,7 +155,7 @@ export const settingsSchema = z.object({
   AZUREML_ENDPOINT: httpUrl
     .optional()
     .describe(
-      'Azure ML data-plane origin, e.g. https://westeurope.api.azureml.ms. Unset: Azure ML operations answer 503.',
+      "Override: one Azure ML data-plane origin for every workspace (e.g. https://westeurope.api.azureml.ms), no discovery. Unset: each workspace's endpoint is discovered through ARM (AZUREML_WORKSPACES required; without it Azure ML operations answer 503).",
     ),
   AZUREML_AUTH: z
     .enum(['none', 'managed-identity'])
@@ -168,11 +168,33 @@ export const settingsSchema = z.object({
     .trim()
     .min(1)
     .default('https://management.azure.com/.default')
-    .describe('Entra scope of the Azure ML token (the ARM audience the Execution Service accepts).'),
+    .describe(
+      "Entra scope of the Azure ML token (the ARM audience the Execution Service accepts); left at this default it follows AZURE_CLOUD (the cloud's ARM audience).",
+    ),
   AZUREML_WORKSPACES: allowList
     .default([])
     .describe(
-      'Comma-separated subscriptionId/resourceGroup/workspace entries the gateway may use; * allows all. Required with AZUREML_ENDPOINT.',
+      "Comma-separated subscriptionId/resourceGroup/workspace entries the gateway may use; * allows all. Required with AZUREML_ENDPOINT; without it, each workspace's endpoint is discovered.",
+    ),
+  AZUREML_DISCOVERY_TTL_SECONDS: intSetting(1, 86_400, 3600).describe(
+    "How long a workspace's discovered Execution Service endpoint is reused before it is looked up again (without AZUREML_ENDPOINT). A failed lookup is kept at most 5 s.",
+  ),
+  AZURE_CLOUD: z
+    .enum(['AzureCloud', 'AzureChinaCloud', 'AzureUSGovernment'])
+    .default('AzureCloud')
+    .describe(
+      'The Azure cloud: its ARM endpoint and audience, the default AZUREML_SCOPE, and the Azure ML host names a discovered endpoint must have (*.api.azureml.ms, *.experiments.azureml.net; China *.ml.azure.cn; US Gov *.ml.azure.us).',
+    ),
+  AZURE_RESOURCE_MANAGER_ENDPOINT: httpUrl
+    .refine(
+      (v) => v.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(v),
+      {
+        error: 'must be https (http only on a loopback host: the emulator)',
+      },
+    )
+    .optional()
+    .describe(
+      "ARM endpoint of the workspace lookups that discover each workspace's endpoint; default the AZURE_CLOUD's (https://management.azure.com). A loopback URL (the emulator) also lets discovery name loopback hosts.",
     ),
   MAX_PROJECT_ZIP_BYTES: intSetting(1024, 64 * 1024 * MiB, 300 * MiB).describe(
     'Cap on a project zip staged through an upload slot (413 above it).',
@@ -194,6 +216,12 @@ export const settingsSchema = z.object({
   UPLOAD_SLOT_MINUTES: intSetting(1, 7 * 24 * 60, 60).describe(
     'Lifetime of an upload slot SAS URL, in minutes.',
   ),
+  UPLOAD_SLOTS: z
+    .enum(['on', 'off'])
+    .default('on')
+    .describe(
+      'on: POST /v1/uploads hands out SAS URLs of the app storage account. off: it answers 503 naming the inline limit, for a storage account callers cannot reach (private endpoints only, VNET_ENABLED); zips then go inline to startrun.',
+    ),
   MCP_MAX_INLINE_ZIP_BYTES: intSetting(1024, 64 * MiB, 2 * MiB).describe(
     'Largest project zip an MCP client may send inline (projectZipBase64, decoded); larger ones use an upload slot. Lowered to what fits MAX_JSON_BODY_BYTES as base64.',
   ),
@@ -251,6 +279,13 @@ export const settingsSchema = z.object({
     .describe(
       "Comma-separated origins (https://app.example.com) whose browser pages may send state-changing requests; others get 403 cross-site-request. The gateway's own origin is always allowed; empty by default.",
     ),
+  DROP_IN_ROUTES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe(
+      'true: every operation is also served on its upstream\'s own path (/execution/v1.0/subscriptions/..., /api/v1/executions...), same validation, guards and auth, so a client of the upstream\'s API can be pointed at the gateway by its base URL. Off by default (README, "Drop-in upstream paths").',
+    ),
   MAX_JSON_BODY_BYTES: intSetting(1024, 64 * MiB, 4 * MiB).describe(
     'Cap on JSON request bodies, counted while they stream in (413 above it).',
   ),
@@ -306,7 +341,7 @@ export type Settings = z.infer<typeof settingsSchema>;
  * setting fails its type: the start-up error names every missing variable at once.
  */
 function crossFieldErrors(raw: Record<string, string>): FieldError[] {
-  const errors: FieldError[] = [];
+  const errors: FieldError[] = unresolvedKeyVaultReferences(raw);
   const need = (name: keyof Settings, why: string) => {
     if (raw[name] === undefined) errors.push({ path: name, message: `required ${why}` });
   };
@@ -351,6 +386,22 @@ function crossFieldErrors(raw: Record<string, string>): FieldError[] {
     }
   }
   return errors;
+}
+
+/**
+ * App Service leaves a Key Vault reference it could not resolve as the literal
+ * `@Microsoft.KeyVault(...)` text: used as a secret it would fail every upstream call later, so
+ * it stops start-up here, naming the setting (never its value).
+ * @see https://learn.microsoft.com/azure/app-service/app-service-key-vault-references
+ */
+function unresolvedKeyVaultReferences(raw: Record<string, string>): FieldError[] {
+  return Object.entries(raw)
+    .filter(([, value]) => /^\s*@Microsoft\.KeyVault\(/i.test(value))
+    .map(([name]) => ({
+      path: name,
+      message:
+        'is a Key Vault reference the platform did not resolve (check the secret URI, that the app identity has Key Vault Secrets User on the vault, and that the vault is reachable)',
+    }));
 }
 
 /**

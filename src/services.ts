@@ -6,6 +6,8 @@
  * `createServices`. Operations never see it whole: it satisfies the narrow interfaces each
  * layer declares (`OperationServices`, `CancellationServices`).
  */
+
+import { armScopeOf, azuremlScopeOf, WorkspaceRoutedClient } from './azureml/endpoint-client.js';
 import type { CancellationServices, Cancellations } from './cancellations/processor.js';
 import { CancellationQueue } from './cancellations/queue.js';
 import { CancellationStore } from './cancellations/store.js';
@@ -52,9 +54,16 @@ export function createServices(settings: Settings): Services {
     upstream(capability) {
       const existing = clients.get(capability);
       if (existing) return existing;
+      if (capability === 'azureml' && !settings.AZUREML_ENDPOINT && settings.AZUREML_WORKSPACES.length > 0) {
+        // No fixed endpoint: each workspace's is discovered through ARM (src/azureml/endpoint-client.ts).
+        const routed = workspaceRoutedAzureMl(settings, retry);
+        clients.set(capability, routed);
+        return routed;
+      }
       const endpoint = capability === 'flyte' ? settings.FLYTE_ENDPOINT : settings.AZUREML_ENDPOINT;
       if (!endpoint) {
-        const setting = capability === 'flyte' ? 'FLYTE_ENDPOINT' : 'AZUREML_ENDPOINT';
+        const setting =
+          capability === 'flyte' ? 'FLYTE_ENDPOINT' : 'AZUREML_WORKSPACES (or AZUREML_ENDPOINT)';
         throw new UpstreamNotConfiguredError(UPSTREAM_NAMES[capability], setting);
       }
       const made = client(
@@ -92,11 +101,27 @@ export function createServices(settings: Settings): Services {
   };
 }
 
-function azuremlCredential(s: Settings): CredentialProvider | undefined {
+/** Azure ML with each workspace's endpoint discovered; one token for both when the scopes agree (the default). */
+function workspaceRoutedAzureMl(s: Settings, retry: RetryPolicy): WorkspaceRoutedClient {
+  const dataPlane = azuremlCredential(s);
+  const armScope = armScopeOf(s);
+  const armCredential = armScope === azuremlScopeOf(s) ? dataPlane : azuremlCredential(s, armScope);
+  const options = {
+    name: UPSTREAM_NAMES.azureml,
+    timeoutMs: s.UPSTREAM_TIMEOUT_MS,
+    connections: s.UPSTREAM_CONNECTIONS,
+    retry,
+    credential: dataPlane,
+  };
+  return new WorkspaceRoutedClient(options, s, armCredential);
+}
+
+/** The Azure ML token (AZUREML_SCOPE, following AZURE_CLOUD), or another scope (ARM, for discovery). */
+function azuremlCredential(s: Settings, scope = azuremlScopeOf(s)): CredentialProvider | undefined {
   return s.AZUREML_AUTH === 'managed-identity'
     ? managedIdentity({
         upstreamName: UPSTREAM_NAMES.azureml,
-        scope: s.AZUREML_SCOPE,
+        scope,
         clientId: s.AZURE_CLIENT_ID,
       })
     : undefined;

@@ -32,6 +32,9 @@ param deploymentContainerName string
 @description('Application Insights component name (same resource group).')
 param applicationInsightsName string
 
+@description('Log Analytics workspace receiving the app\'s platform logs and metrics (diagnostic settings).')
+param logAnalyticsWorkspaceId string
+
 @description('Largest number of instances the app scales out to.')
 @minValue(40)
 @maxValue(1000)
@@ -113,6 +116,9 @@ param easyAuthAllowedApplications array
 @description('ALLOWED_ORIGINS')
 param allowedOrigins string
 
+@description('DROP_IN_ROUTES')
+param dropInRoutes bool
+
 @description('FLYTE_MAX_LIST_LIMIT')
 param flyteMaxListLimit int
 
@@ -122,8 +128,11 @@ param flyteApiKeySecretUri string
 @description('Key Vault secret URI holding FLYTE_CLIENT_SECRET; empty omits the setting.')
 param flyteClientSecretSecretUri string
 
-@description('AZUREML_ENDPOINT; empty leaves Azure ML unconfigured.')
+@description('AZUREML_ENDPOINT: an override; empty lets the app discover each workspace\'s endpoint.')
 param azureMlEndpoint string
+
+@description('AZUREML_DISCOVERY_TTL_SECONDS')
+param azureMlDiscoveryTtlSeconds int
 
 @description('AZUREML_SCOPE')
 param azureMlScope string
@@ -157,6 +166,10 @@ param maxJsonDepth int
 
 @description('UPLOAD_SLOT_MINUTES')
 param uploadSlotMinutes int
+
+@description('UPLOAD_SLOTS: on only where callers can reach the storage account (main.bicep decides).')
+@allowed(['on', 'off'])
+param uploadSlots string
 
 @description('UPSTREAM_TIMEOUT_MS')
 param upstreamTimeoutMs int
@@ -230,11 +243,16 @@ var appSettings = {
   ENTRA_JWKS_URI: entraJwksUri
   FUNCTION_KEYS: functionKeys
   ALLOWED_ORIGINS: allowedOrigins
+  DROP_IN_ROUTES: dropInRoutes ? 'true' : 'false'
   FLYTE_MAX_LIST_LIMIT: string(flyteMaxListLimit)
   AZUREML_ENDPOINT: azureMlEndpoint
   AZUREML_AUTH: 'managed-identity'
   AZUREML_SCOPE: azureMlScope
   AZUREML_WORKSPACES: azureMlWorkspaces
+  AZUREML_DISCOVERY_TTL_SECONDS: string(azureMlDiscoveryTtlSeconds)
+  // The cloud this is deployed in: its ARM endpoint (workspace discovery) and Azure ML host names.
+  AZURE_CLOUD: environment().name
+  AZURE_RESOURCE_MANAGER_ENDPOINT: environment().resourceManager
   STAGING_CONTAINER: stagingContainerName
   STAGING_RETAIN: stagingRetain ? 'true' : 'false'
   MAX_PROJECT_ZIP_BYTES: string(maxProjectZipBytes)
@@ -243,6 +261,7 @@ var appSettings = {
   MCP_MAX_ANSWER_BYTES: string(mcpMaxAnswerBytes)
   MAX_JSON_DEPTH: string(maxJsonDepth)
   UPLOAD_SLOT_MINUTES: string(uploadSlotMinutes)
+  UPLOAD_SLOTS: uploadSlots
   UPSTREAM_TIMEOUT_MS: string(upstreamTimeoutMs)
   UPSTREAM_DEADLINE_MS: string(upstreamDeadlineMs)
   UPSTREAM_MAX_RETRIES: string(upstreamMaxRetries)
@@ -381,6 +400,18 @@ resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = if (easyAuth) {
         }
       }
     }
+  }
+}
+
+// Platform logs (FunctionAppLogs: host and function executions) and metrics to Log Analytics,
+// beside the app's own telemetry in Application Insights (which is workspace-based on the same one).
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: site
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [{ category: 'FunctionAppLogs', enabled: true }]
+    metrics: [{ category: 'AllMetrics', enabled: true }]
   }
 }
 

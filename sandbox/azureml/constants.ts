@@ -54,6 +54,8 @@ export const InnerCode = {
   UnsupportedMediaType: 'UnsupportedMediaType',
   MethodNotAllowed: 'MethodNotAllowed',
   AuthenticationError: 'AuthenticationError',
+  /** A workspace with public network access disabled, reached over a public regional host (emulator's name). */
+  PrivateLinkAccessDenied: 'PrivateLinkAccessDenied',
 } as const;
 export type InnerCode = (typeof InnerCode)[keyof typeof InnerCode];
 
@@ -79,3 +81,5 @@ export const COMPONENT_NAME = 'execution';
 /** App Service managed-identity API version that @azure/identity (through MSAL) sends. */
 export const MSI_API_VERSION = '2019-08-01';
 export const MSI_PATH = '/msi/token';
+/** Where a (regional or private-link) host answers its service endpoints. */
+export const DISCOVERY_PATH = '/discovery';

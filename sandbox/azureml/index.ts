@@ -16,6 +16,7 @@ import { type AzureMlEmulatorOptions, resolveOptions } from './options.js';
 import { type SeedRun, seedRun } from './seed.js';
 import { createRequestListener, type EmulatorState } from './server.js';
 import { type RunReader, RunStore } from './store.js';
+import { WorkspaceDirectory } from './workspaces.js';
 
 export { FaultControl } from '../common/faults.js';
 export type { RecordedRequest } from '../common/journal.js';
@@ -23,6 +24,7 @@ export { SYSTEM_ASSIGNED_CLIENT_ID, type TokenRequest } from './identity.js';
 export type { AzureMlEmulatorOptions } from './options.js';
 export { SEED_DEFAULTS, type SeedRun } from './seed.js';
 export type { AzureMlRun, RunReader } from './store.js';
+export type { EmulatedWorkspace } from './workspaces.js';
 
 export interface AzureMlEmulator {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:53117` (use as `AZUREML_ENDPOINT`). */
@@ -37,6 +39,12 @@ export interface AzureMlEmulator {
   readonly runs: RunReader;
   /** Requests to the managed-identity endpoint since start or the last reset (a live array). */
   readonly tokenRequests: TokenRequest[];
+  /**
+   * The emulated ARM's workspaces (`put` adds or replaces one, `clear` removes all) and this host's
+   * `/discovery` answer (`setDiscovery` names other hosts for some keys). Kept across `reset()`.
+   * @example aml.workspaces.put({ subscriptionId, resourceGroupName, workspaceName: 'ws', location: 'eastus', discoveryUrl: `${east.url}/discovery` });
+   */
+  readonly workspaces: Pick<WorkspaceDirectory, 'put' | 'clear' | 'setDiscovery'>;
   /** Clears runs, faults, the journal and token requests (issued tokens stay valid). */
   reset(): void;
   /**
@@ -65,12 +73,19 @@ export async function startAzureMlEmulator(options: AzureMlEmulatorOptions = {})
   const faults = new FaultControl(options.faults);
   const journal: RecordedRequest[] = [];
   const identity = new IdentityService(resolved);
+  const directory = new WorkspaceDirectory(
+    options.workspaces,
+    options.publicAccessDisabled,
+    options.discovery,
+  );
   const state: EmulatorState = {
     options: resolved,
     store,
     faults,
     journal,
     identity,
+    directory,
+    url: '',
     reset() {
       store.clear();
       faults.clear();
@@ -81,6 +96,7 @@ export async function startAzureMlEmulator(options: AzureMlEmulatorOptions = {})
 
   const server = createServer(createRequestListener(state));
   const url = await listen(server, resolved.host, resolved.port);
+  state.url = url;
   return {
     url,
     identityEndpoint: `${url}/msi/token`,
@@ -88,6 +104,7 @@ export async function startAzureMlEmulator(options: AzureMlEmulatorOptions = {})
     requests: journal,
     runs: store,
     tokenRequests: identity.tokenRequests,
+    workspaces: directory,
     reset: () => state.reset(),
     seed(runs) {
       const list = Array.isArray(runs) ? runs : [runs];

@@ -6,6 +6,7 @@
  */
 import type { FaultSettings } from '../common/faults.js';
 import { DEFAULT_MAX_ZIP_BYTES } from './constants.js';
+import type { EmulatedWorkspace } from './workspaces.js';
 
 /** How long a run spends in each status before the emulator reports the next one; 0 skips a status. */
 export interface StatusDelaysMs {
@@ -67,6 +68,12 @@ export interface AzureMlEmulatorOptions {
   auth?: AzureMlAuthOptions;
   /** Faults active from the start; see `FaultSettings`. @default none */
   faults?: FaultSettings;
+  /** Workspaces the emulated ARM answers (`GET /subscriptions/…/workspaces/{ws}`); more with `workspaces.put`. @default none */
+  workspaces?: EmulatedWorkspace[];
+  /** Workspace names whose public network access is disabled: refused here with 403 (a public regional host). @default none */
+  publicAccessDisabled?: string[];
+  /** Keys of `GET /discovery` that name another host than this one (e.g. `{history: 'https://…'}`). @default none */
+  discovery?: Record<string, string>;
 }
 
 export interface ResolvedDelays {

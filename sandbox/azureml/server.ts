@@ -13,7 +13,7 @@ import { CONTROL_PREFIX, commonControlEndpoints, handleControl } from '../common
 import { applyDrip, arriveWithFaults, type FaultControl, holdBody } from '../common/faults.js';
 import { readBody, readBodyBytes, sendJson } from '../common/http-io.js';
 import { type RecordedRequest, recordRequest } from '../common/journal.js';
-import { JOURNAL_TEXT_LIMIT_BYTES, MSI_PATH, MULTIPART_OVERHEAD_BYTES } from './constants.js';
+import { DISCOVERY_PATH, JOURNAL_TEXT_LIMIT_BYTES, MSI_PATH, MULTIPART_OVERHEAD_BYTES } from './constants.js';
 import { AzureMlError, errorBody, newCorrelation, rootCodeForStatus } from './errors.js';
 import type { IdentityService } from './identity.js';
 import type { ResolvedOptions } from './options.js';
@@ -21,6 +21,7 @@ import { matchRoute, Operation } from './routes.js';
 import { cancelRun, getRun, invocationBundle } from './run-operations.js';
 import { type OperationContext, startLocalRun, startRun, startSnapshotRun } from './start-operations.js';
 import type { RunStore } from './store.js';
+import { type EmulatedWorkspace, WorkspaceDirectory } from './workspaces.js';
 
 /** Everything one emulator instance holds; shared by the pipeline, the control endpoints and the API. */
 export interface EmulatorState {
@@ -29,6 +30,10 @@ export interface EmulatorState {
   faults: FaultControl;
   journal: RecordedRequest[];
   identity: IdentityService;
+  /** The emulated ARM's workspaces and this host's `/discovery` answer. */
+  directory: WorkspaceDirectory;
+  /** This instance's base URL, once it listens (what `/discovery` names). */
+  url: string;
   reset(): void;
 }
 
@@ -73,6 +78,7 @@ function serveApi(state: EmulatorState, exchange: Exchange, context: Omit<Operat
   const { request } = exchange;
   const match = matchRoute(request.method ?? 'GET', pathOf(request));
   state.identity.authenticate(request.headers, context.now);
+  state.directory.assertReachable(match.scope.workspaceName);
   const full: OperationContext = { ...context, match };
   switch (match.operation) {
     case Operation.StartRun:
@@ -93,6 +99,20 @@ function serveApi(state: EmulatorState, exchange: Exchange, context: Omit<Operat
       send(exchange, 200, getRun(state.store, match));
       break;
   }
+}
+
+/** The emulated ARM: bearer checked as for the API, answers in ARM's own error shape. */
+function serveArm(state: EmulatorState, exchange: Exchange, query: URLSearchParams): void {
+  const { request } = exchange;
+  try {
+    state.identity.authenticate(request.headers, state.options.now());
+  } catch (error) {
+    const status = error instanceof AzureMlError ? error.status : 401;
+    send(exchange, status, { error: { code: 'AuthenticationFailed', message: (error as Error).message } });
+    return;
+  }
+  const answer = state.directory.armGet(request.method ?? 'GET', pathOf(request), query);
+  send(exchange, answer.status, answer.body);
 }
 
 function pathOf(request: IncomingMessage): string {
@@ -152,6 +172,16 @@ async function handle(
     send(exchange, answer.status, answer.body);
     return;
   }
+  if (path === DISCOVERY_PATH) {
+    // Unauthenticated, as the SDK fetches it (no Authorization header).
+    if (method === 'GET') send(exchange, 200, state.directory.discovery(state.url));
+    else send(exchange, 405, { error: { code: 'MethodNotAllowed', message: 'Use GET.' } }, { allow: 'GET' });
+    return;
+  }
+  if (WorkspaceDirectory.isArmPath(path)) {
+    serveArm(state, exchange, query);
+    return;
+  }
   try {
     serveApi(state, exchange, {
       options: state.options,
@@ -188,6 +218,16 @@ function controlEndpoints(state: EmulatorState) {
     }),
     '/_emulator/runs': {
       GET: () => ({ status: 200, body: { runs: state.store.listRuns() } }),
+    },
+    '/_emulator/workspaces': {
+      // Replaces the emulated ARM's workspaces with the JSON list sent (EmulatedWorkspace[]).
+      PUT: (body: string) => {
+        const list = JSON.parse(body) as EmulatedWorkspace[];
+        if (!Array.isArray(list)) throw new Error('expected a JSON array of workspaces');
+        state.directory.clear();
+        for (const workspace of list) state.directory.put(workspace);
+        return { status: 200, body: { workspaces: list.length } };
+      },
     },
   };
 }

@@ -3,7 +3,9 @@
  * The four Azure ML Execution Service calls, as upstream requests on the official paths
  * (`/execution/v1.0/subscriptions/.../experiments/{experimentName}/...`). Route values are
  * re-encoded segment by segment; bodies are rebuilt from validated values; startrun's
- * multipart body is streamed from the staged zip with a known Content-Length.
+ * multipart body is streamed from the staged zip with a known Content-Length. Which host gets
+ * them is the client's business: one fixed AZUREML_ENDPOINT, or the workspace's own endpoint
+ * (endpoint-client.ts).
  * @see ../../shared/reference/azureml-execution.md §3
  */
 import { randomBytes } from 'node:crypto';
@@ -110,7 +112,7 @@ export async function startRun(
     yield* zipStream;
     yield tail;
   }
-  return client.send({
+  const sending = client.send({
     method: 'POST',
     path: `${experimentPath(path)}/startrun`,
     query: { runId },
@@ -121,5 +123,11 @@ export async function startRun(
     },
     idempotent: false,
     ...o,
+  });
+  // A call that fails before taking the body (no credential, no endpoint discovered) would
+  // leave the staged blob's stream open.
+  return sending.catch((error: unknown) => {
+    zipStream.destroy();
+    throw error;
   });
 }

@@ -34,7 +34,11 @@ export function healthRoute(settingsOf: () => Settings): RouteEntry {
           version: packageVersion(),
           upstreams: {
             flyte: { configured: settings.FLYTE_ENDPOINT !== undefined, auth: settings.FLYTE_AUTH },
-            azureml: { configured: settings.AZUREML_ENDPOINT !== undefined, auth: settings.AZUREML_AUTH },
+            azureml: {
+              // An endpoint, or workspaces whose endpoints are discovered (src/azureml/endpoint-*.ts).
+              configured: settings.AZUREML_ENDPOINT !== undefined || settings.AZUREML_WORKSPACES.length > 0,
+              auth: settings.AZUREML_AUTH,
+            },
             storage: { configured: storageConfigured(settings) },
           },
         });

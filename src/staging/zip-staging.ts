@@ -25,7 +25,7 @@ import {
   ValidationError,
 } from '../problems/errors.js';
 import { storageBlob } from '../shared/lazy-require.js';
-import { blobServiceClient } from '../storage/clients.js';
+import { blobServiceClient, uploadSlotsOffError } from '../storage/clients.js';
 import { looksLikeZip, notAZip, ZipInspector } from './zip-inspector.js';
 
 export interface StagedZip {
@@ -245,6 +245,7 @@ export class ZipStaging {
    * @see https://learn.microsoft.com/rest/api/storageservices/create-user-delegation-sas
    */
   async uploadSlot(now = new Date()): Promise<UploadSlot> {
+    if (this.settings.UPLOAD_SLOTS === 'off') throw uploadSlotsOffError(this.settings);
     const { BlobSASPermissions, generateBlobSASQueryParameters, SASProtocol, StorageSharedKeyCredential } =
       storageBlob();
     const container = await this.getContainer();

@@ -2,17 +2,18 @@
  * @module
  * Clients of the app's storage account, from the same settings the Functions host reads: a
  * connection string in `AzureWebJobsStorage` (Azurite locally), or identity-based
- * `AzureWebJobsStorage__{blob,queue,table}ServiceUri` / `__accountName` with a managed
- * identity (`AZURE_CLIENT_ID` for a user-assigned one). Blobs stage project zips; the queue
- * and the table carry batch cancellations. The SDKs are loaded lazily.
+ * `AzureWebJobsStorage__{blob,queue,table}ServiceUri` / `__accountName` with the process's
+ * Azure credential (upstream/credentials.ts: the managed identity in Azure, `AZURE_CLIENT_ID`
+ * for a user-assigned one; the developer's `az login` elsewhere). Blobs stage project zips; the
+ * queue and the table carry batch cancellations. The SDKs are loaded lazily.
  */
-import type { TokenCredential } from '@azure/core-auth';
 import type { TableClient } from '@azure/data-tables';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { QueueClient } from '@azure/storage-queue';
-import type { Settings } from '../config.js';
-import { UpstreamNotConfiguredError } from '../problems/errors.js';
-import { azureIdentity, dataTables, storageBlob, storageQueue } from '../shared/lazy-require.js';
+import { inlineZipLimit, type Settings } from '../config.js';
+import { GatewayError, ProblemTypes, UpstreamNotConfiguredError } from '../problems/errors.js';
+import { dataTables, storageBlob, storageQueue } from '../shared/lazy-require.js';
+import { azureCredential } from '../upstream/credentials.js';
 
 export const STORAGE_NAME = 'Blob Storage';
 export const QUEUE_STORAGE_NAME = 'Queue Storage';
@@ -39,17 +40,21 @@ function serviceUrl(s: Settings, service: Service): string | undefined {
   return account ? `https://${account}.${service}.core.windows.net` : undefined;
 }
 
-let credential: TokenCredential | undefined;
-let credentialFor: string | undefined;
+/** The process's one Azure credential (its token cache is shared by every Azure client). */
+const identity = (s: Settings) => azureCredential(s.AZURE_CLIENT_ID);
 
-/** One credential per process (its token cache is shared by the three services). */
-function identity(s: Settings): TokenCredential {
-  if (!credential || credentialFor !== s.AZURE_CLIENT_ID) {
-    const { DefaultAzureCredential } = azureIdentity();
-    credential = new DefaultAzureCredential({ managedIdentityClientId: s.AZURE_CLIENT_ID });
-    credentialFor = s.AZURE_CLIENT_ID;
-  }
-  return credential;
+/**
+ * 503 for `POST /v1/uploads` under `UPLOAD_SLOTS=off`: the account is private (VNet), so a SAS
+ * URL to it would not be reachable by the caller; the zip goes inline to startrun instead.
+ * @example
+ * if (settings.UPLOAD_SLOTS === 'off') throw uploadSlotsOffError(settings);
+ */
+export function uploadSlotsOffError(s: Settings): GatewayError {
+  return new GatewayError(503, ProblemTypes.upstreamNotConfigured, 'Upstream not configured', {
+    detail:
+      'Upload slots are off in this deployment (UPLOAD_SLOTS=off): its storage account is reachable only ' +
+      `from its private network. Send the project zip inline to startrun (multipart), up to ${inlineZipLimit(s)} bytes.`,
+  });
 }
 
 function missing(service: Service, name: string): never {

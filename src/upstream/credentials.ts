@@ -2,11 +2,20 @@
  * @module
  * The gateway's own credentials for upstreams. Caller credentials never travel upstream;
  * these are added instead. Kinds: none, a static API key, OAuth2 client credentials (token
- * cached until shortly before it expires, one fetch in flight at a time) and Managed
- * Identity through @azure/identity (loaded lazily: it is heavy and only some deployments
- * need it). Token values are never logged or put in errors.
+ * cached until shortly before it expires, one fetch in flight at a time) and an Entra token
+ * from the process's Azure credential. Token values are never logged or put in errors.
+ *
+ * The Azure credential is chosen here, once, for every Azure client (Azure ML, Flyte with
+ * managed identity, storage, workspace lookups): the managed identity where the platform
+ * provides one (App Service and Functions, Flex included, set `IDENTITY_ENDPOINT`; older hosts
+ * `MSI_ENDPOINT`), with `AZURE_CLIENT_ID` for a user-assigned one; anywhere else the developer's
+ * own sign-in — a service principal in `AZURE_TENANT_ID`/`AZURE_CLIENT_ID`/`AZURE_CLIENT_SECRET`,
+ * `az login`, `azd auth login` or `Connect-AzAccount`, first that works. Never both: in Azure a
+ * failing identity is an error, not a fall-back to whatever tool is on the machine.
+ * @azure/identity is loaded lazily: it is heavy and only some deployments need it.
  */
 
+import type { TokenCredential } from '@azure/core-auth';
 import { UpstreamAuthError } from '../problems/errors.js';
 import { azureIdentity, undici } from '../shared/lazy-require.js';
 import type { CredentialProvider } from './http-client.js';
@@ -85,6 +94,53 @@ export function clientCredentials(options: ClientCredentialsOptions): Credential
   };
 }
 
+/** Which Azure credential this process uses: see the module comment. */
+export type AzureCredentialKind = 'managed-identity' | 'developer';
+
+/**
+ * @example
+ * azureCredentialKind({ IDENTITY_ENDPOINT: 'http://localhost:8081/msi/token' }) // 'managed-identity'
+ */
+export function azureCredentialKind(
+  env: Record<string, string | undefined> = process.env,
+): AzureCredentialKind {
+  return env.IDENTITY_ENDPOINT || env.MSI_ENDPOINT ? 'managed-identity' : 'developer';
+}
+
+const azureCredentials = new Map<string, TokenCredential>();
+
+/**
+ * The process's Azure credential, one per user-assigned client id (so Azure ML, storage and
+ * workspace lookups share one token cache).
+ * @example
+ * const credential = azureCredential(settings.AZURE_CLIENT_ID);
+ * new BlobServiceClient(url, credential);
+ */
+export function azureCredential(
+  clientId: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): TokenCredential {
+  const kind = azureCredentialKind(env);
+  const key = `${kind}:${clientId ?? ''}`;
+  let credential = azureCredentials.get(key);
+  if (!credential) {
+    const identity = azureIdentity();
+    credential =
+      kind === 'managed-identity'
+        ? new identity.ManagedIdentityCredential(clientId ? { clientId } : {})
+        : new identity.ChainedTokenCredential(
+            // A service principal only when its secret is set: AZURE_CLIENT_ID alone names a
+            // user-assigned identity, not a developer credential.
+            ...(env.AZURE_CLIENT_SECRET ? [new identity.EnvironmentCredential()] : []),
+            new identity.AzureCliCredential(),
+            new identity.AzureDeveloperCliCredential(),
+            new identity.AzurePowerShellCredential(),
+          );
+    azureCredentials.set(key, credential);
+  }
+  return credential;
+}
+
 export interface ManagedIdentityOptions {
   upstreamName: string;
   scope: string;
@@ -93,21 +149,24 @@ export interface ManagedIdentityOptions {
 }
 
 /**
- * Managed Identity token for `scope`; @azure/identity caches and refreshes it.
+ * Entra token for `scope` from the process's Azure credential (`azureCredential`): the managed
+ * identity in Azure, the developer's sign-in elsewhere; @azure/identity caches and refreshes it.
  * @example
  * const credential = managedIdentity({ upstreamName: 'Flyte Admin', scope: 'api://flyte/.default' });
  */
 export function managedIdentity(options: ManagedIdentityOptions): CredentialProvider {
-  let credential: { getToken(scope: string): Promise<{ token: string } | null> } | undefined;
   return async () => {
+    const kind = azureCredentialKind();
     try {
-      const { ManagedIdentityCredential } = azureIdentity();
-      credential ??= new ManagedIdentityCredential(options.clientId ? { clientId: options.clientId } : {});
-      const token = await credential.getToken(options.scope);
+      const token = await azureCredential(options.clientId).getToken(options.scope);
       if (!token) throw new Error('no token');
       return `Bearer ${token.token}`;
     } catch (error) {
-      throw new UpstreamAuthError(options.upstreamName, 'managed identity gave no token', error);
+      const why =
+        kind === 'managed-identity'
+          ? 'managed identity gave no token'
+          : 'no developer credential gave a token (sign in with az login or azd auth login)';
+      throw new UpstreamAuthError(options.upstreamName, why, error);
     }
   };
 }

@@ -71,6 +71,8 @@ export interface GatewayOptions {
   azureml?: AzureMlEmulatorOptions | true;
   /** Run the cancellation queue trigger (needs `azureml`, which brings Azurite). */
   cancellations?: boolean;
+  /** No AZUREML_ENDPOINT: workspaces' endpoints are discovered through the Azure ML emulator's ARM. */
+  armFromEmulator?: boolean;
 }
 
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
@@ -93,6 +95,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
           AZUREML_WORKSPACES: `${WORKSPACE.subscription}/${WORKSPACE.resourceGroup}/${WORKSPACE.workspace}`,
           AzureWebJobsStorage: azurite.connectionString,
         }
+      : {}),
+    ...(options.armFromEmulator && azureml
+      ? { AZUREML_ENDPOINT: '', AZURE_RESOURCE_MANAGER_ENDPOINT: azureml.url }
       : {}),
     ...options.env,
     ...(options.tokenUrlFromEmulator ? { FLYTE_TOKEN_URL: `${emulator.url}/oauth2/token` } : {}),

@@ -74,6 +74,12 @@ export interface Scope {
   /** Raw parameter entries the parent deployment passes: `{ value }` or an expression of the parent. */
   passed: Record<string, Json>;
   parent?: Scope;
+  /**
+   * Values of the main template's parameters for one deployment (`given`); when set, the main
+   * template's `parameters()` resolve to them or to their literal defaults, and `if` picks its
+   * branch when its condition is known.
+   */
+  given?: Record<string, Json>;
 }
 
 export interface Located {
@@ -85,8 +91,8 @@ function resourcesOf(t: Json): Json[] {
   return Array.isArray(t.resources) ? t.resources : Object.values(t.resources ?? {});
 }
 
-/** Every template scope, depth first, starting with the main template. */
-export function scopes(main: Json = requireTemplate()): Scope[] {
+/** Every template scope, depth first, starting with the main template (deployed with `given`, if any). */
+export function scopes(main: Json = requireTemplate(), given?: Record<string, Json>): Scope[] {
   const out: Scope[] = [];
   const visit = (s: Scope) => {
     out.push(s);
@@ -98,11 +104,12 @@ export function scopes(main: Json = requireTemplate()): Scope[] {
           template: r.properties.template,
           passed,
           parent: s,
+          given: s.given,
         });
       }
     }
   };
-  visit({ path: '', template: main, passed: {} });
+  visit({ path: '', template: main, passed: {}, given });
   return out;
 }
 
@@ -119,6 +126,41 @@ export function scopeNamed(name: string, main?: Json): Scope {
   const found = scopes(main).find((s) => s.path === `/${name}`);
   if (!found) throw new Error(`no module deployment named ${name}`);
   return found;
+}
+
+/** ARM's comparison and logic functions on known values; undefined when any value is unknown. */
+function logic(name: string, vals: Value[]): boolean | undefined {
+  if (vals.some((v) => v instanceof Expr)) return undefined;
+  switch (name) {
+    case 'equals':
+      return JSON.stringify(vals[0]) === JSON.stringify(vals[1]);
+    case 'and':
+      return vals.every((v) => v === true);
+    case 'or':
+      return vals.some((v) => v === true);
+    case 'not':
+      return vals[0] !== true;
+    case 'empty':
+      return (
+        vals[0] === '' ||
+        vals[0] === null ||
+        (typeof vals[0] === 'object' && Object.keys(vals[0]).length === 0)
+      );
+    case 'bool':
+      return vals[0] === true || String(vals[0]).toLowerCase() === 'true';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Whether a resource or module of `scope` is deployed: its `condition` (none: always), when
+ * knowable; undefined when not.
+ */
+export function deployed(resource: Json, scope: Scope): boolean | undefined {
+  if (resource.condition === undefined) return true;
+  const values = evaluate(resource.condition, scope);
+  return values.length === 1 && typeof values[0] === 'boolean' ? values[0] : undefined;
 }
 
 // ---------- ARM expression parsing ----------
@@ -271,6 +313,11 @@ function evalCall(n: Extract<Node, { kind: 'call' }>, scope: Scope): Value[] {
     case 'parameters': {
       const name = n.args[0]?.kind === 'str' ? n.args[0].value : undefined;
       if (name === undefined) return unknown(n);
+      if (!scope.parent && scope.given) {
+        if (name in scope.given) return [scope.given[name]];
+        const fallback = scope.template.parameters?.[name]?.defaultValue;
+        if (fallback !== undefined) return evaluate(fallback, scope);
+      }
       if (name in scope.passed && scope.parent) {
         const parent = scope.parent;
         return evaluate(scope.passed[name], parent).flatMap((entry) =>
@@ -282,9 +329,20 @@ function evalCall(n: Extract<Node, { kind: 'call' }>, scope: Scope): Value[] {
       return [new Expr(`parameters('${name}')`)];
     }
     case 'if': {
-      const [, a, b] = n.args;
-      return a && b ? [...evalNode(a, scope), ...evalNode(b, scope)] : unknown(n);
+      const [c, a, b] = n.args;
+      if (!c || !a || !b) return unknown(n);
+      const condition = evalNode(c, scope);
+      if (condition.length === 1 && typeof condition[0] === 'boolean')
+        return evalNode(condition[0] ? a : b, scope);
+      return [...evalNode(a, scope), ...evalNode(b, scope)];
     }
+    case 'equals':
+    case 'and':
+    case 'or':
+    case 'not':
+    case 'empty':
+    case 'bool':
+      return cartesian(args()).map((vals) => logic(n.name, vals) ?? new Expr(n.name));
     case 'createobject':
       return cartesian(args()).map((vals) => {
         const obj: Record<string, Value> = {};
