@@ -12,13 +12,14 @@ import { closer, listen } from '../common/listen.js';
 import { AuthService } from './auth.js';
 import { type FlyteAdminEmulatorOptions, resolveOptions } from './options.js';
 import { type SeedExecution, seedExecution } from './seed.js';
-import { createRequestListener, type EmulatorState } from './server.js';
+import { createRequestListener, type EmulatorState, type ReceivedMessage } from './server.js';
 import { type ExecutionId, ExecutionStore } from './store.js';
 
 export { FaultControl } from '../common/faults.js';
 export type { RecordedRequest } from '../common/journal.js';
 export type { FlyteAdminEmulatorOptions } from './options.js';
 export type { SeedExecution } from './seed.js';
+export type { ReceivedMessage } from './server.js';
 export type { ExecutionId } from './store.js';
 
 export interface FlyteAdminEmulator {
@@ -28,6 +29,11 @@ export interface FlyteAdminEmulator {
   readonly faults: FaultControl;
   /** The request journal, oldest first (a live array: it grows as requests arrive). */
   readonly requests: RecordedRequest[];
+  /**
+   * Each request message as the emulated gateway decoded it — proto names and enum names whatever
+   * spelling the client sent: what flyteadmin's service would be handed. A live array; `reset()` clears it.
+   */
+  readonly received: ReceivedMessage[];
   /** Requests received by `POST /oauth2/token` since start or the last reset. */
   readonly tokenRequests: number;
   /** Clears executions, faults, the journal and the token counter (issued tokens stay valid). */
@@ -53,6 +59,7 @@ export async function startFlyteAdminEmulator(
   const store = new ExecutionStore();
   const faults = new FaultControl(options.faults);
   const journal: RecordedRequest[] = [];
+  const received: ReceivedMessage[] = [];
   const auth = new AuthService(resolved);
   let baseUrl = '';
   const state: EmulatorState = {
@@ -60,12 +67,14 @@ export async function startFlyteAdminEmulator(
     store,
     faults,
     journal,
+    received,
     auth,
     baseUrl: () => baseUrl,
     reset() {
       store.clear();
       faults.clear();
       journal.length = 0;
+      received.length = 0;
       auth.reset();
     },
   };
@@ -78,6 +87,9 @@ export async function startFlyteAdminEmulator(
     faults,
     get requests() {
       return journal;
+    },
+    get received() {
+      return received;
     },
     get tokenRequests() {
       return auth.tokenRequests;

@@ -152,7 +152,7 @@ const ADMIN_MESSAGES: MessageTable = {
   },
 };
 
-const ADMIN_ENUMS: EnumTable = {
+export const ADMIN_ENUMS: EnumTable = {
   'admin.Sort.Direction': ['DESCENDING', 'ASCENDING'],
   'admin.ExecutionState': ['EXECUTION_ACTIVE', 'EXECUTION_ARCHIVED'],
 };

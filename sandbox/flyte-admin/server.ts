@@ -16,8 +16,9 @@ import { ANONYMOUS, operationFor } from './dispatch.js';
 import { chooseMarshalers, type Marshaler } from './marshaler.js';
 import type { ResolvedOptions } from './options.js';
 import { encodeMessage, encodeStatus, type Naming } from './proto-encode.js';
+import type { ProtoObject } from './proto-value.js';
 import { buildRequestMessage } from './request-message.js';
-import { matchRoute } from './routes.js';
+import { matchRoute, type OperationName } from './routes.js';
 import { StatusError } from './status-error.js';
 import type { ExecutionStore } from './store.js';
 
@@ -27,10 +28,19 @@ export interface EmulatorState {
   store: ExecutionStore;
   faults: FaultControl;
   journal: RecordedRequest[];
+  /** Each request message as the gateway decoded it (proto names, enum names), oldest first. */
+  received: ReceivedMessage[];
   auth: AuthService;
   /** `http://host:port` once listening (discovery documents point back at it). */
   baseUrl(): string;
   reset(): void;
+}
+
+/** One decoded request message: what flyteadmin's service method would be handed. */
+export interface ReceivedMessage {
+  operation: OperationName;
+  /** The canonical request message: proto field names, enum names, int64 as strings. */
+  message: ProtoObject;
 }
 
 const TOKEN_PATH = '/oauth2/token';
@@ -116,6 +126,7 @@ function serveGateway(state: EmulatorState, exchange: Exchange, outbound: Marsha
     const message = buildRequestMessage(match, exchange.rawQuery, exchange.body, discardUnknown);
     const now = state.options.now();
     const { operation } = match.route;
+    state.received.push({ operation, message: structuredClone(message) });
     const principal = ANONYMOUS.has(operation) ? '' : state.auth.authenticate(exchange.request.headers, now);
     const result = operationFor(state, operation)(
       { options: state.options, store: state.store, principal, now },

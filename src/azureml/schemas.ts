@@ -39,7 +39,7 @@ export const experimentNameSchema = z
 export const runIdSchema = z
   .string()
   .regex(RUN_ID, 'must match ^[a-zA-Z0-9][\\w-]{0,255}$')
-  .describe('Run id; generated when omitted');
+  .describe('Run id');
 
 /** Route params of every operation, named as in the contract's REST paths. */
 export const experimentPathSchema = z.strictObject({
@@ -49,10 +49,17 @@ export const experimentPathSchema = z.strictObject({
   experimentname: experimentNameSchema,
 });
 
-export const runPathSchema = experimentPathSchema.extend({ runid: runIdSchema });
+export const runPathSchema = experimentPathSchema.extend({
+  runid: runIdSchema.describe('The id of the run to cancel'),
+});
 
-export const startQuerySchema = z.object({
-  runId: runIdSchema.optional(),
+/**
+ * A start's query. Strict: an unknown parameter is refused, not dropped (a misspelt run id would
+ * mint a new run on every retry). REST reads `runId` in any case, as the service does
+ * (src/http/query.ts).
+ */
+export const startQuerySchema = z.strictObject({
+  runId: runIdSchema.optional().describe('Run id; generated when omitted'),
 });
 
 const dataReferenceSchema = z.looseObject({

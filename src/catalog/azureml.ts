@@ -22,7 +22,7 @@ import { readStartRunRequest, START_RUN_FIELDS } from '../azureml/start-run-requ
 import { inlineZipLimit, type Settings } from '../config.js';
 import { emptySchema } from '../flyte/schemas.js';
 import { ClientClosedRequestError, GatewayError, UpstreamError } from '../problems/errors.js';
-import { toJsonSchema } from '../shared/json-schema.js';
+import { toJsonSchema, upstreamAnswer } from '../shared/json-schema.js';
 import type { Logger } from '../shared/log.js';
 import type { UploadBody } from '../staging/upload-body.js';
 import type { UpstreamResponse } from '../upstream/http-client.js';
@@ -31,6 +31,11 @@ import { type OperationInput, operation, UPLOAD } from './operation.js';
 const EXPERIMENT =
   '/v1/execution/v1-0/subscriptions/{subscriptionid}/resourcegroups/{resourcegroupname}' +
   '/providers/microsoft-machinelearningservices/workspaces/{workspacename}/experiments/{experimentname}';
+
+/** The Execution Service's own path (DROP_IN_ROUTES), with the params named as in EXPERIMENT. */
+const UPSTREAM_EXPERIMENT =
+  'execution/v1.0/subscriptions/{subscriptionid}/resourceGroups/{resourcegroupname}' +
+  '/providers/Microsoft.MachineLearningServices/workspaces/{workspacename}/experiments/{experimentname}';
 
 const allow = ({ params }: { params: ExperimentPath }, settings: Settings) =>
   assertWorkspaceAllowed(params, settings.AZUREML_WORKSPACES);
@@ -93,32 +98,27 @@ function startedOrNot(outcome: unknown): 'yes' | 'no' | 'unknown' {
   return 'unknown';
 }
 
-const json = (description: string, schema: Record<string, unknown>) => ({
-  '200': { description, content: { 'application/json': { schema } } },
-});
+/** The Execution Service's StartRunResult (its swagger, src/openapi/upstream-schemas.ts), unchanged. */
 const started = () =>
-  json('The run was started', {
-    type: 'object',
-    required: ['runId'],
-    properties: { runId: { type: 'string' } },
-  });
+  upstreamAnswer('StartRunResult', 'The run was started: the Execution Service answer, unchanged');
 
 const startRun = operation({
   operationId: 'microsoftazurerunsstartrun',
   capability: 'azureml',
   description: 'Microsoft Azure Start A Run On A Remote Compute Target',
   rest: { method: 'POST', path: `${EXPERIMENT}/startrun` },
+  upstreamPath: `${UPSTREAM_EXPERIMENT}/startrun`,
   tool: {
     name: 'microsoft-azure-start-run-remote',
     title: 'Start a run on a remote compute target',
     hints,
     upload: {
       definition: {
-        argument: 'runDefinition',
+        argument: 'runDefinitionFile',
         schema: stagedStartRunSchema.shape.runDefinition,
         paths: [START_RUN_FIELDS.definitionFile, START_RUN_FIELDS.definition],
       },
-      zipBase64: { argument: 'projectZipBase64', paths: [START_RUN_FIELDS.zipFile] },
+      zipBase64: { argument: 'projectZipFile', paths: [START_RUN_FIELDS.zipFile] },
       stagedZipId: {
         argument: 'stagedZipId',
         schema: stagedStartRunSchema.shape.stagedZipId,
@@ -182,11 +182,12 @@ const startSnapshotRun = operation({
   capability: 'azureml',
   description: 'Microsoft Azure Start A Run From A Snapshot On A Remote Compute Target',
   rest: { method: 'POST', path: `${EXPERIMENT}/snapshotrun` },
+  upstreamPath: `${UPSTREAM_EXPERIMENT}/snapshotrun`,
   tool: {
     name: 'microsoft-azure-start-run-snapshot',
     title: 'Start a run from a snapshot',
     hints,
-    bodyArgument: 'runDefinition',
+    bodyArgument: 'definition',
   },
   input: { params: experimentPathSchema, query: startQuerySchema, body: snapshotRunDefinitionSchema },
   idempotent: false,
@@ -205,11 +206,12 @@ const startLocalRun = operation({
   capability: 'azureml',
   description: 'Microsoft Azure Start A Run On A Local Machine',
   rest: { method: 'POST', path: `${EXPERIMENT}/startlocalrun` },
+  upstreamPath: `${UPSTREAM_EXPERIMENT}/startlocalrun`,
   tool: {
     name: 'microsoft-azure-start-run-local',
     title: 'Start a run on a local machine',
     hints,
-    bodyArgument: 'runDefinition',
+    bodyArgument: 'definition',
     // The answer is the invocation zip: a resource named after the run.
     resourceUri: (input, file) =>
       `azureml://runs/${encodeURIComponent(runIdOf(input))}/${encodeURIComponent(file)}`,
@@ -239,6 +241,7 @@ export const cancelRun = operation({
   capability: 'azureml',
   description: 'Microsoft Azure Cancel A Run',
   rest: { method: 'POST', path: `${EXPERIMENT}/runid/{runid}/cancel` },
+  upstreamPath: `${UPSTREAM_EXPERIMENT}/runId/{runid}/cancel`,
   tool: { name: 'microsoft-azure-cancel-run', title: 'Cancel a run', hints },
   input: { params: runPathSchema, query: emptySchema },
   idempotent: false,
@@ -246,7 +249,8 @@ export const cancelRun = operation({
   guard: allow,
   call: ({ params }, ctx) => azureml.cancelRun(ctx.upstream, params, ctx.options),
   openapi: {
-    success: () => json('The Execution Service answer, unchanged', { type: 'object' }),
+    success: () =>
+      upstreamAnswer('StartRunResult', 'The run is being canceled: the Execution Service answer, unchanged'),
     conflict: true,
   },
 });

@@ -70,6 +70,13 @@ export function resolveSchema<T>(schema: InputSchema<T>, settings: Settings): z.
  */
 export const UPLOAD = Symbol('upload body');
 
+/** An operation's input as a surface has it: strings from a path and query, any body. */
+export interface RawInput {
+  params: Record<string, string>;
+  query: Record<string, string>;
+  body: unknown;
+}
+
 export interface OperationInput<P, Q, B> {
   params: P;
   query: Q;
@@ -104,6 +111,11 @@ export interface OpenApiFragment {
   requestBody?: (settings: Settings) => JsonSchema;
   /** The upstream can answer 409 (a run id already used). */
   conflict?: boolean;
+  /**
+   * What a parameter's zod schema cannot say (a rule kept in a refinement), merged over the
+   * parameter derived from it; naming a parameter the operation does not have is an error.
+   */
+  parameters?: (settings: Settings) => Record<string, { description?: string; schema?: JsonSchema }>;
 }
 
 export interface OperationDefinition<P, Q, B> {
@@ -113,12 +125,22 @@ export interface OperationDefinition<P, Q, B> {
   description: string;
   /** REST method and path exactly as the contract's `exposes.rest` gives them. */
   rest: { method: HttpMethod; path: string };
+  /**
+   * The upstream's own path for the same method (its casing, the params named as in
+   * `rest.path`, no leading slash), served too when DROP_IN_ROUTES is on.
+   */
+  upstreamPath?: string;
   tool: ToolDefinitionOf<P, Q, B>;
   input: {
     params: InputSchema<P>;
     query: InputSchema<Q>;
     /** Absent: the operation takes no body, and one that is sent is ignored. */
     body?: InputSchema<B> | typeof UPLOAD;
+    /**
+     * Rewrites the raw input into the one spelling the schemas check, before they run (Flyte:
+     * protojson's two field spellings and enum numbers); throws `ValidationError`.
+     */
+    normalize?: (raw: RawInput) => RawInput;
   };
   /** Safe to repeat: drives the retry policy. */
   idempotent: boolean;

@@ -1,9 +1,10 @@
 /**
  * @module
  * The seven Flyte Admin execution calls, as upstream requests. Inputs arrive validated; this
- * module only places them on flyteadmin's wire: path segments percent-encoded, list query
- * names as grpc-gateway expects (`sort_by.key`), terminate's `cause` in the DELETE body, and
- * bodies re-serialized from the validated value (never the caller's raw bytes).
+ * module only places them on flyteadmin's wire: path segments percent-encoded, query names as
+ * grpc-gateway expects (`sort_by.key`, `id.org`), terminate's `cause` and `id.org` in the
+ * DELETE body, and bodies re-serialized from the validated value (never the caller's raw bytes),
+ * so flyteadmin always gets proto names and enum names, whichever spelling the caller used.
  * @see ../../shared/reference/flyte-admin-executions.md §2
  */
 import type { z } from 'zod';
@@ -27,6 +28,12 @@ export interface ListQuery {
   filters?: string;
   'sort_by.key'?: string;
   'sort_by.direction'?: 'ASCENDING' | 'DESCENDING';
+  'id.org'?: string;
+}
+
+/** `?id.org=` of get, metrics and terminate. */
+export interface OrgQuery {
+  'id.org'?: string;
 }
 
 const seg = encodeURIComponent;
@@ -82,6 +89,7 @@ export function listExecutions(
       filters: query.filters,
       'sort_by.key': query['sort_by.key'],
       'sort_by.direction': query['sort_by.direction'],
+      'id.org': query['id.org'] || undefined,
     },
     idempotent: true,
     ...o,
@@ -91,26 +99,35 @@ export function listExecutions(
 export function getExecution(
   flyte: UpstreamClient,
   path: ExecutionPath,
+  query: OrgQuery,
   o: CallOptions,
 ): Promise<UpstreamResponse> {
   return flyte.send({
     method: 'GET',
     path: `/api/v1/executions/${executionPath(path)}`,
+    query: { 'id.org': query['id.org'] || undefined },
     idempotent: true,
     ...o,
   });
 }
 
+/**
+ * flyteadmin's terminate body (swagger `AdminServiceTerminateExecutionBody`): the cause, and the
+ * id's org when one is given (by `?id.org=` or the body's `id.org`); the gateway fills the rest
+ * of the id from the path.
+ */
 export function terminateExecution(
   flyte: UpstreamClient,
   path: ExecutionPath,
+  query: OrgQuery,
   body: z.infer<typeof terminateExecutionBodySchema>,
   o: CallOptions,
 ): Promise<UpstreamResponse> {
+  const org = query['id.org'] || body?.id?.org;
   return flyte.send({
     method: 'DELETE',
     path: `/api/v1/executions/${executionPath(path)}`,
-    body: JSON.stringify({ cause: body?.cause ?? '' }),
+    body: JSON.stringify({ cause: body?.cause ?? '', ...(org ? { id: { org } } : {}) }),
     // Terminating twice leaves the same state (a finished run answers 400 code 9).
     idempotent: true,
     ...o,
@@ -126,7 +143,10 @@ export function getExecutionMetrics(
   return flyte.send({
     method: 'GET',
     path: `/api/v1/metrics/executions/${executionPath(path)}`,
-    query: { depth: query.depth === undefined ? undefined : String(query.depth) },
+    query: {
+      depth: query.depth === undefined ? undefined : String(query.depth),
+      'id.org': query['id.org'] || undefined,
+    },
     idempotent: true,
     ...o,
   });

@@ -5,6 +5,12 @@
  * their own schema; every field carries `.describe()` for the MCP tools and OpenAPI.
  * Names are checked strictly here (lower case only) so that a bad value is refused with a
  * clear answer instead of being recorded upstream as a FAILED execution.
+ *
+ * Bodies are checked in proto field names and enum names, the shape the OpenAPI document and
+ * the MCP tools describe. Callers may also send protobuf's default JSON (lowerCamelCase names,
+ * enum numbers), as flyteadmin's gateway accepts: each operation's normalize step
+ * (protojson-input.ts) rewrites it into this shape before these schemas run, so a camelCase key
+ * cannot carry a guarded field past them.
  */
 import { z } from 'zod';
 
@@ -74,26 +80,6 @@ const executionIdSchema = z
 
 const orgSchema = z.string().max(63).describe('Organization; must be empty or on FLYTE_ORGS');
 
-/**
- * flyteadmin is reached through grpc-gateway, whose protojson decoder takes a field under its
- * proto name (`reference_execution`) and under its JSON name (`referenceExecution`) alike. The
- * pass-through objects below check their snake_case fields, so a camelCase key would slip a
- * guarded field past the gateway: every key with an upper-case letter is refused in them (the
- * proto field names of these messages are all snake_case; user maps such as labels are not
- * touched).
- */
-const snakeCaseKeysOnly = (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
-  for (const key of Object.keys(value)) {
-    if (/[A-Z]/.test(key)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [key],
-        message: 'field names must be the snake_case proto names; camelCase JSON names are not accepted',
-      });
-    }
-  }
-};
-
 const launchPlanIdSchema = z
   .looseObject({
     resource_type: z.enum(['LAUNCH_PLAN', 'TASK']).describe('What to launch: LAUNCH_PLAN or TASK'),
@@ -105,7 +91,6 @@ const launchPlanIdSchema = z
     version: noControl(z.string().min(1).max(255)).describe('Launch plan (or task) version'),
     org: orgSchema.optional(),
   })
-  .superRefine(snakeCaseKeysOnly)
   .describe('The launch plan (or task) to execute');
 
 /** core.NodeExecutionIdentifier: flyteadmin reads the node execution and its workflow execution. */
@@ -124,7 +109,6 @@ const artifactIdSchema = z.looseObject({
       domain: domainSchema.optional(),
       org: orgSchema.optional(),
     })
-    .superRefine(snakeCaseKeysOnly)
     .optional(),
 });
 
@@ -137,7 +121,6 @@ const executionMetadataSchema = z
     parent_node_execution: nodeExecutionIdSchema.optional(),
     artifact_ids: z.array(artifactIdSchema).max(1000).optional(),
   })
-  .superRefine(snakeCaseKeysOnly)
   .describe('ExecutionMetadata: mode, reference_execution, parent_node_execution, ...');
 
 /** core.Identity: who the execution runs as. */
@@ -193,7 +176,6 @@ const executionSpecSchema = z
     auth_role: authRoleSchema.optional(),
     annotations: annotationsSchema.optional(),
   })
-  .superRefine(snakeCaseKeysOnly)
   .describe('ExecutionSpec: launch_plan is required; metadata, labels, annotations, envs, ... pass through');
 
 const literalMapSchema = z
@@ -220,7 +202,6 @@ export const recoverExecutionBodySchema = z.strictObject({
   name: executionNameSchema.optional().describe('Name of the new execution; generated when omitted'),
   metadata: z
     .looseObject({ parent_node_execution: nodeExecutionIdSchema.optional() })
-    .superRefine(snakeCaseKeysOnly)
     .optional()
     .describe('ExecutionMetadata; flyteadmin only takes parent_node_execution from it'),
 });
@@ -234,16 +215,49 @@ export const terminateCauseSchema = z
     'must not contain control characters other than tab and line breaks',
   );
 
+/**
+ * The whole ExecutionTerminateRequest, as flyteadmin's gateway takes it: its id is the path's
+ * (the normalize step refuses one naming another execution), so only `id.org` is read from it.
+ */
 export const terminateExecutionBodySchema = z
   .strictObject({
+    id: z
+      .strictObject({
+        project: z.string().optional().describe("The path's id-project, when given"),
+        domain: z.string().optional().describe("The path's id-domain, when given"),
+        name: z.string().optional().describe("The path's id-name, when given"),
+        org: orgSchema.optional(),
+      })
+      .optional()
+      .describe('The execution: the one the path names'),
     cause: terminateCauseSchema.optional().describe('Why it is terminated'),
   })
   .optional();
+
+/** `?id.org=`: flyteadmin reads an execution's org from the query (swagger: `id.org`, in query). */
+const orgQuery = orgSchema
+  .optional()
+  .describe('Organization of the execution; must be empty or on FLYTE_ORGS');
+
+/** Get and terminate: only the org. */
+export const executionQuerySchema = z.object({ 'id.org': orgQuery });
+
+/**
+ * A whole number from a query string (`"25"`) or a JSON number (an MCP argument); documented as
+ * an integer with its bounds.
+ */
+const wholeNumber = (message: string, min: { value: number; message: string }, max: number) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value),
+    z.number({ error: message }).int(message).min(min.value, min.message).max(max, `must be at most ${max}`),
+  );
 
 const FILTER_FUNCTIONS = 'eq|ne|gt|gte|lt|lte|contains|not_like|value_in|value_not_in';
 /** A value is anything but the grammar's own ( ) + and control characters (a NUL would reach SQL). */
 const FILTER_EXPRESSION = `(?:${FILTER_FUNCTIONS})\\([a-z_]+(?:\\.[a-z_]+)?,[^()+\\p{Cc}]*\\)`;
 const FILTERS = new RegExp(`^${FILTER_EXPRESSION}(?:\\+${FILTER_EXPRESSION})*$`, 'u');
+/** The grammar as a caller may send it (a `+` that arrived as spaces counts): documented for clients. */
+export const FILTERS_AS_SENT = `^${FILTER_EXPRESSION}(?:(?:\\+|\\s+)${FILTER_EXPRESSION})*$`;
 
 /**
  * A `+` in a query string decodes to a space, so `eq(a,b)+eq(c,d)` sent unencoded arrives as
@@ -261,11 +275,7 @@ const filtersSchema = z
 export function listExecutionsQuerySchema(maxLimit: number) {
   return z
     .object({
-      limit: z
-        .string()
-        .regex(/^\d+$/, 'must be a positive integer')
-        .transform(Number)
-        .pipe(z.number().int().min(1, 'must be at least 1').max(maxLimit, `must be at most ${maxLimit}`))
+      limit: wholeNumber('must be a positive integer', { value: 1, message: 'must be at least 1' }, maxLimit)
         .default(100)
         .describe(`Page size, 1-${maxLimit}; default 100`),
       token: z
@@ -279,7 +289,13 @@ export function listExecutionsQuerySchema(maxLimit: number) {
         .regex(/^[a-z_]{1,64}$/, 'must be a column name such as created_at')
         .optional()
         .describe('Sort column, e.g. created_at'),
-      'sort_by.direction': z.enum(['ASCENDING', 'DESCENDING']).optional().describe('Sort direction'),
+      'sort_by.direction': z
+        .enum(['DESCENDING', 'ASCENDING'])
+        .optional()
+        .describe(
+          'Sort direction: DESCENDING (0) or ASCENDING (1); sortBy.direction and numbers accepted too',
+        ),
+      'id.org': orgQuery,
     })
     .refine((q) => q['sort_by.direction'] === undefined || q['sort_by.key'] !== undefined, {
       path: ['sort_by.key'],
@@ -288,13 +304,14 @@ export function listExecutionsQuerySchema(maxLimit: number) {
 }
 
 export const metricsQuerySchema = z.object({
-  depth: z
-    .string()
-    .regex(/^\d+$/, 'must be a non-negative integer')
-    .transform(Number)
-    .pipe(z.number().int().max(10, 'must be at most 10'))
+  depth: wholeNumber(
+    'must be a non-negative integer',
+    { value: 0, message: 'must be a non-negative integer' },
+    10,
+  )
     .optional()
     .describe('Levels of spans to expand, 0-10; default 0 (root span only)'),
+  'id.org': orgQuery,
 });
 
 /** No route params or query: anything given is ignored, never forwarded. */

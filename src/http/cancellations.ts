@@ -28,6 +28,7 @@ import { toFieldErrors } from '../shared/field-errors.js';
 import { readJsonBody } from '../shared/read-json-body.js';
 import { reportOpenApi, submitBatchOpenApi } from './cancellations.openapi.js';
 import { frame } from './frame.js';
+import { queryRecord } from './query.js';
 import type { RouteEntry } from './route.js';
 import { serverUrlOf } from './server-url.js';
 
@@ -61,6 +62,7 @@ export function cancellationRoutes(servicesOf: () => CancellationServices): Rout
       route: REPORT_ROUTE,
       authLevel: 'function',
       role: ROLES.read,
+      checksQuery: true, // reportQuerySchema is strict
       handler: batchReportHandler(servicesOf),
       openapi: reportOpenApi,
     },
@@ -198,7 +200,7 @@ function batchReportHandler(servicesOf: () => CancellationServices) {
   return frame('cancellationreport', async (request) => {
     const services = servicesOf();
     const id = batchIdSchema.safeParse(request.params.batchId);
-    const query = reportQuerySchema.safeParse(Object.fromEntries(request.query));
+    const query = reportQuerySchema.safeParse(queryRecord(request.query));
     const errors = [
       ...(id.success ? [] : toFieldErrors('params.batchId', id.error)),
       ...(query.success ? [] : toFieldErrors('query', query.error)),

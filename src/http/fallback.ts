@@ -25,6 +25,8 @@ export function fallbackRoute(table: readonly Pick<RouteEntry, 'methods' | 'rout
     methods: ALL_METHODS,
     route: '{*path}',
     authLevel: 'anonymous',
+    // No route here: 404 or 405 whatever the query says.
+    checksQuery: true,
     handler: frame(FALLBACK_NAME, async (request) => {
       const pathname = new URL(request.url, 'http://localhost').pathname;
       const allowed = templates.filter((t) => matchTemplate(t.template, pathname)).flatMap((t) => t.methods);

@@ -5,11 +5,12 @@
  * 2xx answer back unchanged with its end-to-end headers. Failures are the frame's to render.
  */
 import { invoke } from '../catalog/invoke.js';
-import { type Operation, type OperationServices, UPLOAD } from '../catalog/operation.js';
+import { type Operation, type OperationServices, resolveSchema, UPLOAD } from '../catalog/operation.js';
 import { readJsonBody } from '../shared/read-json-body.js';
 import type { UploadBody } from '../staging/upload-body.js';
 import type { UpstreamResponse } from '../upstream/http-client.js';
 import { discard, frame } from './frame.js';
+import { QUERY_NAMES_IGNORE_CASE, queryNamesOf, queryRecord } from './query.js';
 import type { RouteEntry } from './route.js';
 
 /** End-to-end headers of an upstream answer that the caller may see; everything else stays. */
@@ -40,10 +41,17 @@ export function operationRoute(op: Operation, servicesOf: () => OperationService
     operation: op,
     // Checked before the body is read (an upload from a caller without it is never staged).
     role: op.role,
+    // Strict query schemas (catalog/validate.ts): an unknown parameter is a 400 naming it.
+    checksQuery: true,
     handler: frame(
       op.operationId,
       async (request, { correlation, log, note }) => {
         const services = servicesOf();
+        // Before the body is read: a query that means two things is refused at once.
+        const query = queryRecord(request.query, {
+          known: queryNamesOf(resolveSchema(op.input.query, services.settings)),
+          ignoreCase: QUERY_NAMES_IGNORE_CASE[op.capability],
+        });
         const body =
           op.input.body === UPLOAD
             ? ({ from: 'stream', stream: request.body, headers: request.headers } satisfies UploadBody)
@@ -55,7 +63,7 @@ export function operationRoute(op: Operation, servicesOf: () => OperationService
                   services.settings.MAX_JSON_DEPTH,
                 )
               : await discard(request.body);
-        const raw = { params: request.params, query: Object.fromEntries(request.query), body };
+        const raw = { params: request.params, query, body };
         const { answer } = await invoke(op, raw, {
           services,
           caller: request.caller,
@@ -69,6 +77,23 @@ export function operationRoute(op: Operation, servicesOf: () => OperationService
       },
       { readsBody: true },
     ),
+  };
+}
+
+/**
+ * The operation on its upstream's own path (`upstreamPath`), for DROP_IN_ROUTES: the same
+ * route under a second function name, so validation, guards, auth and logging are the same.
+ * @example
+ * const entry = dropInRoute(getExecution, getServices); // GET api/v1/executions/{id-project}/...
+ */
+export function dropInRoute(op: Operation, servicesOf: () => OperationServices): RouteEntry | undefined {
+  const upstreamPath = op.upstreamPath;
+  if (upstreamPath === undefined) return undefined;
+  return {
+    ...operationRoute(op, servicesOf),
+    name: `dropin-${op.operationId}`,
+    route: upstreamPath,
+    dropIn: true,
   };
 }
 

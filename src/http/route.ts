@@ -61,6 +61,18 @@ export interface RouteEntry {
   operation?: Operation;
   /** Its OpenAPI path item (`{ get: {...} }`) when not an operation; absent for routes the document does not list. */
   openapi?: (settings: Settings) => Record<string, JsonSchema>;
+  /**
+   * The route checks its query string itself, against strict schemas (catalog operations, the
+   * batch report). Otherwise it takes no query parameter, and any but the host's `code` is
+   * refused with 400 before it runs (query.ts).
+   */
+  checksQuery?: true;
+  /**
+   * Serves `operation` on its upstream's own path (DROP_IN_ROUTES): the same pipeline under a
+   * second function name. Left out of the OpenAPI document, whose operationIds name the
+   * gateway's own routes.
+   */
+  dropIn?: true;
 }
 
 /** A route as hosts register it: its handler bound to its template. */

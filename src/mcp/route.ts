@@ -11,9 +11,9 @@
 import type { Operation, OperationServices } from '../catalog/operation.js';
 import { describe, discard, frame } from '../http/frame.js';
 import type { RouteEntry } from '../http/route.js';
-import { GATEWAY_TAG } from '../openapi/tags.js';
 import { GatewayError } from '../problems/errors.js';
 import { readBodyUnder } from '../shared/read-capped.js';
+import { mcpPathItem } from './openapi.js';
 import { mcpTransportModule } from './sdk.js';
 import { getServer } from './server.js';
 
@@ -84,39 +84,7 @@ export function mcpRoute(servicesOf: () => OperationServices, ops: readonly Oper
       },
       { readsBody: true },
     ),
-    openapi: () => ({
-      post: {
-        operationId: 'mcp',
-        tags: [GATEWAY_TAG],
-        summary: 'MCP (streamable HTTP, stateless): every operation as a tool',
-        description: 'A JSON-RPC 2.0 message of the Model Context Protocol; answers are JSON.',
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['jsonrpc', 'method'],
-                properties: {
-                  jsonrpc: { const: '2.0' },
-                  id: { type: ['string', 'integer'] },
-                  method: { type: 'string', examples: ['initialize', 'tools/list', 'tools/call'] },
-                  params: { type: 'object' },
-                },
-              },
-            },
-          },
-        },
-        responses: {
-          '200': {
-            description: 'The JSON-RPC answer',
-            content: { 'application/json': { schema: { type: 'object' } } },
-          },
-          '202': { description: 'A notification was accepted' },
-          '413': { $ref: '#/components/responses/Problem413' },
-        },
-      },
-    }),
+    openapi: mcpPathItem,
   };
 }
 

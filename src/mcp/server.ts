@@ -93,6 +93,6 @@ async function callTool(
     const problem = error instanceof GatewayError ? error.type : 'internal-error';
     if (status >= 500) log.error('tool.failed', { status, problem, ...took() });
     else log.warn('tool.refused', { status, problem, ...took() });
-    return errorResult(error, correlation.requestId, tool);
+    return errorResult(error, correlation.requestId, tool, args);
   }
 }

@@ -16,7 +16,7 @@ import { toProblem } from '../problems/to-problem.js';
 import { readCapped } from '../shared/read-capped.js';
 import { isJsonMediaType } from '../shared/read-json-body.js';
 import type { UpstreamResponse } from '../upstream/http-client.js';
-import { toArgumentPath } from './arguments.js';
+import { aliasesUsed, toArgumentPath } from './arguments.js';
 import type { ToolDefinition } from './tools.js';
 
 /**
@@ -60,20 +60,28 @@ export async function toToolResult(
 }
 
 /**
- * The problem as REST clients get it, its field paths in argument names.
+ * The problem as REST clients get it, its field paths in argument names — the names the agent
+ * used: `id.project`, or `project` when it sent that deprecated alias (`args`).
  * @example
  * errorResult(new ValidationError([{ path: 'params.id-project', message: 'is required' }]), 'req-1', tool)
- * // errors[0].path === 'project'
+ * // errors[0].path === 'id.project'
  */
-export function errorResult(error: unknown, requestId: string, tool: ToolDefinition): CallToolResult {
+export function errorResult(
+  error: unknown,
+  requestId: string,
+  tool: ToolDefinition,
+  args: Record<string, unknown> = {},
+): CallToolResult {
   const problem: Record<string, unknown> = { ...toProblem(error, requestId) };
+  const viaAlias = aliasesUsed(tool.bindings, args);
+  const rename = (path: string) => toArgumentPath(path, tool.bindings, viaAlias);
   if (Array.isArray(problem.errors)) {
     const errors = problem.errors as { path: string; message: string }[];
-    problem.errors = errors.map((e) => ({ ...e, path: toArgumentPath(e.path, tool.bindings) }));
+    problem.errors = errors.map((e) => ({ ...e, path: rename(e.path) }));
     // The detail names the first error by its path too (`params.id-project: ...`).
     const [first] = errors;
     if (first && typeof problem.detail === 'string' && problem.detail.startsWith(`${first.path}: `)) {
-      problem.detail = toArgumentPath(first.path, tool.bindings) + problem.detail.slice(first.path.length);
+      problem.detail = rename(first.path) + problem.detail.slice(first.path.length);
     }
   }
   const retryAfter = error instanceof GatewayError ? error.headers['Retry-After'] : undefined;

@@ -1,19 +1,31 @@
 /**
  * @module
  * The OpenAPI 3.1 document, derived from the route table: a catalog operation's route gets
- * its contract path and method, `operationId`, parameters and JSON body from its zod schemas,
- * its success answer and request body from its own fragment, and its problem answers; any
- * other route contributes the path item it carries. The document for a given settings object
- * and table is built once; only `servers` changes per request.
+ * its contract path and method, `operationId`, parameters and JSON body from its zod schemas
+ * (with the body caps the gateway enforces), its success answer, request body and what its
+ * parameters' schemas cannot say from its own fragment, and its problem answers; any other
+ * route contributes the path item it carries. Success answers name the upstreams' own
+ * definitions, which join `components.schemas` from their swaggers (upstream-schemas.ts).
+ * Every pattern is spelled in ASCII classes (shared/json-schema.ts). The document for a given
+ * settings object and table is built once; only `servers` changes per request.
  */
 import { entraIssuer } from '../auth/identify.js';
 import type { Operation } from '../catalog/operation.js';
 import { resolveSchema, UPLOAD } from '../catalog/operation.js';
 import type { Settings } from '../config.js';
-import { acceptsNothing, type JsonSchema, parametersOf, toJsonSchema } from '../shared/json-schema.js';
+import {
+  acceptsNothing,
+  type JsonSchema,
+  type ParameterObject,
+  parametersOf,
+  toJsonSchema,
+  withAsciiPatterns,
+} from '../shared/json-schema.js';
 import { packageVersion } from '../shared/package-version.js';
+import { jsonRpcErrorSchema } from './json-rpc.js';
 import { problemRefs, problemResponses, problemSchema } from './problems.js';
 import { CAPABILITY_TAGS, TAGS } from './tags.js';
+import { upstreamOf, upstreamSchemas } from './upstream-schemas.js';
 
 export type OpenApiDocument = Record<string, unknown> & { servers: { url: string }[] };
 
@@ -39,8 +51,40 @@ function requestBodyOf(op: Operation, settings: Settings): JsonSchema | undefine
   const schema = resolveSchema(body, settings);
   return {
     required: !acceptsNothing(schema),
+    description: jsonBodyLimits(settings),
     content: { 'application/json': { schema: toJsonSchema(schema) } },
   };
+}
+
+/** The caps every JSON body is read under (shared/read-json-body.ts), before its schema applies. */
+function jsonBodyLimits(settings: Settings): string {
+  return (
+    `At most ${settings.MAX_JSON_BODY_BYTES} bytes (MAX_JSON_BODY_BYTES; 413 above it, refused while it ` +
+    `streams in) and ${settings.MAX_JSON_DEPTH} levels of nesting (MAX_JSON_DEPTH; 400 deeper), ` +
+    'UTF-8 JSON with Content-Type application/json (415 otherwise).'
+  );
+}
+
+/** The derived parameters with the fragment's additions merged over them. */
+function parametersWith(op: Operation, settings: Settings): ParameterObject[] {
+  const derived = [
+    ...parametersOf(resolveSchema(op.input.params, settings), 'path'),
+    ...parametersOf(resolveSchema(op.input.query, settings), 'query'),
+  ];
+  const additions = op.openapi.parameters?.(settings) ?? {};
+  for (const name of Object.keys(additions)) {
+    if (!derived.some((p) => p.name === name))
+      throw new Error(`The OpenAPI fragment of ${op.operationId} names no parameter ${name}`);
+  }
+  return derived.map((parameter) => {
+    const added = additions[parameter.name];
+    if (!added) return parameter;
+    return {
+      ...parameter,
+      ...(added.description ? { description: added.description } : {}),
+      schema: { ...parameter.schema, ...added.schema },
+    };
+  });
 }
 
 function operationObject(op: Operation, settings: Settings): JsonSchema {
@@ -50,10 +94,7 @@ function operationObject(op: Operation, settings: Settings): JsonSchema {
     tags: [CAPABILITY_TAGS[op.capability]],
     summary: op.description,
     description: op.description,
-    parameters: [
-      ...parametersOf(resolveSchema(op.input.params, settings), 'path'),
-      ...parametersOf(resolveSchema(op.input.query, settings), 'query'),
-    ],
+    parameters: parametersWith(op, settings),
     ...(requestBody ? { requestBody } : {}),
     responses: {
       ...op.openapi.success(settings),
@@ -122,7 +163,8 @@ function buildStatic(
       : withRole(openapi?.(settings), role, settings);
     if (item) paths[`/${route}`] = { ...paths[`/${route}`], ...item };
   }
-  return {
+  const own: Record<string, JsonSchema> = { Problem: problemSchema, JsonRpcError: jsonRpcErrorSchema };
+  return withAsciiPatterns({
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
     info: {
@@ -138,12 +180,41 @@ function buildStatic(
     tags: TAGS,
     paths,
     components: {
-      schemas: { Problem: problemSchema },
+      schemas: { ...own, ...upstreamComponents(paths, own) },
       responses: problemResponses(),
       securitySchemes: { ...keySchemes(settings), entraId: entraScheme(settings) },
     },
     security: settings.FUNCTION_KEYS === 'off' ? [{ entraId: [] }] : FUNCTION_KEY,
+  });
+}
+
+/** The upstream definitions the paths name (`#/components/schemas/x` not the gateway's own), with theirs. */
+function upstreamComponents(paths: unknown, own: Record<string, JsonSchema>): Record<string, JsonSchema> {
+  const named = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) for (const item of value) walk(item);
+    else if (value !== null && typeof value === 'object')
+      for (const [key, item] of Object.entries(value)) {
+        if (key === '$ref' && typeof item === 'string' && item.startsWith('#/components/schemas/'))
+          named.add(item.slice('#/components/schemas/'.length));
+        else walk(item);
+      }
   };
+  walk(paths);
+  const byUpstream = new Map<ReturnType<typeof upstreamOf>, string[]>();
+  for (const name of named) {
+    if (name in own) continue;
+    const upstream = upstreamOf(name);
+    byUpstream.set(upstream, [...(byUpstream.get(upstream) ?? []), name]);
+  }
+  const schemas: Record<string, JsonSchema> = {};
+  for (const [upstream, names] of byUpstream) {
+    for (const [name, schema] of Object.entries(upstreamSchemas(upstream, names))) {
+      if (name in own || name in schemas) throw new Error(`Two schemas named ${name} in the document`);
+      schemas[name] = schema;
+    }
+  }
+  return schemas;
 }
 
 const cache = new WeakMap<Settings, WeakMap<readonly DocumentedRoute[], Omit<OpenApiDocument, 'servers'>>>();

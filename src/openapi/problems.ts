@@ -66,7 +66,8 @@ export const problemSchema: JsonSchema = {
       description: 'Extension on a partly queued batch cancellation: its report',
     },
   },
-  additionalProperties: true,
+  // Other members may appear (RFC 9457 extensions; JSON Schema allows them without saying so); an
+  // explicit `additionalProperties: true` would type every member as unknown in generated clients.
 };
 
 const DESCRIPTIONS: Record<number, string> = {

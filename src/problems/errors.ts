@@ -5,9 +5,9 @@
  * Every failure that leaves the gateway is one of these, rendered by `toProblem`.
  */
 import {
+  describeUpstreamBody,
   redactSecrets,
   summariseUpstream,
-  summaryMessage,
   type UpstreamSummary,
 } from './upstream-summary.js';
 
@@ -208,7 +208,9 @@ export class UpstreamError extends GatewayError {
       rateLimited ? ProblemTypes.upstreamRateLimited : ProblemTypes.upstreamError,
       rateLimited ? 'Upstream rate limited' : 'Upstream error',
       {
-        detail: redactSecrets(`${upstreamName} answered ${upstream.status}${describeUpstreamBody(summary)}`),
+        detail: redactSecrets(
+          `${upstreamName} answered ${upstream.status}${describeUpstreamBody(summary.body)}`,
+        ),
         headers: retryAfter ? { 'Retry-After': retryAfter } : {},
       },
     );
@@ -300,12 +302,6 @@ export class ConfigError extends GatewayError {
     });
     this.errors = errors;
   }
-}
-
-/** The detail's tail: the summary's (cleaned, 4xx-only) message, or a full stop. */
-function describeUpstreamBody(summary: UpstreamSummary): string {
-  const message = summaryMessage(summary.body);
-  return message ? `: ${message}` : '.';
 }
 
 /**

@@ -9,6 +9,11 @@
  *   `error.code`), its correlation ids (Azure ML `correlation`) and the request id header.
  * - 4xx only: the upstream's message too (Flyte `message`, Azure ML `error.message`), cleaned.
  * - Never: details, innerError, debugInfo, target, additionalInfo, or any non-JSON body.
+ *
+ * Field names are matched in any case (a .NET service may answer `Error.Message`), and an Azure
+ * ML message is kept even when its code is missing or not an identifier. The problem's `detail`
+ * names both: `Azure ML answered 404 (UserError): Run r-1 was not found.` (see
+ * {@link describeUpstreamBody}).
  */
 
 /** The longest upstream message a problem carries (in `upstream.body` and `detail`). */
@@ -16,7 +21,7 @@ const UPSTREAM_MESSAGE_LIMIT = 500;
 
 /** The allow-listed part of an upstream error body, in the upstream's own shape. */
 export type UpstreamBodySummary =
-  | { error?: { code: string; message?: string }; correlation?: Record<string, string> }
+  | { error?: { code?: string; message?: string }; correlation?: Record<string, string> }
   | { code?: number | string; message?: string };
 
 /** What a problem says about a failed upstream answer. */
@@ -139,21 +144,27 @@ function summariseUpstreamBody(status: number, body: unknown): UpstreamBodySumma
   const message = (value: unknown) =>
     withMessage && typeof value === 'string' ? cleanUpstreamMessage(value) : undefined;
   // Azure ML ErrorResponse: {error: {code, message, …}, correlation: {…}, …}.
-  if (isRecord(body.error)) {
-    const code = cleanCode(body.error.code);
-    const correlation = cleanCorrelation(body.correlation);
-    if (typeof code !== 'string') return correlation ? { correlation } : undefined;
-    const text = message(body.error.message);
-    return {
-      error: { code, ...(text ? { message: text } : {}) },
-      ...(correlation ? { correlation } : {}),
-    };
+  const error = field(body, 'error');
+  if (isRecord(error)) {
+    const code = cleanCode(field(error, 'code'));
+    const text = message(field(error, 'message'));
+    const correlation = cleanCorrelation(field(body, 'correlation'));
+    const kept = { ...(typeof code === 'string' ? { code } : {}), ...(text ? { message: text } : {}) };
+    if (Object.keys(kept).length === 0) return correlation ? { correlation } : undefined;
+    return { error: kept, ...(correlation ? { correlation } : {}) };
   }
   // grpc-gateway status (Flyte Admin): {code, message, details}; other JSON: its code and message.
-  const code = cleanCode(body.code);
-  const text = message(body.message);
+  const code = cleanCode(field(body, 'code'));
+  const text = message(field(body, 'message'));
   if (code === undefined && text === undefined) return undefined;
   return { ...(code === undefined ? {} : { code }), ...(text ? { message: text } : {}) };
+}
+
+/** A field of an error body by its name, or else the first whose name differs only in case. */
+function field(record: Record<string, unknown>, name: string): unknown {
+  if (Object.hasOwn(record, name)) return record[name];
+  const key = Object.keys(record).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : record[key];
 }
 
 /** The upstream's request id from its response headers, when it is a plain id. */
@@ -181,7 +192,22 @@ export function summariseUpstream(status: number, body: unknown, requestId?: str
 }
 
 /** The message of a summary, if it kept one. */
-export function summaryMessage(body: UpstreamBodySummary | undefined): string | undefined {
+function summaryMessage(body: UpstreamBodySummary | undefined): string | undefined {
   if (!body) return undefined;
   return 'message' in body ? body.message : 'error' in body ? body.error?.message : undefined;
+}
+
+/**
+ * What a problem's detail says after `<upstream> answered <status>`: the Azure ML error code in
+ * parentheses, then the (4xx-only, cleaned) message, or a full stop.
+ * @example
+ * describeUpstreamBody({ error: { code: 'UserError', message: 'Run r-1 not found.' } }) // ' (UserError): Run r-1 not found.'
+ * describeUpstreamBody({ code: 5, message: 'missing entity' }) // ': missing entity'
+ * describeUpstreamBody(undefined) // '.'
+ */
+export function describeUpstreamBody(body: UpstreamBodySummary | undefined): string {
+  const message = summaryMessage(body);
+  const code = body && 'error' in body ? body.error?.code : undefined;
+  const named = code ? ` (${code})` : '';
+  return message ? `${named}: ${message}` : `${named}.`;
 }

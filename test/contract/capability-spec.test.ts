@@ -6,8 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { z } from 'zod';
 import { routeTable } from '../../src/app.js';
 import { operations } from '../../src/catalog/index.js';
+import { loadSettings } from '../../src/config.js';
+import { deriveTools } from '../../src/mcp/tools.js';
 import { specPath } from '../helpers/shared-paths.js';
 
 interface CapabilitySpec {
@@ -24,6 +27,7 @@ interface CapabilitySpec {
             description: string;
             call: string;
             hints: { readOnly: boolean; destructive: boolean; idempotent: boolean };
+            with?: Record<string, string>;
           }>;
         }
     >;
@@ -61,6 +65,24 @@ describe.each(specs)('contract: $file', ({ file, capability }) => {
     expect(op?.operationId).toBe(seed);
     expect(op?.tool.hints).toEqual(tool.hints);
     expect(op?.description).toBe(tool.description);
+  });
+
+  it.each(tools)('MCP tool $name takes the arguments its with: binds, by the spec names', (tool) => {
+    // Prepare: `with: id.project: tools.id.project` binds the tool argument path `id.project`
+    const bound = Object.values(tool.with ?? {}).map((value) => value.replace(/^tools\./, ''));
+    // Act
+    const derived = deriveTools(operations, loadSettings({})).find((t) => t.name === tool.name);
+    // Assess
+    const argumentsOf = derived?.bindings.map((b) => b.argument) ?? [];
+    for (const path of bound) expect(argumentsOf, `${tool.name}: ${path}`).toContain(path);
+    const schema = z.toJSONSchema(derived?.inputSchema ?? z.object({})) as {
+      properties: Record<string, { properties?: Record<string, unknown>; deprecated?: boolean }>;
+    };
+    for (const path of bound) {
+      const [head, field] = path.split('.') as [string, string | undefined];
+      expect(schema.properties[head]?.deprecated, `${tool.name}: ${head}`).toBeUndefined();
+      if (field) expect(schema.properties[head]?.properties?.[field], `${tool.name}: ${path}`).toBeDefined();
+    }
   });
 
   it('has no operation the contract does not list', () => {

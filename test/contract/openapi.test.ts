@@ -4,6 +4,8 @@
  * and nothing else, and it agrees with the capability specs' REST surface.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { routeTable } from '../../src/app.js';
@@ -28,6 +30,8 @@ const GATEWAY_ROUTES = [
   'POST /v1/cancellations cancellations',
   'GET /v1/cancellations/{batchId} cancellationreport',
   'POST /mcp mcp',
+  'GET /mcp mcpstream',
+  'DELETE /mcp mcpendsession',
 ];
 
 interface RestSpec {
@@ -187,6 +191,134 @@ describe('the OpenAPI document', () => {
     expect(doc.components.schemas.Problem.required).toEqual(
       expect.arrayContaining(['type', 'title', 'status', 'detail', 'correlationId']),
     );
+  });
+
+  it.each([
+    ['createexecution', 'adminExecutionCreateResponse'],
+    ['recoverexecution', 'adminExecutionCreateResponse'],
+    ['relaunchexecution', 'adminExecutionCreateResponse'],
+    ['listexecutions', 'adminExecutionList'],
+    ['getexecution', 'adminExecution'],
+    ['terminateexecution', 'adminExecutionTerminateResponse'],
+    ['getexecutionmetrics', 'adminWorkflowExecutionGetMetricsResponse'],
+    ['microsoftazurerunsstartrun', 'StartRunResult'],
+    ['microsoftazurerunsstartsnapshotrun', 'StartRunResult'],
+    ['microsoftazurerunscancelrunwithuri', 'StartRunResult'],
+  ])("answers %s with the upstream's %s and everything it references", (operationId, definition) => {
+    // Act
+    const op = operationsOf(doc).find((o) => o.op.operationId === operationId)?.op;
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
+      (m) => m[1],
+    );
+
+    // Assess
+    expect(op?.responses['200'].content['application/json'].schema).toStrictEqual({
+      $ref: `#/components/schemas/${definition}`,
+    });
+    for (const name of refs) expect(doc.components.schemas, name).toHaveProperty([name as string]);
+    expect(JSON.stringify(doc)).not.toContain('#/definitions/');
+  });
+
+  it('takes only the reachable closure of the upstream definitions, as protojson writes them', () => {
+    // Act
+    const schemas: Doc = doc.components.schemas;
+    const closure = schemas.adminExecutionClosure.properties;
+
+    // Assess
+    expect(Object.keys(schemas).length).toBeLessThan(100);
+    expect(schemas).not.toHaveProperty('adminProject');
+    expect(closure.error.anyOf).toStrictEqual([
+      { $ref: '#/components/schemas/coreExecutionError' },
+      { type: 'null' },
+    ]);
+    expect(closure.created_at).toMatchObject({ type: ['string', 'null'], format: 'date-time' });
+    expect(closure.duration.type).toStrictEqual(['string', 'null']);
+    expect(closure.phase).toMatchObject({ $ref: '#/components/schemas/coreWorkflowExecutionPhase' });
+    expect(schemas.corePrimitive.properties.integer).toMatchObject({ type: 'string', format: 'int64' });
+    expect(schemas.adminExecutionMetadata.properties.nesting).toMatchObject({
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
+    });
+    expect(schemas.StartRunResult).toMatchObject({
+      required: ['runId'],
+      properties: { runId: { type: 'string' } },
+    });
+  });
+
+  it("makes nullable exactly the singular message fields of flyteidl's protos that protojson writes as null", () => {
+    // Prepare: flyteidl's own protos (@flyteorg/flyteidl)
+    const protos = join(__dirname, '../../node_modules/@flyteorg/flyteidl/protos');
+    const root = new protobuf.Root();
+    root.resolvePath = (_origin, target) => (target.startsWith('google/') ? target : join(protos, target));
+    root.loadSync(['flyteidl/admin/execution.proto'], { keepCase: true });
+    root.resolveAll();
+    const schemas = doc.components.schemas as Record<string, Doc>;
+
+    // Act: each documented message's fields against its proto
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const [name, schema] of Object.entries(schemas)) {
+      const match = /^(admin|core)([A-Z]\w*)$/.exec(name);
+      const type = match ? root.lookup(`flyteidl.${match[1]}.${match[2]}`) : null;
+      if (!(type instanceof protobuf.Type) || !schema.properties) continue;
+      for (const field of type.fieldsArray) {
+        const documented = schema.properties[field.name];
+        if (!documented) continue;
+        checked++;
+        const message = field.resolvedType instanceof protobuf.Type && !field.repeated && !field.map;
+        const nullable =
+          (documented.anyOf ?? []).some((s: Doc) => s.type === 'null') ||
+          (Array.isArray(documented.type) && documented.type.includes('null'));
+        if (message && !field.partOf && !nullable)
+          wrong.push(`${name}.${field.name} is a message but not nullable`);
+        if (!message && nullable) wrong.push(`${name}.${field.name} is nullable but not a message`);
+      }
+    }
+
+    // Assess
+    expect(checked).toBeGreaterThan(100);
+    expect(wrong).toStrictEqual([]);
+  });
+
+  it('carries the limits the gateway enforces on parameters and bodies', () => {
+    // Act
+    const list = doc.paths['/v1/api/v1/executions/{id-project}/{id-domain}'].get;
+    const metrics = doc.paths['/v1/api/v1/metrics/executions/{id-project}/{id-domain}/{id-name}'].get;
+    const param = (op: Doc, name: string) => op.parameters.find((p: Doc) => p.name === name);
+    const create = doc.paths['/v1/api/v1/executions'].post;
+
+    // Assess
+    expect(param(list, 'limit').schema).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: settings.FLYTE_MAX_LIST_LIMIT,
+      default: 100,
+    });
+    expect(param(metrics, 'depth').schema).toMatchObject({ type: 'integer', minimum: 0, maximum: 10 });
+    expect(param(list, 'sort_by.direction').description).toMatch(/needs sort_by.key/);
+    const filters = new RegExp(param(list, 'filters').schema.pattern, 'u');
+    expect(filters.test('eq(phase,RUNNING)+value_in(mode,0;3)')).toBe(true);
+    expect(filters.test('eq(phase,RUNNING) eq(name,x)')).toBe(true);
+    expect(filters.test('drop(phase,RUNNING)')).toBe(false);
+    expect(filters.test('eq(phase,RUN\u0000NING)')).toBe(false);
+    expect(param(list, 'id-project').schema.pattern).toBe('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$');
+    expect(create.requestBody.description).toContain(`${settings.MAX_JSON_BODY_BYTES} bytes`);
+  });
+
+  it('documents /mcp: stateless, JSON answers, 406 without text/event-stream in Accept, 405 on GET and DELETE', () => {
+    // Act
+    const mcp = doc.paths['/mcp'];
+
+    // Assess
+    expect(mcp.post.description).toMatch(/application\/json and text\/event-stream/);
+    expect(mcp.post.description).toMatch(/Stateless/);
+    expect(mcp.post.responses['406'].content['application/json'].schema).toStrictEqual({
+      $ref: '#/components/schemas/JsonRpcError',
+    });
+    expect(mcp.post.responses['413']).toStrictEqual({ $ref: '#/components/responses/Problem413' });
+    expect(mcp.get.responses['405'].headers.Allow).toBeDefined();
+    expect(mcp.delete.responses['405']).toBeDefined();
   });
 
   it('builds the static part once per settings', () => {

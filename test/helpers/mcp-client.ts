@@ -16,8 +16,14 @@ import { specPath } from './shared-paths.js';
 
 export const MCP_ACCEPT = 'application/json, text/event-stream';
 
-/** Flyte arguments of the suites' project and domain. */
+/**
+ * Flyte arguments of the suites' project and domain, under the names the tools took before the
+ * capability specs' (`project`, `domain`: deprecated aliases of `id.project`, `id.domain`).
+ */
 export const FLYTE_ID = { project: 'flytesnacks', domain: 'development' };
+
+/** The suites' project and domain as the capability spec binds them: `id: {project, domain}`. */
+export const flyteId = (name?: string) => ({ id: { ...FLYTE_ID, ...(name === undefined ? {} : { name }) } });
 
 /** Azure ML arguments naming the allow-listed workspace and the suites' experiment. */
 export const AZUREML_SCOPE = {
@@ -39,6 +45,8 @@ export interface ContractTool {
   name: string;
   description: string;
   hints: { readOnly: boolean; destructive: boolean; idempotent: boolean };
+  /** The argument paths its `with:` binds (`tools.id.project` → `id.project`); empty without one. */
+  arguments: string[];
 }
 
 /** Every MCP tool of both capability specs, as the contract fixes them. */
@@ -48,7 +56,12 @@ export function contractTools(): ContractTool[] {
     // biome-ignore lint/suspicious/noExplicitAny: the spec is checked by the assertions that use it
     const mcp = spec.capability.exposes.find((e: any) => e.type === 'mcp');
     // biome-ignore lint/suspicious/noExplicitAny: idem
-    return mcp.tools.map((t: any) => ({ name: t.name, description: t.description, hints: t.hints }));
+    return mcp.tools.map((t: any) => ({
+      name: t.name,
+      description: t.description,
+      hints: t.hints,
+      arguments: Object.values(t.with ?? {}).map((v) => String(v).replace(/^tools\./, '')),
+    }));
   });
 }
 

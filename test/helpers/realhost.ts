@@ -153,7 +153,7 @@ export interface AppDir {
   remove(): void;
 }
 
-/** Compiles the app (`tsc -p tsconfig.build.json`) once per source state; returns the compiled `dist`. */
+/** Builds the app as `npm run build` does, once per source state; returns the compiled `dist`. */
 async function buildApp(): Promise<string> {
   const key = sourceKey();
   const builds = join(WORK_DIR, 'builds');
@@ -187,6 +187,12 @@ async function buildApp(): Promise<string> {
           join(staging, 'dist'),
         ],
         150_000,
+      );
+      // As `npm run build` does: the swaggers the app reads at run time go beside the code.
+      await run(
+        process.execPath,
+        [join(staging, 'dist/scripts/copy-specs.js'), join(staging, 'dist')],
+        30_000,
       );
       renameSync(staging, done);
       return join(done, 'dist');
@@ -245,7 +251,7 @@ function sourceKey(): string {
       else if (entry.isFile()) add(path);
     }
   };
-  for (const dir of ['src', 'sandbox', 'scripts']) walk(join(REPO_ROOT, dir));
+  for (const dir of ['src', 'sandbox', 'scripts', 'specs']) walk(join(REPO_ROOT, dir));
   for (const file of ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json']) {
     if (existsSync(join(REPO_ROOT, file))) add(join(REPO_ROOT, file));
   }

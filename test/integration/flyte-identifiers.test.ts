@@ -161,18 +161,18 @@ const refused: RefusedCase[] = [
     field: 'body.spec.metadata.reference_execution.org',
   },
   {
-    title: 'create: camelCase referenceExecution (protojson alias)',
+    title: 'create: camelCase referenceExecution (protojson JSON name, checked as its proto name)',
     path: EXECUTIONS,
     body: createWith({ metadata: { mode: 'RECOVERED', referenceExecution: forbiddenExecution } }),
-    status: 400,
-    field: 'body.spec.metadata.referenceExecution',
+    status: 403,
+    field: 'body.spec.metadata.reference_execution.project',
   },
   {
-    title: 'create: camelCase securityContext (protojson alias)',
+    title: 'create: camelCase securityContext (protojson JSON name, checked as its proto name)',
     path: EXECUTIONS,
     body: createWith({ securityContext: { runAs: { k8sServiceAccount: 'cluster-admin' } } }),
-    status: 400,
-    field: 'body.spec.securityContext',
+    status: 403,
+    field: 'body.spec.security_context.run_as.k8s_service_account',
   },
   {
     title: 'create: unknown security_context field',
@@ -199,14 +199,14 @@ const refused: RefusedCase[] = [
     field: 'body.id.org',
   },
   {
-    title: 'recover: camelCase parentNodeExecution (protojson alias)',
+    title: 'recover: camelCase parentNodeExecution (protojson JSON name, checked as its proto name)',
     path: `${EXECUTIONS}/recover`,
     body: {
       ...example('recover-execution.json'),
       metadata: { parentNodeExecution: { nodeId: 'n0', executionId: forbiddenExecution } },
     },
-    status: 400,
-    field: 'body.metadata.parentNodeExecution',
+    status: 403,
+    field: 'body.metadata.parent_node_execution.execution_id.project',
   },
   {
     title: 'relaunch: an org on the id',

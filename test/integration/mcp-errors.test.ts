@@ -112,8 +112,12 @@ describe.each(SURFACES)('MCP failures via %s', (surface) => {
     expect(problemOf(remote).errors).toEqual([
       { path: 'runDefinition.configuration.nodeCount', message: 'Too small: expected number to be >=1' },
     ]);
+    // Neither the zip nor its alias given: the problem names the spec's argument.
     expect(problemOf(noZip).errors).toEqual([
-      { path: 'projectZipBase64', message: 'is required (or stagedZipId, a zip staged before)' },
+      {
+        path: 'projectZipFile',
+        message: 'is required: base64 of the zip, or {"stagedZipId": "..."} naming a zip staged before',
+      },
     ]);
     expect(problemOf(notBase64).errors).toEqual([
       { path: 'projectZipBase64', message: 'must be a base64 string' },

@@ -70,28 +70,29 @@ describe.each(SURFACES)('MCP tools via %s', (surface) => {
     }
   });
 
-  it('tools/list: arguments are the renamed REST fields, required ones marked, with their descriptions', async () => {
+  it('tools/list: arguments are the spec names (id, definition, ...), required ones marked, aliases last', async () => {
     // Act
     const { tools } = await client.listTools();
     const schema = (name: string) => tools.find((t) => t.name === name)?.inputSchema;
     // Assess
     expect(schema('list-workflow-executions')).toMatchObject({
       type: 'object',
-      required: ['project', 'domain'],
+      required: ['id'],
       additionalProperties: false,
     });
     expect(Object.keys(schema('list-workflow-executions')?.properties ?? {})).toEqual([
-      'project',
-      'domain',
+      'id',
       'limit',
       'token',
       'filters',
       'sortByKey',
       'sortDirection',
+      'project',
+      'domain',
     ]);
-    expect(schema('list-workflow-executions')?.properties?.project).toMatchObject({
-      type: 'string',
-      description: 'Flyte project id, e.g. flytesnacks',
+    expect(schema('list-workflow-executions')?.properties?.id).toMatchObject({
+      type: 'object',
+      properties: { project: { type: 'string', description: 'Flyte project id, e.g. flytesnacks' } },
     });
     expect(Object.keys(schema('create-workflow-execution')?.properties ?? {})).toEqual([
       'project',
@@ -103,10 +104,11 @@ describe.each(SURFACES)('MCP tools via %s', (surface) => {
     ]);
     expect(schema('create-workflow-execution')?.required).toEqual(['project', 'domain', 'spec']);
     expect(Object.keys(schema('terminate-workflow-execution')?.properties ?? {})).toEqual([
+      'id',
+      'cause',
       'project',
       'domain',
       'name',
-      'cause',
     ]);
     expect(Object.keys(schema('microsoft-azure-cancel-run')?.properties ?? {})).toEqual([
       ...Object.keys(SCOPE),
@@ -115,11 +117,15 @@ describe.each(SURFACES)('MCP tools via %s', (surface) => {
     expect(Object.keys(schema('microsoft-azure-start-run-snapshot')?.properties ?? {})).toEqual([
       ...Object.keys(SCOPE),
       'runId',
+      'definition',
       'runDefinition',
     ]);
     expect(schema('microsoft-azure-start-run-remote')).toMatchObject({
-      required: [...Object.keys(SCOPE), 'runDefinition'],
-      properties: { projectZipBase64: { type: 'string' }, stagedZipId: { type: 'string' } },
+      required: [...Object.keys(SCOPE), 'runDefinitionFile', 'projectZipFile'],
+      properties: {
+        projectZipBase64: { deprecated: true },
+        stagedZipId: { type: 'string', deprecated: true },
+      },
     });
   });
 

@@ -262,12 +262,12 @@ describeRealHost('the app under the real Functions host: every route', () => {
       expect(sent.headers['x-functions-key']).toBeUndefined();
     };
 
-    it("createexecution: body fields project/domain/name, and a query that shadows them in the host's params", async () => {
-      // Prepare: the host binds the body's top-level strings into request.params, and a query
-      // parameter of the same name over them (?name=…): the body must still be what is created.
+    it('createexecution: body fields project/domain/name, which the host also binds into its params', async () => {
+      // Prepare: the host binds the body's top-level strings into request.params: the body must
+      // still be what is created. (A query of the same name, ?name=…, is refused: query-params tests.)
       const body = { ...example('create-execution.json'), name: `create-${tag}` };
       // Act
-      const res = await host.call('POST', `${EXECUTIONS}?name=from-query&project=elsewhere`, {
+      const res = await host.call('POST', EXECUTIONS, {
         key,
         body,
         headers: { 'x-request-id': `req-create-${tag}` },
@@ -288,11 +288,19 @@ describeRealHost('the app under the real Functions host: every route', () => {
     it('getexecution: route values from the path; a query field of the same name is not one', async () => {
       // Prepare
       await create(`get-${tag}`);
-      // Act: the host would put id-name=other into request.params if the route did not win
-      const res = await host.call('GET', `${EXECUTIONS}/flytesnacks/development/get-${tag}?id-name=other`, {
-        key,
-      });
+      // Act: the host would put id-name=other into request.params if the route did not win; the
+      // gateway refuses the unknown query parameter, and reads the route value from the path.
+      const refused = await host.call(
+        'GET',
+        `${EXECUTIONS}/flytesnacks/development/get-${tag}?id-name=other`,
+        {
+          key,
+        },
+      );
+      const res = await host.call('GET', `${EXECUTIONS}/flytesnacks/development/get-${tag}`, { key });
       // Assess
+      expect(refused.status, refused.text).toBe(400);
+      expect(refused.json().errors).toEqual([{ path: 'query.id-name', message: 'is not a known field' }]);
       expect(res.status, res.text).toBe(200);
       expect(res.json().id).toEqual({ ...ID, name: `get-${tag}`, org: '' });
       expect(flyteLast()).toMatchObject({
@@ -378,13 +386,13 @@ describeRealHost('the app under the real Functions host: every route', () => {
       ['recoverexecution', 'recover', 'recover-execution.json', 'RECOVERED'],
       ['relaunchexecution', 'relaunch', 'relaunch-execution.json', 'RELAUNCH'],
     ])(
-      '%s: a body with top-level id (object), name and flags; ?name= does not rename it',
+      '%s: a body with top-level id (object), name and flags, bound into the host params too',
       async (_name, path, file, mode) => {
         // Prepare
         await create('nightly-etl-0001');
         const body = { ...example(file), name: `${example(file).name}-${tag}` };
-        // Act: the host's params get name=from-query (the query wins over the body there)
-        const res = await host.call('POST', `${EXECUTIONS}/${path}?name=from-query`, { key, body });
+        // Act: the host's params get the body's name (a ?name= query is refused, not read)
+        const res = await host.call('POST', `${EXECUTIONS}/${path}`, { key, body });
         // Assess
         expect(res.status, res.text).toBe(200);
         expect(res.json()).toEqual({ id: { ...ID, name: body.name, org: '' } });

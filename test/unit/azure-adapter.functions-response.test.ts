@@ -161,12 +161,12 @@ describe('an operation refused through the Functions adapter', () => {
     const { context, lines } = recordingContext();
     const request = new HttpRequest({
       method: 'GET',
-      url: 'http://localhost:7071/v1/api/v1/executions/other/development/run-1?depth=2',
+      url: 'http://localhost:7071/v1/api/v1/metrics/executions/other/development/run-1?depth=2',
       params: { 'id-project': 'flytesnacks', 'id-domain': 'development', 'id-name': 'run-1', depth: '2' },
     });
 
     // Act
-    const response = await invoke('getexecution', request, context);
+    const response = await invoke('getexecutionmetrics', request, context);
 
     // Assess
     expect(response.status).toBe(403);

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createExecution } from '../../src/catalog/flyte.js';
+import { validateInput } from '../../src/catalog/validate.js';
+import { loadSettings } from '../../src/config.js';
 import {
   assertReferencesAllowed,
   createExecutionReferences,
@@ -11,6 +14,7 @@ import {
   recoverExecutionBodySchema,
   relaunchExecutionBodySchema,
 } from '../../src/flyte/schemas.js';
+import { NotAllowedError } from '../../src/problems/errors.js';
 
 const LISTS: FlyteAllowLists = {
   projects: ['flytesnacks'],
@@ -200,17 +204,6 @@ describe('create/recover/relaunch bodies', () => {
   });
 
   it.each([
-    { case: 'camelCase spec field', spec: { securityContext: {} }, path: ['spec', 'securityContext'] },
-    {
-      case: 'camelCase metadata field',
-      spec: { metadata: { referenceExecution: other } },
-      path: ['spec', 'metadata', 'referenceExecution'],
-    },
-    {
-      case: 'camelCase launch plan field',
-      spec: { launch_plan: { ...launchPlan, resourceType: 'TASK' } },
-      path: ['spec', 'launch_plan', 'resourceType'],
-    },
     {
       case: 'unknown run_as field',
       spec: { security_context: { run_as: { other: 'x' } } },
@@ -222,6 +215,73 @@ describe('create/recover/relaunch bodies', () => {
     // Assess
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path.slice(0, path.length)).toEqual(path);
+  });
+});
+
+/**
+ * protobuf's default JSON (camelCase names, enum numbers) is read by the create operation's
+ * normalize step before the schemas, so a camelCase key is checked exactly like its proto name.
+ */
+describe('camelCase JSON names meet the same allow-lists', () => {
+  const settings = loadSettings({ FLYTE_ENDPOINT: 'http://127.0.0.1:1', FLYTE_PROJECTS: 'flytesnacks' });
+  const guarded = (spec: Record<string, unknown>): 'allowed' | string[] => {
+    try {
+      const body = { project: 'flytesnacks', domain: 'development', spec };
+      const input = validateInput(createExecution, { params: {}, query: {}, body }, settings);
+      createExecution.guard?.(input as never, settings);
+      return 'allowed';
+    } catch (error) {
+      if (error instanceof NotAllowedError) return (error.errors ?? []).map((e) => e.path);
+      throw error;
+    }
+  };
+  const camelLaunchPlan = {
+    resourceType: 3,
+    project: 'flytesnacks',
+    domain: 'development',
+    name: 'etl',
+    version: 'v1',
+  };
+
+  it.each([
+    {
+      case: 'spec.securityContext.runAs.k8sServiceAccount',
+      camel: { launchPlan: camelLaunchPlan, securityContext: { runAs: { k8sServiceAccount: 'admin-sa' } } },
+      snake: { launch_plan: launchPlan, security_context: { run_as: { k8s_service_account: 'admin-sa' } } },
+      refused: ['body.spec.security_context.run_as.k8s_service_account'],
+    },
+    {
+      case: 'spec.metadata.referenceExecution',
+      camel: { launchPlan: camelLaunchPlan, metadata: { referenceExecution: other } },
+      snake: { launch_plan: launchPlan, metadata: { reference_execution: other } },
+      refused: ['body.spec.metadata.reference_execution.project'],
+    },
+    {
+      case: 'spec.authRole.kubernetesServiceAccount',
+      camel: { launchPlan: camelLaunchPlan, authRole: { kubernetesServiceAccount: 'admin-sa' } },
+      snake: { launch_plan: launchPlan, auth_role: { kubernetes_service_account: 'admin-sa' } },
+      refused: ['body.spec.auth_role.kubernetes_service_account'],
+    },
+  ])('$case is refused exactly like its snake_case spelling', ({ camel, snake, refused }) => {
+    // Act / Assess
+    expect(guarded(camel)).toEqual(refused);
+    expect(guarded(snake)).toEqual(refused);
+  });
+
+  it('spec.launchPlan.resourceType: 3 is a LAUNCH_PLAN', () => {
+    // Act
+    const input = validateInput(
+      createExecution,
+      {
+        params: {},
+        query: {},
+        body: { project: 'flytesnacks', domain: 'development', spec: { launchPlan: camelLaunchPlan } },
+      },
+      settings,
+    );
+    // Assess
+    expect(input.body).toMatchObject({ spec: { launch_plan: { ...launchPlan } } });
+    expect(guarded({ launchPlan: camelLaunchPlan })).toBe('allowed');
   });
 });
 

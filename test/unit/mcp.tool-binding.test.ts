@@ -15,6 +15,7 @@ import { loadSettings, mcpInlineZipLimit } from '../../src/config.js';
 import { emptySchema, executionPathSchema, terminateExecutionBodySchema } from '../../src/flyte/schemas.js';
 import {
   type ArgumentBinding,
+  aliasesUsed,
   isRequired,
   PARAM_ARGUMENT_NAMES,
   QUERY_ARGUMENT_NAMES,
@@ -70,20 +71,29 @@ const fieldErrorsOf = (error: unknown): FieldError[] => {
   return (error as ValidationError).errors;
 };
 
-/** The REST field errors of `fn`, renamed to `tool`'s argument names. */
-const argumentErrorsOf = (tool: ToolDefinition, error: unknown): FieldError[] =>
-  fieldErrorsOf(error).map((e) => ({ ...e, path: toArgumentPath(e.path, tool.bindings) }));
+/** The REST field errors of `fn`, renamed to `tool`'s argument names as `args` gave them (spec name or alias). */
+const argumentErrorsOf = (
+  tool: ToolDefinition,
+  error: unknown,
+  args: Record<string, unknown> = {},
+): FieldError[] =>
+  fieldErrorsOf(error).map((e) => ({
+    ...e,
+    path: toArgumentPath(e.path, tool.bindings, aliasesUsed(tool.bindings, args)),
+  }));
 
 // --- the tools ----------------------------------------------------------------------------------
 
 type Expected = {
   argument: string;
+  alias?: string;
   target: ArgumentBinding['target'];
   required: boolean;
   restPaths: string[];
 };
-const param = (argument: string, field: string): Expected => ({
+const param = (argument: string, field: string, alias?: string): Expected => ({
   argument,
+  ...(alias ? { alias } : {}),
   target: { part: 'params', field },
   required: true,
   restPaths: [`params.${field}`],
@@ -100,17 +110,20 @@ const bodyField = (field: string, required: boolean): Expected => ({
   required,
   restPaths: [`body.${field}`],
 });
-const wholeBody = (argument: string): Expected => ({
+const wholeBody = (argument: string, alias?: string): Expected => ({
   argument,
+  ...(alias ? { alias } : {}),
   target: { part: 'body' },
   required: true,
   restPaths: ['body'],
 });
 const flyteExecution = [
-  param('project', 'id-project'),
-  param('domain', 'id-domain'),
-  param('name', 'id-name'),
+  param('id.project', 'id-project', 'project'),
+  param('id.domain', 'id-domain', 'domain'),
+  param('id.name', 'id-name', 'name'),
 ];
+/** `?id.org=`, which flyteadmin reads for these operations: a field of the `id` argument. */
+const idOrg = query('id.org', 'id.org');
 const azureExperiment = [
   param('subscriptionId', 'subscriptionid'),
   param('resourceGroupName', 'resourcegroupname'),
@@ -150,29 +163,31 @@ const EXPECTED_TOOLS: Record<
     operationId: 'listexecutions',
     annotations: readOnly,
     bindings: [
-      param('project', 'id-project'),
-      param('domain', 'id-domain'),
+      param('id.project', 'id-project', 'project'),
+      param('id.domain', 'id-domain', 'domain'),
       query('limit', 'limit'),
       query('token', 'token'),
       query('filters', 'filters'),
       query('sortByKey', 'sort_by.key'),
       query('sortDirection', 'sort_by.direction'),
+      idOrg,
     ],
   },
   'retrieve-workflow-execution': {
     operationId: 'getexecution',
     annotations: readOnly,
-    bindings: flyteExecution,
+    bindings: [...flyteExecution, idOrg],
   },
   'terminate-workflow-execution': {
     operationId: 'terminateexecution',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-    bindings: [...flyteExecution, bodyField('cause', false)],
+    // The body's optional `id` repeats the path's: not an argument of its own.
+    bindings: [...flyteExecution, idOrg, bodyField('cause', false)],
   },
   'retrieve-execution-metrics': {
     operationId: 'getexecutionmetrics',
     annotations: readOnly,
-    bindings: [...flyteExecution, query('depth', 'depth')],
+    bindings: [...flyteExecution, query('depth', 'depth'), idOrg],
   },
   'microsoft-azure-start-run-remote': {
     operationId: 'microsoftazurerunsstartrun',
@@ -181,19 +196,22 @@ const EXPECTED_TOOLS: Record<
       ...azureExperiment,
       query('runId', 'runId'),
       {
-        argument: 'runDefinition',
+        argument: 'runDefinitionFile',
+        alias: 'runDefinition',
         target: { part: 'upload' },
         required: true,
         restPaths: ['body.runDefinitionFile', 'body.runDefinition'],
       },
       {
-        argument: 'projectZipBase64',
+        argument: 'projectZipFile',
+        alias: 'projectZipBase64',
         target: { part: 'upload' },
-        required: false,
+        required: true,
         restPaths: ['body.projectZipFile'],
       },
       {
-        argument: 'stagedZipId',
+        argument: 'projectZipFile.stagedZipId',
+        alias: 'stagedZipId',
         target: { part: 'upload' },
         required: false,
         restPaths: ['body.stagedZipId'],
@@ -203,12 +221,12 @@ const EXPECTED_TOOLS: Record<
   'microsoft-azure-start-run-snapshot': {
     operationId: 'microsoftazurerunsstartsnapshotrun',
     annotations: writes,
-    bindings: [...azureExperiment, query('runId', 'runId'), wholeBody('runDefinition')],
+    bindings: [...azureExperiment, query('runId', 'runId'), wholeBody('definition', 'runDefinition')],
   },
   'microsoft-azure-start-run-local': {
     operationId: 'microsoftazurerunsstartlocalrun',
     annotations: writes,
-    bindings: [...azureExperiment, query('runId', 'runId'), wholeBody('runDefinition')],
+    bindings: [...azureExperiment, query('runId', 'runId'), wholeBody('definition', 'runDefinition')],
   },
   'microsoft-azure-cancel-run': {
     operationId: 'microsoftazurerunscancelrunwithuri',
@@ -280,9 +298,10 @@ describe('deriveTools: one tool per catalog operation', () => {
         } else {
           const upload = op.tool.upload;
           if (!upload) throw new Error('an upload binding needs tool.upload');
+          // The definition: the operation's schema, or the file's text (a union of both).
           if (binding.argument === upload.definition.argument)
-            expect(binding.schema).toBe(upload.definition.schema);
-          else if (binding.argument === upload.stagedZipId.argument)
+            expect((binding.schema as z.ZodUnion).options[0]).toBe(upload.definition.schema);
+          else if (binding.argument === `${upload.zipBase64.argument}.${upload.stagedZipId.argument}`)
             expect(binding.schema).toBe(upload.stagedZipId.schema);
           else expect(binding.argument).toBe(upload.zipBase64.argument);
         }
@@ -290,19 +309,22 @@ describe('deriveTools: one tool per catalog operation', () => {
     },
   );
 
-  it('the inline zip argument is base64, optional, and says its cap and its alternative', () => {
+  it('the zip argument is base64 or a staged zip, required, and says its cap and its alternative', () => {
     // Prepare
     const binding = toolNamed('microsoft-azure-start-run-remote').bindings.find(
-      (b) => b.argument === 'projectZipBase64',
+      (b) => b.argument === 'projectZipFile',
     );
 
     // Assess
+    expect(binding?.required).toBe(true);
+    expect(binding?.alias).toBe('projectZipBase64');
     expect(binding?.schema.safeParse(zip.toString('base64')).success).toBe(true);
+    expect(binding?.schema.safeParse({ stagedZipId: STAGED_ID }).success).toBe(true);
     expect(binding?.schema.safeParse('not base64!').success).toBe(false);
     expect(binding?.schema.description).toBe(
-      `The project zip, base64-encoded (at most ${MAX_ZIP} bytes decoded: MCP_MAX_INLINE_ZIP_BYTES, ` +
-        'lowered to fit MAX_JSON_BODY_BYTES; larger zips go through an upload slot, POST /v1/uploads); ' +
-        'give this or stagedZipId',
+      `The zip archive of the project folder: base64 of the file (at most ${MAX_ZIP} bytes decoded: ` +
+        'MCP_MAX_INLINE_ZIP_BYTES, lowered to fit MAX_JSON_BODY_BYTES), or {"stagedZipId": "..."} naming ' +
+        'a zip staged before — larger zips go through an upload slot, POST /v1/uploads',
     );
   });
 
@@ -323,8 +345,15 @@ describe('deriveTools: one tool per catalog operation', () => {
       // Assess: values are the pipeline's to judge, so the protocol layer lets them through
       expect(tool.inputSchema.safeParse(wrong).success).toBe(true);
       expect(tool.inputSchema.safeParse({}).success).toBe(true);
-      expect(Object.keys(json.properties)).toEqual(tool.bindings.map((b) => b.argument));
-      expect(json.required ?? []).toEqual(tool.bindings.filter((b) => b.required).map((b) => b.argument));
+      // The spec's arguments (`id.project` shown inside `id`), then the deprecated aliases.
+      const heads = [...new Set(tool.bindings.map((b) => b.argument.split('.')[0]))];
+      const aliases = tool.bindings.flatMap((b) => (b.alias ? [b.alias] : []));
+      expect(Object.keys(json.properties)).toEqual([...heads, ...aliases]);
+      const required = heads.filter((h) =>
+        tool.bindings.some((b) => b.required && b.argument.split('.')[0] === h),
+      );
+      expect(json.required ?? []).toEqual(required);
+      for (const alias of aliases) expect(json.properties[alias]?.deprecated).toBe(true);
       expect(json.additionalProperties).toBe(false);
     },
   );
@@ -332,17 +361,17 @@ describe('deriveTools: one tool per catalog operation', () => {
   it('shows an argument with its real JSON Schema and description', () => {
     // Act
     const json = z.toJSONSchema(toolNamed('retrieve-workflow-execution').inputSchema) as {
-      properties: Record<string, Record<string, unknown>>;
+      properties: Record<string, { properties: Record<string, Record<string, unknown>> }>;
     };
 
     // Assess
-    expect(json.properties.project).toMatchObject({
+    expect(json.properties.id?.properties.project).toMatchObject({
       type: 'string',
       minLength: 1,
       maxLength: 63,
       description: 'Flyte project id, e.g. flytesnacks',
     });
-    expect(json.properties.project?.$schema).toBeUndefined();
+    expect(json.properties.id?.properties.project?.$schema).toBeUndefined();
   });
 
   it('caches per settings object and catalog: the same list again, a new one for new settings or ops', () => {
@@ -378,7 +407,7 @@ describe('the inline zip cap is what fits MAX_JSON_BODY_BYTES', () => {
     // Assess
     expect(tool.maxInlineZipBytes).toBe(mcpInlineZipLimit(tight));
     expect(tool.maxInlineZipBytes).toBe(737_280);
-    const zipArgument = tool.bindings.find((b) => b.argument === 'projectZipBase64');
+    const zipArgument = tool.bindings.find((b) => b.argument === 'projectZipFile');
     expect(zipArgument?.schema.description).toContain('at most 737280 bytes decoded');
     expect(
       fieldErrorsOf(
@@ -433,24 +462,24 @@ describe('deriveTool refuses an operation it cannot turn into arguments', () => 
       message: 'tool synthetic-tool: tool arguments need an object schema',
     },
     {
-      case: 'a body field named like a renamed route param',
+      case: 'a required body field named like the object of renamed route params',
       op: operation({
         ...base,
         input: {
           params: z.strictObject({ 'id-project': z.string() }),
           query: emptySchema,
-          body: z.object({ project: z.string() }),
+          body: z.object({ id: z.string() }),
         },
       }),
-      message: 'tool synthetic-tool: two arguments named project',
+      message: 'tool synthetic-tool: two arguments named id',
     },
     {
-      case: 'a query field named like a route param',
+      case: 'a query field named like a renamed route param',
       op: operation({
         ...base,
-        input: { params: executionPathSchema, query: z.object({ name: z.string() }) },
+        input: { params: executionPathSchema, query: z.object({ 'id.name': z.string() }) },
       }),
-      message: 'tool synthetic-tool: two arguments named name',
+      message: 'tool synthetic-tool: two arguments named id.name',
     },
     {
       case: 'an upload body without tool.upload',
@@ -484,6 +513,7 @@ describe('deriveTool refuses an operation it cannot turn into arguments', () => 
 
     // Assess
     expect(byField.map((b) => [b.argument, b.target, b.required])).toEqual([
+      ['id', { part: 'body-field', field: 'id' }, false],
       ['cause', { part: 'body-field', field: 'cause' }, false],
     ]);
     expect(byWhole.map((b) => [b.argument, b.target, b.required, b.restPaths])).toEqual([
@@ -496,8 +526,9 @@ describe('deriveTool refuses an operation it cannot turn into arguments', () => 
 
 describe('toArgumentPath', () => {
   it.each([
-    ['retrieve-workflow-execution', 'params.id-project', 'project'],
-    ['retrieve-workflow-execution', 'params.id-name', 'name'],
+    ['retrieve-workflow-execution', 'params.id-project', 'id.project'],
+    ['retrieve-workflow-execution', 'params.id-name', 'id.name'],
+    ['retrieve-workflow-execution', 'query.id.org', 'id.org'],
     ['list-workflow-executions', 'query.sort_by.key', 'sortByKey'],
     ['list-workflow-executions', 'query.sort_by.direction', 'sortDirection'],
     ['list-workflow-executions', 'query.limit', 'limit'],
@@ -506,29 +537,29 @@ describe('toArgumentPath', () => {
     ['create-workflow-execution', 'body.project', 'project'],
     ['recover-workflow-execution', 'body.id.name', 'id.name'],
     ['terminate-workflow-execution', 'body.cause', 'cause'],
-    ['microsoft-azure-start-run-snapshot', 'body', 'runDefinition'],
+    ['microsoft-azure-start-run-snapshot', 'body', 'definition'],
     [
       'microsoft-azure-start-run-snapshot',
       'body.configuration.nodeCount',
-      'runDefinition.configuration.nodeCount',
+      'definition.configuration.nodeCount',
     ],
-    ['microsoft-azure-start-run-local', 'body[0]', 'runDefinition[0]'],
+    ['microsoft-azure-start-run-local', 'body[0]', 'definition[0]'],
     ['microsoft-azure-start-run-snapshot', 'query.runId', 'runId'],
     ['microsoft-azure-cancel-run', 'params.runid', 'runId'],
     ['microsoft-azure-cancel-run', 'params.subscriptionid', 'subscriptionId'],
-    ['microsoft-azure-start-run-remote', 'body.runDefinitionFile', 'runDefinition'],
+    ['microsoft-azure-start-run-remote', 'body.runDefinitionFile', 'runDefinitionFile'],
     [
       'microsoft-azure-start-run-remote',
       'body.runDefinitionFile.configuration.arguments',
-      'runDefinition.configuration.arguments',
+      'runDefinitionFile.configuration.arguments',
     ],
     [
       'microsoft-azure-start-run-remote',
       'body.runDefinition.configuration.nodeCount',
-      'runDefinition.configuration.nodeCount',
+      'runDefinitionFile.configuration.nodeCount',
     ],
-    ['microsoft-azure-start-run-remote', 'body.projectZipFile', 'projectZipBase64'],
-    ['microsoft-azure-start-run-remote', 'body.stagedZipId', 'stagedZipId'],
+    ['microsoft-azure-start-run-remote', 'body.projectZipFile', 'projectZipFile'],
+    ['microsoft-azure-start-run-remote', 'body.stagedZipId', 'projectZipFile.stagedZipId'],
     // Paths that belong to no argument stay as they are.
     ['microsoft-azure-start-run-remote', 'body', 'body'],
     ['create-workflow-execution', 'body', 'body'],
@@ -538,6 +569,34 @@ describe('toArgumentPath', () => {
   ])('%s: %s → %s', (name, path, expected) => {
     // Act
     const renamed = toArgumentPath(path, toolNamed(name).bindings);
+
+    // Assess
+    expect(renamed).toBe(expected);
+  });
+
+  it.each([
+    ['retrieve-workflow-execution', { project: 'p', domain: 'd', name: 'n' }, 'params.id-project', 'project'],
+    ['retrieve-workflow-execution', { id: { project: 'p' }, domain: 'd' }, 'params.id-project', 'id.project'],
+    ['retrieve-workflow-execution', { id: { project: 'p' }, domain: 'd' }, 'params.id-domain', 'domain'],
+    [
+      'microsoft-azure-start-run-snapshot',
+      { runDefinition: {} },
+      'body.snapshotId',
+      'runDefinition.snapshotId',
+    ],
+    ['microsoft-azure-start-run-remote', { stagedZipId: 'x' }, 'body.stagedZipId', 'stagedZipId'],
+    [
+      'microsoft-azure-start-run-remote',
+      { projectZipBase64: 'x' },
+      'body.projectZipFile',
+      'projectZipBase64',
+    ],
+  ])('%s given %j: %s → %s (the name the agent used)', (name, args, path, expected) => {
+    // Prepare
+    const { bindings } = toolNamed(name);
+
+    // Act
+    const renamed = toArgumentPath(path, bindings, aliasesUsed(bindings, args));
 
     // Assess
     expect(renamed).toBe(expected);
@@ -594,7 +653,7 @@ describe('shapeOf', () => {
   it.each<[string, z.ZodType, string[]]>([
     ['an object', z.object({ a: z.string(), b: z.number() }), ['a', 'b']],
     ['a strict object', executionPathSchema, ['id-project', 'id-domain', 'id-name']],
-    ['an optional object', terminateExecutionBodySchema, ['cause']],
+    ['an optional object', terminateExecutionBodySchema, ['id', 'cause']],
     ['an object optional twice', z.object({ c: z.string() }).optional().optional(), ['c']],
     ['a refined object', z.object({ d: z.string() }).refine(() => true), ['d']],
     ['an empty object', emptySchema, []],
@@ -829,8 +888,8 @@ describe('bad argument values fail validation under the argument names', () => {
       name: 'retrieve-workflow-execution',
       args: { project: 'flytesnacks' },
       errors: [
-        { path: 'domain', message: 'is required (string)' },
-        { path: 'name', message: 'is required (string)' },
+        { path: 'id.domain', message: 'is required (string)' },
+        { path: 'id.name', message: 'is required (string)' },
       ],
     },
     {
@@ -912,7 +971,7 @@ describe('bad argument values fail validation under the argument names', () => {
     {
       name: 'microsoft-azure-start-run-local',
       args: SCOPE,
-      errors: [{ path: 'runDefinition', message: 'is required (object)' }],
+      errors: [{ path: 'definition', message: 'is required (object)' }],
     },
     {
       name: 'microsoft-azure-cancel-run',
@@ -942,7 +1001,7 @@ describe('bad argument values fail validation under the argument names', () => {
     const error = thrownBy(() => validateInput(tool.op, bound, settings));
 
     // Assess
-    expect(argumentErrorsOf(tool, error)).toEqual(errors);
+    expect(argumentErrorsOf(tool, error, args)).toEqual(errors);
   });
 
   it.each<{ case: string; args: Record<string, unknown>; errors: FieldError[] }>([
@@ -956,7 +1015,7 @@ describe('bad argument values fail validation under the argument names', () => {
     {
       case: 'no definition with the zip inline',
       args: { projectZipBase64: zip.toString('base64') },
-      errors: [{ path: 'runDefinition', message: 'is required (object)' }],
+      errors: [{ path: 'runDefinitionFile', message: 'is required (object)' }],
     },
     {
       case: 'a bad definition with a staged zip',
@@ -989,7 +1048,7 @@ describe('bad argument values fail validation under the argument names', () => {
     );
 
     // Assess
-    expect(argumentErrorsOf(tool, error)).toEqual(errors);
+    expect(argumentErrorsOf(tool, error, args)).toEqual(errors);
   });
 });
 
@@ -1096,7 +1155,12 @@ describe('toToolInput refuses what no operation input can carry', () => {
       {
         case: 'neither',
         args: {},
-        errors: [{ path: 'projectZipBase64', message: 'is required (or stagedZipId, a zip staged before)' }],
+        errors: [
+          {
+            path: 'projectZipFile',
+            message: 'is required: base64 of the zip, or {"stagedZipId": "..."} naming a zip staged before',
+          },
+        ],
       },
       {
         case: 'both',
@@ -1156,11 +1220,27 @@ describe('toToolInput refuses what no operation input can carry', () => {
       },
       {
         case: 'an unknown argument beside a bad zip',
-        args: { projectZipFile: 'x', projectZipBase64: 7 },
+        args: { projectZip: 'x', projectZipBase64: 7 },
         errors: [
-          { path: 'projectZipFile', message: 'is not a known field' },
+          { path: 'projectZip', message: 'is not a known field' },
           { path: 'projectZipBase64', message: 'must be a base64 string' },
         ],
+      },
+      {
+        case: 'the zip and its alias with different values',
+        args: { projectZipFile: zip.toString('base64'), projectZipBase64: 'UEsDBA==' },
+        errors: [
+          {
+            path: 'projectZipFile',
+            message:
+              'conflicts with projectZipBase64 (its deprecated alias), which has another value: give one of them',
+          },
+        ],
+      },
+      {
+        case: 'a staged zip object with another field',
+        args: { projectZipFile: { stagedZipId: STAGED_ID, bytes: 'x' } },
+        errors: [{ path: 'projectZipFile.bytes', message: 'is not a known field' }],
       },
     ])('$case: refused', ({ args, errors }) => {
       // Act
@@ -1300,18 +1380,18 @@ describe('errorResult', () => {
       correlationId: 'req-7',
     });
     expect(problem.errors).toEqual([
-      { path: 'project', message: 'is required (string)' },
+      { path: 'id.project', message: 'is required (string)' },
       { path: 'sortByKey', message: 'required when sort_by.direction is given' },
       { path: 'limit', message: 'must be at least 1' },
       { path: 'somewhere.else', message: 'stays' },
     ]);
     // The detail names the first error by its argument too.
-    expect(problem.detail).toMatch(/^project: is required \(string\)/);
+    expect(problem.detail).toMatch(/^id\.project: is required \(string\)/);
     expect(problem.detail).not.toContain('params.');
     expect(problem.retryAfter).toBeUndefined();
   });
 
-  it('startrun: multipart and JSON field paths become runDefinition, projectZipBase64, stagedZipId', () => {
+  it('startrun: multipart and JSON field paths become runDefinitionFile, projectZipFile, projectZipFile.stagedZipId', () => {
     // Prepare
     const tool = toolNamed('microsoft-azure-start-run-remote');
     const error = new ValidationError([
@@ -1327,10 +1407,10 @@ describe('errorResult', () => {
 
     // Assess
     expect(problem.errors.map((e: FieldError) => e.path)).toEqual([
-      'runDefinition.configuration.nodeCount',
-      'runDefinition',
-      'projectZipBase64',
-      'stagedZipId',
+      'runDefinitionFile.configuration.nodeCount',
+      'runDefinitionFile',
+      'projectZipFile',
+      'projectZipFile.stagedZipId',
       'runId',
     ]);
   });
@@ -1397,11 +1477,14 @@ describe('errorResult', () => {
     const error = thrownBy(() => toToolInput(tool, { ...SCOPE, runDefinition }));
 
     // Act
-    const problem = structured(errorResult(error, 'req-12', tool));
+    const problem = structured(errorResult(error, 'req-12', tool, { ...SCOPE, runDefinition }));
 
     // Assess
     expect(problem.errors).toEqual([
-      { path: 'projectZipBase64', message: 'is required (or stagedZipId, a zip staged before)' },
+      {
+        path: 'projectZipFile',
+        message: 'is required: base64 of the zip, or {"stagedZipId": "..."} naming a zip staged before',
+      },
     ]);
   });
 });

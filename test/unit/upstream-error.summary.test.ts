@@ -91,7 +91,7 @@ describe('an upstream 5xx', () => {
         correlation: { operation: '4bf3a1c09e2d47f8a6b5c4d3e2f1a0b9', request: '9c8b7a6f5e4d3c2b' },
       },
     });
-    expect(error.detail).toBe('Azure ML answered 500.');
+    expect(error.detail).toBe('Azure ML answered 500 (ServiceError).');
     expect(rendered(error)).not.toMatch(
       /crash|AccountKey|eyJ|debugInfo|innerError|NotFoundError|target|10\.0\.0\.12|ref-internal|eastus/,
     );
@@ -163,7 +163,7 @@ describe('an upstream 4xx', () => {
         correlation: { operation: '4bf3a1c09e2d47f8a6b5c4d3e2f1a0b9', request: '9c8b7a6f5e4d3c2b' },
       },
     });
-    expect(error.detail).toBe('Azure ML answered 404: Run r-1 not found.');
+    expect(error.detail).toBe('Azure ML answered 404 (UserError): Run r-1 not found.');
     expect(rendered(error)).not.toMatch(/innerError|NotFoundError|debugInfo|target|details|messageFormat/);
   });
 

@@ -35,7 +35,7 @@ describe('a valid request', () => {
       listExecutions,
       {
         params: { 'id-project': 'flytesnacks', 'id-domain': 'development' },
-        query: { filters: 'eq(phase,RUNNING) ne(mode,1)', unknown: 'dropped' },
+        query: { filters: 'eq(phase,RUNNING) ne(mode,1)' },
         body: undefined,
       },
       settings,
@@ -149,6 +149,15 @@ describe.each<{ case: string; op: Operation; raw: RawInput; expected: FieldError
       body: undefined,
     },
     expected: [{ path: 'query.limit', message: 'must be at least 1' }],
+  },
+  {
+    case: 'unknown query parameters (refused, never dropped: a misspelt one would change what a retry does)',
+    op: getExecution,
+    raw: { params: PATH, query: { run_id: 'x', depth: '2' }, body: undefined },
+    expected: [
+      { path: 'query.run_id', message: 'is not a known field' },
+      { path: 'query.depth', message: 'is not a known field' },
+    ],
   },
   {
     case: 'a metrics depth of 11',
