@@ -1,6 +1,7 @@
 /**
  * @module
- * `node dist/scripts/copy-specs.js <outDir>`, run by the build: copies the upstream swaggers
+ * `node dist/scripts/copy-specs.js <outDir> [<repoRoot>]` (the root defaults to the working
+ * directory), run by the build: copies the upstream swaggers
  * the app reads at run time (Flyte request normalization, the OpenAPI answer schemas) into
  * `<outDir>/specs`, so the compiled app is whole by itself — under the Functions host, in the
  * deployment package, wherever `dist/` goes without the repository around it.
@@ -17,7 +18,7 @@ export function copySpecs(repoRoot: string, outDir: string): void {
 }
 
 if (require.main === module) {
-  const outDir = process.argv[2];
-  if (!outDir) throw new Error('usage: node dist/scripts/copy-specs.js <outDir>');
-  copySpecs(join(__dirname, '..', '..'), outDir);
+  const [outDir, repoRoot = process.cwd()] = process.argv.slice(2);
+  if (!outDir) throw new Error('usage: node dist/scripts/copy-specs.js <outDir> [<repoRoot>]');
+  copySpecs(repoRoot, outDir);
 }

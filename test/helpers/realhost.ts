@@ -191,7 +191,7 @@ async function buildApp(): Promise<string> {
       // As `npm run build` does: the swaggers the app reads at run time go beside the code.
       await run(
         process.execPath,
-        [join(staging, 'dist/scripts/copy-specs.js'), join(staging, 'dist')],
+        [join(staging, 'dist/scripts/copy-specs.js'), join(staging, 'dist'), REPO_ROOT],
         30_000,
       );
       renameSync(staging, done);
