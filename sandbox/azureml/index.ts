@@ -45,6 +45,18 @@ export interface AzureMlEmulator {
    * @example aml.workspaces.put({ subscriptionId, resourceGroupName, workspaceName: 'ws', location: 'eastus', discoveryUrl: `${east.url}/discovery` });
    */
   readonly workspaces: Pick<WorkspaceDirectory, 'put' | 'clear' | 'setDiscovery'>;
+  /**
+   * The next `count` startrun requests are answered `status` (default 503) before their body is
+   * read, as a service refuses a request on its headers (auth, a front end) and then drains what
+   * the client still sends. The journal records them with an empty body. Cleared by `reset()`.
+   * @example aml.refuseUnread(1, 503);
+   */
+  refuseUnread(count: number, status?: number): void;
+  /**
+   * Requests whose body broke off before its end (the client aborted a streamed upload): not in
+   * the journal, which holds whole requests only. Reset by `reset()`.
+   */
+  readonly bodiesCutOff: number;
   /** Clears runs, faults, the journal and token requests (issued tokens stay valid). */
   reset(): void;
   /**
@@ -86,9 +98,13 @@ export async function startAzureMlEmulator(options: AzureMlEmulatorOptions = {})
     identity,
     directory,
     url: '',
+    unread: { count: 0, status: 503 },
+    bodiesCutOff: 0,
     reset() {
+      state.bodiesCutOff = 0;
       store.clear();
       faults.clear();
+      state.unread = { count: 0, status: 503 };
       journal.length = 0;
       identity.reset();
     },
@@ -105,6 +121,12 @@ export async function startAzureMlEmulator(options: AzureMlEmulatorOptions = {})
     runs: store,
     tokenRequests: identity.tokenRequests,
     workspaces: directory,
+    get bodiesCutOff() {
+      return state.bodiesCutOff;
+    },
+    refuseUnread(count, status = 503) {
+      state.unread = { count, status };
+    },
     reset: () => state.reset(),
     seed(runs) {
       const list = Array.isArray(runs) ? runs : [runs];

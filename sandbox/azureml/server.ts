@@ -34,6 +34,10 @@ export interface EmulatorState {
   directory: WorkspaceDirectory;
   /** This instance's base URL, once it listens (what `/discovery` names). */
   url: string;
+  /** startrun requests still to be refused before their body is read (`refuseUnread`). */
+  unread: { count: number; status: number };
+  /** Requests whose body broke off before its end (see `AzureMlEmulator.bodiesCutOff`). */
+  bodiesCutOff: number;
   reset(): void;
 }
 
@@ -121,6 +125,29 @@ function pathOf(request: IncomingMessage): string {
   return queryStart === -1 ? url : url.slice(0, queryStart);
 }
 
+/**
+ * Answers a startrun before reading its body (`refuseUnread`), then drains the body as Kestrel
+ * does after an early answer; a client that gives up on sending simply closes the connection.
+ */
+function refuseUnread(state: EmulatorState, request: IncomingMessage, response: ServerResponse): void {
+  const { status } = state.unread;
+  state.unread.count -= 1;
+  const entry = recordRequest(
+    request.method ?? 'POST',
+    request.url ?? '/',
+    request.headers,
+    '',
+    state.options.now(),
+    JOURNAL_TEXT_LIMIT_BYTES,
+  );
+  state.journal.push(entry);
+  const exchange: Exchange = { request, response, entry, common: { 'x-ms-request-id': randomUUID() } };
+  const message = `Service failure before the body was read (injected HTTP ${status}).`;
+  sendError(state, exchange, new AzureMlError(status, rootCodeForStatus(status), message, []));
+  request.resume();
+  request.on('error', () => undefined);
+}
+
 async function handle(
   state: EmulatorState,
   request: IncomingMessage,
@@ -134,7 +161,16 @@ async function handle(
     return;
   }
   await holdBody(state.faults, path);
-  const body = await readBodyBytes(request, state.options.maxZipBytes + MULTIPART_OVERHEAD_BYTES);
+  if (state.unread.count > 0 && method === 'POST' && path.endsWith('/startrun')) {
+    refuseUnread(state, request, response);
+    return;
+  }
+  const body = await readBodyBytes(request, state.options.maxZipBytes + MULTIPART_OVERHEAD_BYTES).catch(
+    (error: unknown) => {
+      state.bodiesCutOff += 1;
+      throw error;
+    },
+  );
   const now = state.options.now();
   const entry = recordRequest(method, url, request.headers, body, now, JOURNAL_TEXT_LIMIT_BYTES);
   state.journal.push(entry);

@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import { Busboy, type BusboyFileStream } from '@fastify/busboy';
 import type { z } from 'zod';
 import {
+  ClientClosedRequestError,
   InlineZipTooLargeError,
   MalformedJsonError,
   MalformedMultipartError,
@@ -26,15 +27,30 @@ import { assertJsonDepth, DEFAULT_MAX_JSON_DEPTH, parseJsonBytes } from '../shar
 import { declaresMoreThan } from '../shared/read-capped.js';
 import { readJsonBody } from '../shared/read-json-body.js';
 import type { UploadBody } from '../staging/upload-body.js';
-import type { StagedZip, ZipStaging } from '../staging/zip-staging.js';
+import type { ForwardedZip, StagedZip, ZipStaging } from '../staging/zip-staging.js';
 import type { ZipSource } from './executions.js';
 import { type RunDefinition, runDefinitionSchema, stagedStartRunSchema } from './schemas.js';
 
 export interface StartRunRequest {
   definition: RunDefinition;
-  zip: ZipSource & { id: string };
+  /**
+   * The zip. With `staged` it is still streaming in (`streamOnce`): read its `stream` once, for
+   * the upstream request, while staging goes on; `staged` settles when it is staged and the
+   * whole request has been read (or with the failure, once nothing is left behind).
+   */
+  zip: ZipSource & { id: string; staged?: Promise<StagedZip> };
   /** True when this request staged the zip (so a failed validation removes it). */
   stagedNow: boolean;
+}
+
+export interface ReadOptions {
+  /**
+   * Hand a multipart zip on as it is staged (when the definition came first) instead of once
+   * it is staged: the caller sends it upstream while it streams in.
+   */
+  streamOnce?: boolean;
+  /** The caller's signal: while the zip streams in, a caller that leaves ends the staging. */
+  signal?: AbortSignal;
 }
 
 /** The field paths problems name for each part of a startrun body. */
@@ -59,6 +75,7 @@ export async function readStartRunRequest(
   staging: ZipStaging,
   jsonLimit: number,
   maxDepth = DEFAULT_MAX_JSON_DEPTH,
+  options: ReadOptions = {},
 ): Promise<StartRunRequest> {
   if (body.from === 'staged') {
     assertJsonDepth(body.definition, maxDepth, START_RUN_FIELDS.definition);
@@ -68,7 +85,7 @@ export async function readStartRunRequest(
     assertJsonDepth(body.definition, maxDepth, START_RUN_FIELDS.definition);
     return stageBytes(body.definition, body.zip, staging);
   }
-  return readStream(body, staging, jsonLimit, maxDepth);
+  return readStream(body, staging, jsonLimit, maxDepth, options);
 }
 
 /** The most a multipart startrun may carry: the inline zip cap plus room for the rest. */
@@ -103,6 +120,7 @@ async function readStream(
   staging: ZipStaging,
   jsonLimit: number,
   maxDepth: number,
+  options: ReadOptions,
 ): Promise<StartRunRequest> {
   const type = raw.headers.get('content-type') ?? '';
   const essence = type.split(';')[0]?.trim().toLowerCase();
@@ -117,13 +135,14 @@ async function readStream(
     await raw.stream?.cancel().catch(() => undefined);
     throw new InlineZipTooLargeError(staging.inlineLimit());
   }
-  const parts = await readMultipart(raw, staging, jsonLimit);
+  const read = await readMultipart(raw, staging, jsonLimit, options);
+  if (read.live) return streamingRequest(read.live, maxDepth);
+  const parts = read.parts;
   try {
     if (parts.definition === undefined)
       throw new ValidationError([{ path: DEFINITION, message: 'is required' }]);
     if (!parts.staged) throw new ValidationError([{ path: ZIP, message: 'is required' }]);
-    const json = parseJsonBytes(parts.definition, { maxDepth, what: DEFINITION }) ?? emptyDefinition();
-    const definition = parse(runDefinitionSchema, json, DEFINITION);
+    const definition = readDefinition(parts.definition, maxDepth);
     const { id, size } = parts.staged;
     return {
       definition,
@@ -136,23 +155,67 @@ async function readStream(
   }
 }
 
+function readDefinition(bytes: Buffer, maxDepth: number): RunDefinition {
+  const json = parseJsonBytes(bytes, { maxDepth, what: DEFINITION }) ?? emptyDefinition();
+  return parse(runDefinitionSchema, json, DEFINITION);
+}
+
+/**
+ * A zip still streaming in: handed on once the definition (which came first) is valid and the
+ * zip's first bytes are a zip's, so a refused request reaches no upstream. A failure ends the
+ * staging, which leaves nothing; its answer is the first failure the request met.
+ */
+async function streamingRequest(live: LiveZip, maxDepth: number): Promise<StartRunRequest> {
+  try {
+    const definition = readDefinition(await live.definition, maxDepth);
+    await live.zip.head;
+    const { id, forward } = live.zip;
+    return { definition, zip: { id, stream: async () => forward, staged: live.done }, stagedNow: true };
+  } catch (error) {
+    live.abort(error);
+    // The first failure (the definition's own, or the staging's) once nothing is left behind.
+    throw await live.done.then(
+      () => error,
+      (failure: unknown) => failure,
+    );
+  }
+}
+
 interface Parts {
   /** The definition's bytes, as sent. */
   definition?: Buffer;
   staged?: StagedZip;
 }
 
+/** A zip handed on while it streams in (`ReadOptions.streamOnce`). */
+interface LiveZip {
+  /** The definition's bytes, once its part has been read. */
+  definition: Promise<Buffer>;
+  zip: ForwardedZip;
+  /** Settles once the whole body has been read and the zip staged, or failed and cleaned up. */
+  done: Promise<StagedZip>;
+  /** Fails the request: reading stops, the staging ends and leaves nothing. */
+  abort: (error: unknown) => void;
+}
+
+/** The parts once the body has been read, or — streaming once — the zip as soon as it starts. */
+type Read = { parts: Parts; live?: undefined } | { live: LiveZip; parts?: undefined };
+
 function readMultipart(
   raw: Extract<UploadBody, { from: 'stream' }>,
   staging: ZipStaging,
   jsonLimit: number,
-): Promise<Parts> {
-  return new Promise<Parts>((resolve, reject) => {
+  options: ReadOptions,
+): Promise<Read> {
+  return new Promise<Read>((resolve, reject) => {
     const parts: Parts = {};
     const pending: Promise<unknown>[] = [];
     const files = new Set<BusboyFileStream>();
     let failure: unknown;
     let settled = false;
+    let definitionBytes: Promise<Buffer> | undefined;
+    // Streaming once: what the request comes to, known only after the zip was handed on.
+    let finished: { resolve: (staged: StagedZip) => void; reject: (error: unknown) => void } | undefined;
     let parser: InstanceType<typeof Busboy>;
     try {
       parser = new Busboy({
@@ -172,13 +235,22 @@ function readMultipart(
     const source = raw.stream
       ? Readable.fromWeb(raw.stream as import('node:stream/web').ReadableStream)
       : Readable.from([]);
+    const callerGone = () => fail(new ClientClosedRequestError());
+    options.signal?.addEventListener('abort', callerGone, { once: true });
     // Once every part's work has ended: clean up after a failure, else hand the parts over.
     const settle = () => {
       if (settled) return;
       settled = true;
+      options.signal?.removeEventListener('abort', callerGone);
       void Promise.allSettled(pending).then(async () => {
-        if (!failure) return resolve(parts);
+        if (!failure && finished && !parts.staged)
+          failure = new ValidationError([{ path: ZIP, message: 'is required' }]);
+        if (!failure) {
+          finished?.resolve(parts.staged as StagedZip);
+          return resolve({ parts });
+        }
         if (parts.staged) await staging.delete(parts.staged.id).catch(() => undefined);
+        finished?.reject(failure);
         reject(failure);
       });
     };
@@ -192,6 +264,16 @@ function readMultipart(
         file.destroy(error as Error);
       }
       settle();
+    };
+    // The zip part, when the definition came first and the zip is wanted as it streams in.
+    const forward = (file: BusboyFileStream, definition: Promise<Buffer>) => {
+      const zip = staging.stageForwarding(file, ZIP);
+      pending.push(zip.staged.then((staged) => (parts.staged = staged), fail));
+      const done = new Promise<StagedZip>((res, rej) => {
+        finished = { resolve: res, reject: rej };
+      });
+      done.catch(() => undefined); // read by whoever sends the zip; a failure also reaches it there
+      resolve({ live: { definition, zip, done, abort: fail } });
     };
     const seen = new Set<string>();
     const take = (name: string, file: BusboyFileStream | undefined) => {
@@ -209,9 +291,11 @@ function readMultipart(
       const first = !seen.has(name);
       seen.add(name);
       if (name === 'runDefinitionFile' && first && file) {
-        pending.push(collectBytes(file, jsonLimit).then((bytes) => (parts.definition = bytes), fail));
+        definitionBytes = collectBytes(file, jsonLimit);
+        pending.push(definitionBytes.then((bytes) => (parts.definition = bytes), fail));
       } else if (name === 'projectZipFile' && file && first) {
-        pending.push(staging.stage(file, ZIP).then((staged) => (parts.staged = staged), fail));
+        if (options.streamOnce && definitionBytes) forward(file, definitionBytes);
+        else pending.push(staging.stage(file, ZIP).then((staged) => (parts.staged = staged), fail));
       } else {
         file?.resume();
         fail(

@@ -134,15 +134,17 @@ const startRun = operation({
   call: async (input, ctx) => {
     const { params, body } = input;
     const staging = ctx.staging();
+    const caller = ctx.options.signal;
+    // The zip goes upstream as it is staged (each byte moved once), once the definition is valid.
     const request = await readStartRunRequest(
       body as UploadBody,
       staging,
       ctx.settings.MAX_JSON_BODY_BYTES,
       ctx.settings.MAX_JSON_DEPTH,
+      { streamOnce: true, signal: caller },
     );
     // On failure the staged zip is kept and named, so the run can be retried without uploading again.
     const runId = runIdOf(input);
-    const caller = ctx.options.signal;
     const deleteZip = async () => {
       const deleted = await staging.delete(request.zip.id).then(
         () => true,
@@ -153,12 +155,17 @@ const startRun = operation({
     };
     let answer: UpstreamResponse;
     try {
-      answer = await reportOnFailure({ stagedZipId: request.zip.id, runId }, () =>
-        azureml.startRun(ctx.upstream, params, runId, request.definition, request.zip, {
-          ...ctx.options,
-          // Once the upstream has the whole request, learn whether it started the run.
-          abandonOnlyWhileSending: true,
-        }),
+      // A zip still streaming in: the answer waits until it is staged (or failed, leaving nothing).
+      answer = await azureml.outcomeOnceStaged(
+        request.zip.staged,
+        reportOnFailure({ stagedZipId: request.zip.id, runId }, () =>
+          azureml.startRun(ctx.upstream, params, runId, request.definition, request.zip, {
+            ...ctx.options,
+            // Once the upstream has the whole request, learn whether it started the run.
+            abandonOnlyWhileSending: true,
+          }),
+        ),
+        { runId },
       );
     } catch (error) {
       if (caller?.aborted)

@@ -22,6 +22,7 @@ export function notAZip(field: string): ValidationError {
 }
 
 /**
+ * Emits `signature` once the first four bytes have passed as a zip's (before they go on).
  * @example
  * const inspector = new ZipInspector(300 * 1024 * 1024, 'body.projectZipFile');
  * await pipeline(source, inspector, destination);
@@ -42,12 +43,14 @@ export class ZipInspector extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.size += chunk.length;
-    if (this.head.length < 4) this.head = Buffer.concat([this.head, chunk.subarray(0, 4 - this.head.length)]);
+    const checked = this.head.length === 4;
+    if (!checked) this.head = Buffer.concat([this.head, chunk.subarray(0, 4 - this.head.length)]);
     if (this.size > this.maxBytes) {
       callback(this.tooLarge(this.maxBytes));
     } else if (this.head.length === 4 && !looksLikeZip(this.head)) {
       callback(notAZip(this.field));
     } else {
+      if (!checked && this.head.length === 4) this.emit('signature');
       this.hash.update(chunk);
       callback(null, chunk);
     }

@@ -2,9 +2,10 @@
  * @module
  * Staging of project zips in the app's Blob Storage. A zip streams in through the
  * `ZipInspector` (signature, size cap, SHA-256) straight into a block blob — never held
- * whole — and its size and hash are stored as blob metadata. A staged zip is read back as a
- * stream for the upstream request, kept after an upstream failure so the client can retry by
- * id, and deleted after success. Zips too big for a Functions request go in through an
+ * whole — and its size and hash are stored as blob metadata. A zip sent inline is handed on to
+ * the upstream request as staging reads it (`stageForwarding`, zip-tee.ts: each byte crosses
+ * the app once); one staged before (a retry, an upload slot) is read back as a stream. A staged
+ * zip is kept after an upstream failure so the client can retry by id, and deleted after success. Zips too big for a Functions request go in through an
  * upload slot: a short-lived, write-only SAS for one blob.
  *
  * Every zip belongs to whoever staged it (auth/owner.ts): it is stored as `<owner>/<id>.zip`,
@@ -14,7 +15,7 @@
  * leases.
  */
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import type { PassThrough, Readable } from 'node:stream';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { SHARED_OWNER } from '../auth/owner.js';
 import { inlineZipLimit, type Settings } from '../config.js';
@@ -22,16 +23,30 @@ import {
   GatewayError,
   InlineZipTooLargeError,
   PayloadTooLargeError,
+  UpstreamUnreachableError,
   ValidationError,
 } from '../problems/errors.js';
 import { storageBlob } from '../shared/lazy-require.js';
 import { blobServiceClient, uploadSlotsOffError } from '../storage/clients.js';
 import { looksLikeZip, notAZip, ZipInspector } from './zip-inspector.js';
+import { teeInto, upstreamBranch } from './zip-tee.js';
 
 export interface StagedZip {
   id: string;
   size: number;
   sha256: string;
+}
+
+/** A zip being staged while its bytes also go on to the upstream request (`stageForwarding`). */
+export interface ForwardedZip {
+  /** The staged blob's id, known at once; the blob exists once `staged` has resolved. */
+  id: string;
+  /** The zip's bytes as staging reads them, for one reader. */
+  forward: Readable;
+  /** Resolves once the first bytes have passed as a zip's; rejects as `staged` does. */
+  head: Promise<void>;
+  /** The committed blob (size and SHA-256 in its metadata), or the failure, with nothing left. */
+  staged: Promise<StagedZip>;
 }
 
 export interface UploadSlot {
@@ -104,6 +119,16 @@ async function discard(blob: BlockBlobClient): Promise<void> {
   await blob.deleteIfExists({ deleteSnapshots: 'include' });
 }
 
+/**
+ * A staging failure as the caller sees it: one of ours as it is; anything else came from Blob
+ * Storage (down, refusing), which is named rather than hidden in a bare 500.
+ */
+function storageFailure(error: unknown): GatewayError {
+  return error instanceof GatewayError
+    ? error
+    : new UpstreamUnreachableError('Blob Storage (zip staging)', error);
+}
+
 /** The container, made once per staging area and shared by every owner's view of it. */
 interface Area {
   container?: Promise<ContainerClient>;
@@ -143,7 +168,32 @@ export class ZipStaging {
    * @example
    * const staged = await staging.stage(fileStream, 'body.projectZipFile');
    */
-  async stage(source: Readable, field: string): Promise<StagedZip> {
+  stage(source: Readable, field: string): Promise<StagedZip> {
+    return this.begin(source, field).staged;
+  }
+
+  /**
+   * Stages a zip as `stage` does and hands the same bytes, as staging reads them, to a second
+   * reader (`forward`: the upstream request), so the zip streams once. The slower of the two
+   * sets the pace; a `forward` its reader destroys is dropped and staging goes on to the end.
+   * When staging fails, `forward` is destroyed with the failure (its reader must not finish a
+   * request for a zip that is not staged), and nothing is left behind, as with `stage`.
+   * @example
+   * const zip = staging.stageForwarding(fileStream, 'body.projectZipFile');
+   * await zip.head; // it starts like a zip
+   * send(zip.forward); const staged = await zip.staged;
+   */
+  stageForwarding(source: Readable, field: string): ForwardedZip {
+    const forward = upstreamBranch();
+    const { id, staged, head } = this.begin(source, field, forward);
+    return { id, forward, head, staged };
+  }
+
+  private begin(
+    source: Readable,
+    field: string,
+    forward?: PassThrough,
+  ): { id: string; staged: Promise<StagedZip>; head: Promise<void> } {
     // Take hold of the source before any await: a part that fails meanwhile must reach us.
     const limit = this.inlineLimit();
     const inspector = new ZipInspector(limit, field, (max) => new InlineZipTooLargeError(max));
@@ -156,23 +206,33 @@ export class ZipStaging {
     });
     source.pipe(inspector);
     const id = randomUUID();
-    let blob: BlockBlobClient | undefined;
-    try {
-      blob = (await this.getContainer()).getBlockBlobClient(this.blobName(id));
-      const blocks = await stageBlocks(inspector, blob);
-      const staged = { id, size: inspector.size, sha256: inspector.sha256() };
-      await blob.commitBlockList(blocks, {
-        blobHTTPHeaders: { blobContentType: 'application/zip' },
-        metadata: { sha256: staged.sha256, size: String(staged.size) },
-      });
-      return staged;
-    } catch (error) {
-      source.unpipe(inspector);
-      source.resume(); // drain what is left of this part so the parser can finish
-      inspector.destroy();
-      if (blob) await discard(blob).catch(() => undefined);
-      throw inspector.errored ?? error;
-    }
+    const staged = (async () => {
+      let blob: BlockBlobClient | undefined;
+      try {
+        blob = (await this.getContainer()).getBlockBlobClient(this.blobName(id));
+        const blocks = await stageBlocks(forward ? teeInto(inspector, forward) : inspector, blob);
+        const zip = { id, size: inspector.size, sha256: inspector.sha256() };
+        await blob.commitBlockList(blocks, {
+          blobHTTPHeaders: { blobContentType: 'application/zip' },
+          metadata: { sha256: zip.sha256, size: String(zip.size) },
+        });
+        return zip;
+      } catch (error) {
+        const failure = inspector.errored ?? storageFailure(error);
+        forward?.destroy(failure);
+        source.unpipe(inspector);
+        source.resume(); // drain what is left of this part so the parser can finish
+        inspector.destroy();
+        if (blob) await discard(blob).catch(() => undefined);
+        throw failure;
+      }
+    })();
+    const head = new Promise<void>((resolve, reject) => {
+      inspector.once('signature', resolve);
+      staged.catch(reject);
+    });
+    head.catch(() => undefined);
+    return { id, staged, head };
   }
 
   /**

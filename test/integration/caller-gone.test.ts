@@ -136,7 +136,7 @@ describe.each(SURFACES)('a caller that goes away (%s)', (surface) => {
     ]);
     aml.faults.set({ holdBodyMs: 5_000, pathPrefix: UPSTREAM_START });
     const caller = new AbortController();
-    // Act: leave once the upstream has started to receive the request (it is staged by then)
+    // Act: leave once the upstream has started to receive the request (the zip still streaming in)
     const sent = fetch(`${gw.url}${START}?runId=gone-run-2`, {
       method: 'POST',
       body: startRunForm(example('run-definition.json'), zip),
