@@ -20,7 +20,9 @@ import { startLocalHost } from '../src/local-host/server.js';
 import { ConfigError } from '../src/problems/errors.js';
 import { getServices } from '../src/services.js';
 import { withPrefix } from '../src/shared/host-json.js';
+import { bufferedConsole } from '../src/shared/log.js';
 import { packageVersion } from '../src/shared/package-version.js';
+import { startTelemetry } from '../src/telemetry/index.js';
 import { loadLocalSettings } from './local-settings.js';
 
 type Stopper = () => Promise<void>;
@@ -90,12 +92,17 @@ async function main(): Promise<void> {
     stoppers.push(() => stopChild(func));
     func.once('exit', (code) => void shutdown(code ?? 1));
   } else {
-    const host = await startLocalHost({ port, host: local.HOST });
+    // Telemetry and LOG_LEVEL as index.ts applies them under the Functions host; log lines
+    // written a batch at a time (stdout to a file is a synchronous write per line otherwise).
+    const telemetry = startTelemetry(getServices().settings);
+    stoppers.push(telemetry.stop);
+    const sink = bufferedConsole();
+    const host = await startLocalHost({ port, host: local.HOST, sink });
     stoppers.push(host.close);
     url = host.url;
     // The queue trigger, run the way the Functions host runs it (host.json's queue settings).
     const { queue } = getServices().cancellations();
-    const poller = startCancellationPoller(getServices());
+    const poller = startCancellationPoller(getServices(), { sink });
     stoppers.push(poller.stop);
     lines.push(
       `  queue        ${queue.main.name} (queue trigger: cancellationqueue; poison: ${queue.poison.name})`,

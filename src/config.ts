@@ -332,6 +332,52 @@ export const settingsSchema = z.object({
   MAX_BATCH_TARGETS: intSetting(1, 100_000, 10_000).describe(
     'Most targets accepted in one POST /v1/cancellations batch.',
   ),
+  LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error'])
+    .default('info')
+    .describe('Least severe log entry written (to the console or invocation log, and to telemetry).'),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText.describe(
+    'Application Insights connection string: traces, metrics and logs exported to it (docs/telemetry.md). Unset with OTEL_EXPORTER_OTLP_ENDPOINT unset too: telemetry off.',
+  ),
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optionalText.describe(
+    'Authorization=AAD (with ClientId=<id> for a user-assigned identity): telemetry to Application Insights with an Entra token from the Azure credential (infra/ sets it; the component has local auth off).',
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl
+    .optional()
+    .describe(
+      'OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318): traces, metrics and logs go to /v1/traces, /v1/metrics, /v1/logs.',
+    ),
+  OTEL_SERVICE_NAME: z
+    .string()
+    .trim()
+    .min(1)
+    .default('execution-gateway')
+    .describe('service.name of all telemetry (the cloud role name in Application Insights).'),
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .default('parentbased_always_on')
+    .describe("Which requests' traces are recorded, as the OpenTelemetry SDKs read it."),
+  OTEL_TRACES_SAMPLER_ARG: z
+    .string()
+    .trim()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a ratio from 0 to 1')
+    .transform(Number)
+    .default(1)
+    .describe('The ratio for the traceidratio samplers (0 to 1).'),
+  TELEMETRY_CONSOLE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe(
+      'true: also print every span, metric and log record to the console, for debugging (turns telemetry on).',
+    ),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -1,8 +1,9 @@
 /**
  * Cold-load bench (issue 8 item 4): wall time of a fresh `node` that loads every function
  * module and registers them (`processes/load-functions.ts` over the built `dist/src`)
- * against a fresh `node -e 0`, interleaved, repeated, medians. Budget (DESIGN.md): under
- * 150 ms more than the bare start. Needs `npm run build` first (the bench script does it).
+ * against a fresh `node -e 0`, interleaved, repeated, medians; and the same with telemetry
+ * configured (the SDK and both exporters load). Budget (DESIGN.md): under 150 ms more than the
+ * bare start, telemetry off. Under the real Functions host: bench/lib/realhost-cold-start.ts. Needs `npm run build` first (the bench script does it).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,10 +25,21 @@ const APP_ENV = {
   AZUREML_WORKSPACES: '*',
 };
 
-function timed(args: string[]): { ms: number; stdout: string } {
+/**
+ * Telemetry on, to both destinations (loopback addresses: the probe exits before any export):
+ * the SDK and both exporters load with the app.
+ */
+const TELEMETRY_ENV = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+  APPLICATIONINSIGHTS_CONNECTION_STRING:
+    'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/',
+  APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
+};
+
+function timed(args: string[], extraEnv: Record<string, string> = {}): { ms: number; stdout: string } {
   const started = process.hrtime.bigint();
   const result = spawnSync(process.execPath, args, {
-    env: { PATH: process.env.PATH ?? '', ...APP_ENV },
+    env: { PATH: process.env.PATH ?? '', ...APP_ENV, ...extraEnv },
     encoding: 'utf8',
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -41,17 +53,25 @@ export async function runColdLoad(options: BenchOptions): Promise<Row[]> {
   const repeats = options.repeats ?? (options.smoke ? 3 : 20);
   timed(['-e', '0']); // warm the file cache for both
   timed([PROBE]);
+  timed([PROBE], TELEMETRY_ENV);
   const bare: number[] = [];
   const app: number[] = [];
+  const withTelemetry: number[] = [];
+  const modulesOf = (stdout: string) =>
+    (JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { modules?: number }).modules ?? 0;
   let modules = 0;
+  let telemetryModules = 0;
   for (let i = 0; i < repeats; i++) {
     bare.push(timed(['-e', '0']).ms);
     const probe = timed([PROBE]);
     app.push(probe.ms);
-    modules =
-      (JSON.parse(probe.stdout.trim().split('\n').pop() ?? '{}') as { modules?: number }).modules ?? 0;
+    modules = modulesOf(probe.stdout);
+    const on = timed([PROBE], TELEMETRY_ENV);
+    withTelemetry.push(on.ms);
+    telemetryModules = modulesOf(on.stdout);
   }
   const extra = median(app) - median(bare);
+  const extraOn = median(withTelemetry) - median(bare);
   return [
     infoRow(BENCH, `node -e 0: ${fmt.ms(median(bare))} (${spread(bare)})`),
     budgetRow(
@@ -62,5 +82,12 @@ export async function runColdLoad(options: BenchOptions): Promise<Row[]> {
       '< +150 ms',
       extra < 150,
     ),
+    infoRow(
+      BENCH,
+      `load all functions, telemetry on (OTLP + Application Insights): ${fmt.ms(median(withTelemetry))} (${spread(withTelemetry)}), ${telemetryModules} modules`,
+      `telemetry off ${fmt.ms(median(app))}`,
+      `+${fmt.ms(median(withTelemetry) - median(app))}`,
+    ),
+    infoRow(BENCH, `telemetry on vs node -e 0: +${fmt.ms(extraOn)}`),
   ];
 }

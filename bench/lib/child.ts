@@ -18,14 +18,23 @@ export interface Child<T> {
 
 const PROCESSES = join(__dirname, '..', 'processes');
 
+export interface ChildOptions {
+  /** Where the child's stdout goes: a file descriptor (a log file, as a user redirects it). @default dropped */
+  stdout?: number;
+  /** Node options, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/prof']`. */
+  execArgv?: string[];
+}
+
 export async function startChild<T>(
   name: string,
   env: Record<string, string> = {},
   timeoutMs = 30_000,
+  options: ChildOptions = {},
 ): Promise<Child<T>> {
   const child = fork(join(PROCESSES, `${name}.js`), [], {
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    stdio: ['ignore', options.stdout ?? 'ignore', 'pipe', 'ipc'],
+    ...(options.execArgv ? { execArgv: options.execArgv } : {}),
   });
   const errors: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -273,6 +273,14 @@ var appSettings = {
   CANCEL_MAX_ATTEMPTS: string(cancelMaxAttempts)
   CANCEL_MAX_RETRY_AFTER_S: string(cancelMaxRetryAfterS)
   MAX_BATCH_TARGETS: string(maxBatchTargets)
+  // Telemetry (docs/telemetry.md): to Application Insights (connection string below, Entra auth
+  // above), no OTLP collector, every trace recorded; LOG_LEVEL info.
+  LOG_LEVEL: 'info'
+  OTEL_EXPORTER_OTLP_ENDPOINT: ''
+  OTEL_SERVICE_NAME: 'execution-gateway'
+  OTEL_TRACES_SAMPLER: 'parentbased_always_on'
+  OTEL_TRACES_SAMPLER_ARG: '1'
+  TELEMETRY_CONSOLE: 'false'
 }
 
 // Secrets only as Key Vault references, resolved by the platform with the user-assigned

@@ -13,9 +13,11 @@
  */
 import { invokeValidated } from '../catalog/invoke.js';
 import type { OperationServices } from '../catalog/operation.js';
+import { errorName } from '../problems/errors.js';
 import { correlate } from '../shared/correlation.js';
 import type { Logger } from '../shared/log.js';
 import { readCapped } from '../shared/read-capped.js';
+import { countBatchOutcome, startWorkSpan } from '../telemetry/spans.js';
 import { ChunkSaver, type QueuedRetry, type SaverOptions } from './chunk-saver.js';
 import { firstCopies } from './duplicates.js';
 import { type DecodedMessage, encodeMessages, type MessageEntry } from './messages.js';
@@ -190,13 +192,21 @@ export async function processMessage(
   await followElsewhere(elsewhere, key, stored, (k) => store.readChunk(batchId, k), follow);
 
   // The message id is the request id of every call it makes.
-  const correlation = correlate(new Headers({ 'x-request-id': info.id }));
-  const ctx = { services, correlation, log: deps.log, retry: false as const };
+  const given = correlate(new Headers({ 'x-request-id': info.id }));
+  // With telemetry on, one span per message, parent of its upstream calls.
+  const span = startWorkSpan('cancellations process', 'consumer', given, {
+    'messaging.operation.type': 'process',
+    'messaging.message.id': info.id,
+    'gateway.batch_id': batchId,
+  });
+  const correlation = span?.correlation ?? given;
+  const ctx = { services, correlation, log: deps.log.child({}, correlation.trace), retry: false as const };
   const limits = { maxRetryAfterS: settings.CANCEL_MAX_RETRY_AFTER_S, maxDelayS: MAX_DELAY_SECONDS };
   let calls = 0;
 
   /** Records a target's outcome (and queues its retry) at once, and its copies' in this message. */
   const settle = (record: TargetRecord, retryIn?: number) => {
+    countBatchOutcome(retryIn === undefined ? record.outcome : 'retried');
     if (retryIn === undefined) saver.record(record);
     else {
       retried += 1;
@@ -242,7 +252,11 @@ export async function processMessage(
     settle({ ...base, outcome: 'pending' }, plan.delaySeconds);
   });
   const callsDone = performance.now();
-  await saver.close();
+  await saver.close().catch((error: unknown) => {
+    span?.end(errorName(error));
+    throw error;
+  });
+  span?.end();
   const recorded = performance.now();
   return {
     batchId,

@@ -31,6 +31,7 @@ export function bindRoute(
   handler: RouteHandler,
   allowedOrigins: () => readonly string[] = () => [],
 ): GatewayHandler {
+  const routeWithPrefix = `/${withPrefix(route).replace(/^\/+/, '')}`;
   const template = parseTemplate(withPrefix(route));
   return (request, sink) => {
     let crossSite: unknown;
@@ -47,6 +48,6 @@ export function bindRoute(
     if (reserved.length > 0) return refuse(request, new ValidationError(reserved), sink);
     // The host only calls a function whose template matched, so this always binds.
     const params = matchTemplate(template, url.pathname) ?? {};
-    return handler({ ...request, params, query }, sink);
+    return handler({ ...request, route: routeWithPrefix, params, query }, sink);
   };
 }

@@ -13,6 +13,7 @@ import { ClientClosedRequestError, errorName, GatewayError, ProblemTypes } from 
 import { problemResponse } from '../problems/to-problem.js';
 import { type Correlation, correlate, correlationHeaders } from '../shared/correlation.js';
 import { createLogger, type LogFields, type Logger, type LogSink } from '../shared/log.js';
+import { hostTraceparentOf, startRequestSpan } from '../telemetry/spans.js';
 import type { GatewayRequest, RoutedRequest, RouteHandler } from './route.js';
 
 export interface RequestContext {
@@ -39,12 +40,14 @@ export function frame(
   return async (request, sink) => {
     const started = performance.now();
     if (!options.readsBody) await discard(request.body);
-    const correlation = correlate(request.headers);
-    const log = createLogger(sink).child({
-      requestId: correlation.requestId,
-      operation: name,
-      ...callerFields(request.caller),
-    });
+    // With telemetry on, the request's server span: its id goes upstream and back to the caller.
+    const given = correlate(request.headers);
+    const span = startRequestSpan(name, request, given, hostTraceparentOf(sink));
+    const correlation = span?.correlation ?? given;
+    const log = createLogger(sink).child(
+      { requestId: correlation.requestId, operation: name, ...callerFields(request.caller) },
+      correlation.trace,
+    );
     const notes: LogFields = {};
     const note = (fields: LogFields) => Object.assign(notes, fields);
     let response: Response;
@@ -66,6 +69,7 @@ export function frame(
     }
     const durationMs = () => Math.round(performance.now() - started);
     const logLine = () => {
+      span?.end(response.status, notes);
       const fields = { status: response.status, ...notes, durationMs: durationMs() };
       if (response.status === 499) log.warn('request.abandoned', fields);
       else if (response.status >= 500) log.error('request.failed', fields);
@@ -87,7 +91,14 @@ export function frame(
       cut: (error) => {
         // The status line has gone out; the log says what became of the body behind it.
         const fields = { status: response.status, ...notes, durationMs: durationMs() };
-        if (callerGone(request, error)) {
+        const gone = callerGone(request, error);
+        const problem = gone
+          ? ProblemTypes.clientClosedRequest
+          : error instanceof GatewayError
+            ? error.type
+            : 'internal-error';
+        span?.end(gone ? 499 : response.status, { ...notes, problem }, !gone);
+        if (gone) {
           log.warn('request.abandoned', {
             ...fields,
             status: 499,

@@ -28,6 +28,8 @@ export interface GatewayRequest {
 
 /** A request bound to the route that serves it (bind-route.ts). */
 export interface RoutedRequest extends GatewayRequest {
+  /** The template the route is bound to, with the host's route prefix (`/v1/health`). */
+  route: string;
   /** The route template's values, taken from the URL path. */
   params: Record<string, string>;
   /** The query string without the host's `code` (function key). */

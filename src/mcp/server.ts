@@ -17,6 +17,7 @@ import { GatewayError } from '../problems/errors.js';
 import type { Correlation } from '../shared/correlation.js';
 import type { LogFields, Logger } from '../shared/log.js';
 import { packageVersion } from '../shared/package-version.js';
+import { startWorkSpan } from '../telemetry/spans.js';
 import { mcpServerModule } from './sdk.js';
 import { toToolInput } from './tool-input.js';
 import { errorResult, toToolResult } from './tool-result.js';
@@ -66,10 +67,17 @@ export function getServer(options: ServerOptions): McpServer {
 async function callTool(
   tool: ToolDefinition,
   args: Record<string, unknown>,
-  { services, correlation, caller, owner, signal, log: requestLog }: ServerOptions,
+  { services, correlation: given, caller, owner, signal, log: requestLog }: ServerOptions,
 ): Promise<CallToolResult> {
   const started = performance.now();
-  const log = requestLog.child({ tool: tool.name, operation: tool.op.operationId });
+  // With telemetry on, a span per tool call, under the request's and parent of its upstream call.
+  const span = startWorkSpan(`tools/call ${tool.name}`, 'internal', given, {
+    'mcp.method.name': 'tools/call',
+    'gen_ai.tool.name': tool.name,
+    'gateway.operation': tool.op.operationId,
+  });
+  const correlation = span?.correlation ?? given;
+  const log = requestLog.child({ tool: tool.name, operation: tool.op.operationId }, correlation.trace);
   const notes: LogFields = {};
   const note = (fields: LogFields) => Object.assign(notes, fields);
   const took = () => ({ ...notes, durationMs: Math.round(performance.now() - started) });
@@ -86,6 +94,7 @@ async function callTool(
     });
     const result = await toToolResult(answer, tool, input);
     log.info('tool.done', { status: answer.status, ...took() });
+    span?.end();
     return result;
   } catch (error) {
     // Never the SDK's default error result, which quotes the message.
@@ -93,6 +102,7 @@ async function callTool(
     const problem = error instanceof GatewayError ? error.type : 'internal-error';
     if (status >= 500) log.error('tool.failed', { status, problem, ...took() });
     else log.warn('tool.refused', { status, problem, ...took() });
+    span?.end(problem);
     return errorResult(error, correlation.requestId, tool, args);
   }
 }

@@ -6,6 +6,7 @@
  * @see https://www.w3.org/TR/trace-context/#traceparent-header
  */
 import { randomFillSync, randomUUID } from 'node:crypto';
+import type { Context } from '@opentelemetry/api';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -15,6 +16,31 @@ export interface Correlation {
   requestId: string;
   /** The `traceparent` sent upstream (same trace, this gateway's span). */
   traceparent: string;
+  /**
+   * With telemetry on: the context of the span this work runs in (the request's server span, an
+   * MCP tool call's span), parent of its upstream calls' client spans (src/telemetry/spans.ts).
+   */
+  trace?: Context;
+}
+
+/** A valid W3C `traceparent`'s fields. */
+export interface CallerTrace {
+  traceId: string;
+  /** The caller's span id. */
+  parentId: string;
+  flags: string;
+}
+
+/**
+ * The caller's `traceparent`, when it is valid (version 00, not all-zero ids).
+ * @example
+ * callerTrace(new Headers({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }))?.traceId
+ */
+export function callerTrace(headers: Headers): CallerTrace | undefined {
+  const match = TRACEPARENT.exec(headers.get('traceparent')?.trim().toLowerCase() ?? '');
+  if (!match?.[1] || !match[2] || !match[3] || /^0+$/.test(match[1]) || /^0+$/.test(match[2]))
+    return undefined;
+  return { traceId: match[1], parentId: match[2], flags: match[3] };
 }
 
 /**
@@ -25,9 +51,9 @@ export interface Correlation {
 export function correlate(headers: Headers): Correlation {
   const given = headers.get('x-request-id')?.trim();
   const requestId = given && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
-  const match = TRACEPARENT.exec(headers.get('traceparent')?.trim().toLowerCase() ?? '');
-  const traceId = match?.[1] && !/^0+$/.test(match[1]) ? match[1] : randomHex(16);
-  const flags = match?.[3] ?? '01';
+  const caller = callerTrace(headers);
+  const traceId = caller?.traceId ?? randomHex(16);
+  const flags = caller?.flags ?? '01';
   return { requestId, traceparent: `00-${traceId}-${randomHex(8)}-${flags}` };
 }
 

@@ -21,6 +21,7 @@ import {
 import type { Correlation } from '../shared/correlation.js';
 import { correlationHeaders } from '../shared/correlation.js';
 import { undici } from '../shared/lazy-require.js';
+import { startCallSpan } from '../telemetry/spans.js';
 import { CallDeadline, raceAbort } from './deadline.js';
 import { type RetryPolicy, retryDelay } from './retry-policy.js';
 
@@ -121,10 +122,14 @@ export class UpstreamClient {
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
     const { timeoutMs } = this.options;
     const authorization = await this.options.credential?.();
+    const path = this.basePath + request.path + toQueryString(request.query);
+    // With telemetry on, this call's client span: its id is the parent id the upstream receives.
+    const span = startCallSpan(this.name, request.method, this.origin, path, request.correlation);
     const headers: Record<string, string> = {
       // Exactly this value: flyteadmin picks its snake_case marshaler by exact match.
       accept: 'application/json',
       ...correlationHeaders(request.correlation),
+      ...(span ? { traceparent: span.traceparent } : {}),
     };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     Object.assign(headers, request.headers);
@@ -143,7 +148,7 @@ export class UpstreamClient {
     try {
       const options: Dispatcher.RequestOptions & { retryOptions: RetryHandler.RetryOptions } = {
         method: request.method,
-        path: this.basePath + request.path + toQueryString(request.query),
+        path,
         headers,
         body:
           typeof request.body === 'string' || request.body === undefined
@@ -180,6 +185,7 @@ export class UpstreamClient {
             });
             if (delay === null || signal.aborted) return callback(err);
             attempts += 1;
+            span?.retried(attempts, delay, failure.statusCode ?? failure.code);
             setTimeout(() => callback(null), delay).unref();
             return null;
           },
@@ -194,7 +200,10 @@ export class UpstreamClient {
       );
       // An upstream answering before it took all of a streamed body: its answer is timed now.
       deadline.start();
-      response.body.once('close', () => deadline.clear());
+      response.body.once('close', () => {
+        deadline.clear();
+        span?.end({ status: response.statusCode, attempts });
+      });
       return {
         upstream: this.name,
         status: response.statusCode,
@@ -204,7 +213,9 @@ export class UpstreamClient {
       };
     } catch (error) {
       deadline.clear();
-      throw this.toGatewayError(error, caller, sent);
+      const failure = this.toGatewayError(error, caller, sent);
+      span?.end({ error: failure.name, attempts });
+      throw failure;
     }
   }
 

@@ -98,6 +98,8 @@ export interface GatewayRequestInit {
   headers?: Record<string, string>;
   body?: string | ReadableStream<Uint8Array> | null;
   params?: Record<string, string>;
+  /** The route template it is bound to; the path itself when not given. */
+  route?: string;
 }
 
 /** A request for `path` on the local origin, bound to `params` (the query from the path). */
@@ -108,6 +110,7 @@ export function gatewayRequest(path: string, init: GatewayRequestInit = {}): Rou
     method: init.method ?? 'GET',
     url,
     headers: new Headers(init.headers ?? {}),
+    route: init.route ?? new URL(url).pathname,
     params: init.params ?? {},
     query: new URL(url).searchParams,
     body,

@@ -49,6 +49,11 @@ describe('loadSettings: defaults', () => {
       CANCEL_MAX_ATTEMPTS: 5,
       CANCEL_MAX_RETRY_AFTER_S: 900,
       MAX_BATCH_TARGETS: 10_000,
+      LOG_LEVEL: 'info',
+      OTEL_SERVICE_NAME: 'execution-gateway',
+      OTEL_TRACES_SAMPLER: 'parentbased_always_on',
+      OTEL_TRACES_SAMPLER_ARG: 1,
+      TELEMETRY_CONSOLE: false,
     });
   });
 

@@ -1,0 +1,283 @@
+/**
+ * @module
+ * The gateway's spans and metrics, on `@opentelemetry/api` only (the SDK is set up by
+ * `startTelemetry`, src/telemetry/index.ts). Off — nothing configured — every function here
+ * returns at once and the correlation ids of src/shared/correlation.ts are used as they are.
+ *
+ * Contexts are passed explicitly (`Correlation.trace`), not through an async context manager:
+ * every call that makes an upstream call already receives its correlation, and an
+ * AsyncLocalStorage context manager costs each promise of every request on Node 22.
+ *
+ * Spans: one SERVER span per request (frame.ts), continuing the Functions host's invocation
+ * (its own request span) or else the caller's `traceparent`; one CLIENT span per upstream call
+ * (http-client.ts), whose id is the parent id the upstream receives in `traceparent`, retries
+ * as its `retry` events; one INTERNAL span per MCP tool call and one CONSUMER span per batch
+ * cancellation message, parents of their upstream calls.
+ */
+import { createRequire } from 'node:module';
+import type { Attributes, Context, Counter, Histogram, Span, SpanContext, Tracer } from '@opentelemetry/api';
+import { type CallerTrace, type Correlation, callerTrace } from '../shared/correlation.js';
+import type { LogFields } from '../shared/log.js';
+
+type Api = typeof import('@opentelemetry/api');
+
+const SCOPE = 'execution-gateway';
+
+interface Instruments {
+  requests: Counter;
+  upstreamDuration: Histogram;
+  retries: Counter;
+  batchTargets: Counter;
+}
+
+/**
+ * Set by `startTelemetry`: the API (loaded then: 44 modules a process without telemetry does
+ * not load), the tracer and instruments of the registered SDK; or none (off).
+ */
+let on:
+  | { api: Api; tracer: Tracer; instruments: Instruments; parse: (traceparent: string) => SpanContext | null }
+  | undefined;
+
+/** Called by `startTelemetry` once the SDK's providers are registered (false: off again). */
+export function useTelemetry(enabled: boolean): void {
+  if (!enabled) {
+    on = undefined;
+    return;
+  }
+  const load = createRequire(__filename);
+  const api: Api = load('@opentelemetry/api');
+  const { parseTraceParent }: typeof import('@opentelemetry/core') = load('@opentelemetry/core');
+  const meter = api.metrics.getMeter(SCOPE);
+  on = {
+    api,
+    parse: parseTraceParent,
+    tracer: api.trace.getTracer(SCOPE),
+    instruments: {
+      requests: meter.createCounter('gateway.requests', {
+        description: 'Requests answered, by operation and status class.',
+      }),
+      upstreamDuration: meter.createHistogram('http.client.request.duration', {
+        description: 'Upstream calls, retries included, to the end of the answer body.',
+        unit: 's',
+        advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
+      }),
+      retries: meter.createCounter('gateway.upstream.retries', { description: 'Upstream attempts retried.' }),
+      batchTargets: meter.createCounter('gateway.cancellation.targets', {
+        description: 'Batch cancellation targets settled, by outcome.',
+      }),
+    },
+  };
+}
+
+/**
+ * Under the Functions host, the sink is the invocation context: its `traceContext` is the
+ * host's own span for this invocation (the host continues the caller's trace), so the
+ * worker's spans nest under it — what @azure/functions-opentelemetry-instrumentation's
+ * preInvocation hook does, without an async context manager.
+ */
+export function hostTraceparentOf(sink: object): string | undefined {
+  const traceContext = (sink as { traceContext?: { traceParent?: string | null } }).traceContext;
+  return traceContext?.traceParent ?? undefined;
+}
+
+/** The W3C `traceparent` of a span (what goes upstream, and back to the caller). */
+function traceparentOf(span: Span): string {
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return `00-${traceId}-${spanId}-${(traceFlags & 1) === 1 ? '01' : '00'}`;
+}
+
+/** The context of a remote parent (the host's invocation, or the caller), else the root. */
+function remoteContext(api: Api, parent: SpanContext | CallerTrace | null | undefined): Context {
+  if (!parent) return api.ROOT_CONTEXT;
+  const span: SpanContext =
+    'parentId' in parent
+      ? {
+          traceId: parent.traceId,
+          spanId: parent.parentId,
+          traceFlags: Number.parseInt(parent.flags, 16) & 1,
+          isRemote: true,
+        }
+      : parent;
+  return api.trace.setSpanContext(api.ROOT_CONTEXT, span);
+}
+
+/** A request's server span, and its correlation re-pointed at it. */
+export interface RequestSpan {
+  correlation: Correlation;
+  /** Ends the span with the answer's status and what the route noted; `failed` (default: a 5xx) marks it an error. */
+  end(status: number, notes: LogFields, failed?: boolean): void;
+}
+
+/**
+ * Starts the server span of one request: its parent is `hostTraceparent` (the Functions host's
+ * invocation, itself continuing the caller) when given, else the caller's `traceparent`.
+ * @example
+ * const span = startRequestSpan('getexecution', request, correlation, undefined);
+ * span?.end(200, { upstreamStatus: 200, attempts: 1 });
+ */
+export function startRequestSpan(
+  operation: string,
+  request: { method: string; url: string; headers: Headers; route?: string },
+  correlation: Correlation,
+  hostTraceparent: string | undefined,
+): RequestSpan | undefined {
+  if (!on) return undefined;
+  const { api, tracer, instruments } = on;
+  const parent = hostTraceparent ? on.parse(hostTraceparent) : callerTrace(request.headers);
+  const path = pathOf(request.url);
+  const route = request.route;
+  const method = request.method.toUpperCase();
+  const span = tracer.startSpan(
+    route ? `${method} ${route}` : `${method} ${operation}`,
+    {
+      kind: api.SpanKind.SERVER,
+      attributes: {
+        'http.request.method': method,
+        'url.path': path,
+        ...(route ? { 'http.route': route } : {}),
+        'gateway.operation': operation,
+        'gateway.request_id': correlation.requestId,
+      },
+    },
+    remoteContext(api, parent),
+  );
+  const context = api.trace.setSpan(api.ROOT_CONTEXT, span);
+  return {
+    correlation: { ...correlation, traceparent: traceparentOf(span), trace: context },
+    end(status, notes, failed = status >= 500) {
+      const attributes: Attributes = { 'http.response.status_code': status };
+      if (typeof notes.upstreamStatus === 'number')
+        attributes['gateway.upstream.status_code'] = notes.upstreamStatus;
+      if (typeof notes.attempts === 'number') attributes['gateway.upstream.attempts'] = notes.attempts;
+      if (typeof notes.problem === 'string') attributes['gateway.problem'] = notes.problem;
+      span.setAttributes(attributes);
+      if (failed) span.setStatus({ code: api.SpanStatusCode.ERROR });
+      span.end();
+      instruments.requests.add(1, {
+        'gateway.operation': operation,
+        'http.status_class': `${Math.floor(status / 100)}xx`,
+      });
+    },
+  };
+}
+
+/** An upstream call's client span. */
+export interface CallSpan {
+  /** The `traceparent` the upstream receives: this span's id as its parent. */
+  traceparent: string;
+  retried(attempt: number, delayMs: number, reason: string | number | undefined): void;
+  /** Ends the span: the answer (its status) or the failure. */
+  end(outcome: { status: number; attempts: number } | { error: string; attempts: number }): void;
+}
+
+/**
+ * Starts the client span of one upstream call, child of the work in `correlation.trace`.
+ * @example
+ * const span = startCallSpan('Flyte Admin', 'GET', 'http://127.0.0.1:8089', '/api/v1/executions/p/d/n', correlation);
+ * headers.traceparent = span?.traceparent ?? correlation.traceparent;
+ */
+export function startCallSpan(
+  upstream: string,
+  method: string,
+  origin: string,
+  path: string,
+  correlation: Correlation,
+): CallSpan | undefined {
+  if (!on || !correlation.trace) return undefined;
+  const url = new URL(path, origin);
+  const { api, tracer, instruments } = on;
+  const started = performance.now();
+  const span = tracer.startSpan(
+    method,
+    {
+      kind: api.SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': method,
+        'server.address': url.hostname,
+        'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+        'url.full': `${url.origin}${url.pathname}`,
+        'gateway.upstream': upstream,
+      },
+    },
+    correlation.trace,
+  );
+  return {
+    traceparent: traceparentOf(span),
+    retried(attempt, delayMs, reason) {
+      span.addEvent('retry', {
+        'gateway.attempt': attempt,
+        'gateway.retry_delay_ms': delayMs,
+        ...(reason === undefined ? {} : { 'gateway.retry_reason': reason }),
+      });
+      instruments.retries.add(1, { 'gateway.upstream': upstream });
+    },
+    end(outcome) {
+      const status = 'status' in outcome ? outcome.status : undefined;
+      span.setAttribute('gateway.upstream.attempts', outcome.attempts);
+      if (status !== undefined) span.setAttribute('http.response.status_code', status);
+      else span.setAttribute('error.type', (outcome as { error: string }).error);
+      if (status === undefined || status >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR });
+      span.end();
+      instruments.upstreamDuration.record((performance.now() - started) / 1000, {
+        'gateway.upstream': upstream,
+        'http.request.method': method,
+        ...(status === undefined ? { 'error.type': (outcome as { error: string }).error } : {}),
+        ...(status === undefined ? {} : { 'http.response.status_code': status }),
+      });
+    },
+  };
+}
+
+/** A span around some work (an MCP tool call, a batch message) and the correlation inside it. */
+export interface WorkSpan {
+  correlation: Correlation;
+  end(failed?: string): void;
+}
+
+/**
+ * Starts a span for work that makes upstream calls: INTERNAL under a request (an MCP tool
+ * call), CONSUMER for a queue message (a root, unless `correlation` carries a trace).
+ * @example
+ * const span = startWorkSpan('tools/call getexecution', 'internal', correlation, { 'gen_ai.tool.name': 'getexecution' });
+ */
+export function startWorkSpan(
+  name: string,
+  kind: 'internal' | 'consumer',
+  correlation: Correlation,
+  attributes: Attributes = {},
+): WorkSpan | undefined {
+  if (!on) return undefined;
+  const { api } = on;
+  const span = on.tracer.startSpan(
+    name,
+    { kind: kind === 'internal' ? api.SpanKind.INTERNAL : api.SpanKind.CONSUMER, attributes },
+    correlation.trace ?? api.ROOT_CONTEXT,
+  );
+  return {
+    correlation: {
+      ...correlation,
+      traceparent: traceparentOf(span),
+      trace: api.trace.setSpan(api.ROOT_CONTEXT, span),
+    },
+    end(failed) {
+      if (failed) {
+        span.setAttribute('error.type', failed);
+        span.setStatus({ code: api.SpanStatusCode.ERROR });
+      }
+      span.end();
+    },
+  };
+}
+
+/** Counts settled batch cancellation targets by outcome. */
+export function countBatchOutcome(outcome: string, count = 1): void {
+  on?.instruments.batchTargets.add(count, { 'gateway.outcome': outcome });
+}
+
+function pathOf(url: string): string {
+  const start = url.indexOf('://');
+  const slash = start === -1 ? 0 : url.indexOf('/', start + 3);
+  if (slash === -1) return '/';
+  const end = url.search(/[?#]/);
+  return end === -1 || end < slash ? url.slice(slash) : url.slice(slash, end);
+}

@@ -1,0 +1,162 @@
+/**
+ * Telemetry to Application Insights: APPLICATIONINSIGHTS_CONNECTION_STRING's IngestionEndpoint
+ * points at a loopback server standing in for the ingestion service (Breeze, `/v2.1/track`,
+ * gzip JSON envelopes). A request carrying a caller's `traceparent` arrives as a Request
+ * envelope and a RemoteDependency envelope whose operation id is the caller's trace id, the
+ * request's parent the caller's span and the dependency's parent the request; its log line
+ * arrives as a trace (MessageData) of the same operation.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config.js';
+import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import { type Gateway, startGateway } from '../helpers/gateway.js';
+import { pollUntil } from '../helpers/poll.js';
+
+interface Envelope {
+  name: string;
+  iKey?: string;
+  tags: Record<string, string>;
+  data: { baseType: string; baseData: Record<string, unknown> };
+}
+
+/** A self-signed certificate for 127.0.0.1 (the exporter sends only over HTTPS). */
+function selfSigned(): { key: Buffer; cert: Buffer } {
+  const dir = mkdtempSync(join(tmpdir(), 'ingestion-'));
+  try {
+    // openssl from the system (present wherever Node's own TLS is built against it).
+    const openssl = process.env.OPENSSL ?? 'openssl';
+    const made = spawnSync(openssl, [
+      ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'],
+      ...['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+    ]);
+    if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
+    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The ingestion endpoint on loopback: accepts every envelope, as Breeze answers. */
+async function startIngestion() {
+  const envelopes: Envelope[] = [];
+  const paths: string[] = [];
+  const server: Server = createServer(selfSigned(), (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      paths.push(req.url ?? '');
+      const raw = Buffer.concat(chunks);
+      const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+      const items = text.trim().startsWith('[')
+        ? (JSON.parse(text) as Envelope[])
+        : text
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as Envelope);
+      envelopes.push(...items);
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ itemsReceived: items.length, itemsAccepted: items.length, errors: [] }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    envelopes,
+    paths,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+const CALLER_SPAN = 'b7ad6b7169203331';
+const IKEY = '00000000-0000-0000-0000-000000000000';
+
+describe('telemetry to Application Insights (Azure Monitor exporter)', () => {
+  let ingestion: Awaited<ReturnType<typeof startIngestion>>;
+  let gateway: Gateway;
+  let telemetry: Telemetry;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    ingestion = await startIngestion();
+    // This process trusts the stand-in's self-signed certificate. The exporter's own usage
+    // reports are off, and its settings poll (5-15 s after start) could only reach a loopback
+    // proxy that refuses it: nothing leaves loopback.
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = 'true';
+    process.env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED = 'true';
+    process.env.HTTPS_PROXY = 'http://127.0.0.1:9';
+    process.env.NO_PROXY = '127.0.0.1';
+    const env = {
+      APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${IKEY};IngestionEndpoint=${ingestion.url}/`,
+      OTEL_SERVICE_NAME: 'gateway-under-test',
+    };
+    gateway = await startGateway({ env });
+    gateway.emulator.seed({
+      project: 'flytesnacks',
+      domain: 'development',
+      name: 'seed-1',
+      phase: 'SUCCEEDED',
+    });
+    telemetry = startTelemetry(loadSettings({ FLYTE_PROJECTS: 'flytesnacks', ...env }));
+  });
+
+  afterAll(async () => {
+    await telemetry?.stop();
+    await gateway?.close();
+    await ingestion?.close();
+    process.env = saved;
+  });
+
+  it("sends the request and its dependency as envelopes of the caller's operation", async () => {
+    // Act
+    const res = await fetch(`${gateway.url}/v1/api/v1/executions/flytesnacks/development/seed-1`, {
+      headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01`, 'x-request-id': 'appi-1' },
+    });
+    await res.arrayBuffer();
+    await telemetry.flush();
+    const mine = await pollUntil(
+      async () => ingestion.envelopes.filter((e) => e.tags['ai.operation.id'] === TRACE_ID),
+      (found) =>
+        ['RequestData', 'RemoteDependencyData', 'MessageData'].every((type) =>
+          found.some((e) => e.data.baseType === type),
+        ),
+    );
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(ingestion.paths.every((p) => p.endsWith('/v2.1/track'))).toBe(true);
+    const request = mine.find((e) => e.data.baseType === 'RequestData');
+    const dependency = mine.find((e) => e.data.baseType === 'RemoteDependencyData');
+    const message = mine.find((e) => e.data.baseType === 'MessageData');
+    expect(request?.iKey).toBe(IKEY);
+    expect(request?.tags['ai.operation.parentId']).toBe(CALLER_SPAN);
+    expect(request?.tags['ai.cloud.role']).toBe('gateway-under-test');
+    expect(request?.data.baseData).toMatchObject({ responseCode: '200', success: true });
+    expect(String(request?.data.baseData.name)).toContain('/v1/api/v1/executions/{id-project}');
+    expect(dependency?.tags['ai.operation.parentId']).toBe(request?.data.baseData.id);
+    expect(dependency?.data.baseData).toMatchObject({ resultCode: '200', success: true });
+    // The upstream got the dependency's id as its parent.
+    const sent = gateway.emulator.requests.find((r) => r.headers['x-request-id'] === 'appi-1');
+    expect(sent?.headers.traceparent).toBe(`00-${TRACE_ID}-${dependency?.data.baseData.id}-01`);
+    // The log line: a trace of the same operation, under the request.
+    expect(message?.data.baseData.message).toBe('request.done');
+    expect(message?.tags['ai.operation.parentId']).toBe(request?.data.baseData.id);
+    expect((message?.data.baseData.properties as Record<string, string> | undefined)?.requestId).toBe(
+      'appi-1',
+    );
+  });
+});

@@ -1,0 +1,213 @@
+/**
+ * Telemetry to an OTLP collector: a loopback HTTP server takes the gateway's OTLP/HTTP JSON
+ * exports. A request that carries a caller's `traceparent` shows up as the gateway's SERVER
+ * span in the caller's trace, with its CLIENT span (upstream call) as a child; the emulator
+ * received that client span's id as its parent id; the request's log line arrives as a log
+ * record of the same trace; the request counter and upstream histogram are exported.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config.js';
+import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import { type Gateway, startGateway } from '../helpers/gateway.js';
+import { pollUntil } from '../helpers/poll.js';
+
+type AnyValue = {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+  doubleValue?: number;
+};
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes: { key: string; value: AnyValue }[];
+  events?: { name: string }[];
+}
+interface OtlpLog {
+  traceId?: string;
+  spanId?: string;
+  severityText?: string;
+  body?: AnyValue;
+  attributes: { key: string; value: AnyValue }[];
+}
+
+/** OTLP/HTTP JSON collector on loopback: keeps what each signal's path receives. */
+async function startCollector() {
+  const received = { traces: [] as unknown[], metrics: [] as unknown[], logs: [] as unknown[] };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const kind = req.url?.replace('/v1/', '') as keyof typeof received;
+      if (req.headers['content-type']?.startsWith('application/json') && kind in received)
+        received[kind].push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const spans = () =>
+    received.traces.flatMap((t) =>
+      (t as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] }).resourceSpans.flatMap((r) =>
+        r.scopeSpans.flatMap((s) => s.spans),
+      ),
+    );
+  const logRecords = () =>
+    received.logs.flatMap((l) =>
+      (l as { resourceLogs: { scopeLogs: { logRecords: OtlpLog[] }[] }[] }).resourceLogs.flatMap((r) =>
+        r.scopeLogs.flatMap((s) => s.logRecords),
+      ),
+    );
+  const metricNames = () => JSON.stringify(received.metrics);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    spans,
+    logRecords,
+    metricNames,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const attr = (item: { attributes: { key: string; value: AnyValue }[] }, key: string) => {
+  const value = item.attributes.find((a) => a.key === key)?.value;
+  return value?.stringValue ?? (value?.intValue === undefined ? value?.boolValue : Number(value.intValue));
+};
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN = '00f067aa0ba902b7';
+const SERVER = 2;
+const CLIENT = 3;
+
+describe('telemetry to an OTLP collector', () => {
+  let collector: Awaited<ReturnType<typeof startCollector>>;
+  let gateway: Gateway;
+  let telemetry: Telemetry;
+
+  beforeAll(async () => {
+    collector = await startCollector();
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_SERVICE_NAME: 'gateway-under-test' };
+    gateway = await startGateway({ env });
+    gateway.emulator.seed({
+      project: 'flytesnacks',
+      domain: 'development',
+      name: 'seed-1',
+      phase: 'SUCCEEDED',
+    });
+    telemetry = startTelemetry(loadSettings({ FLYTE_PROJECTS: 'flytesnacks', ...env }));
+  });
+
+  afterAll(async () => {
+    await telemetry?.stop();
+    await gateway?.close();
+    await collector?.close();
+  });
+
+  it("shows the request's server span and its upstream client span in the caller's trace", async () => {
+    // Act
+    const res = await fetch(`${gateway.url}/v1/api/v1/executions/flytesnacks/development/seed-1`, {
+      headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01`, 'x-request-id': 'otlp-1' },
+    });
+    await res.arrayBuffer();
+    await telemetry.flush();
+    const spans = await pollUntil(
+      async () => collector.spans().filter((s) => s.traceId === TRACE_ID),
+      (found) => found.length >= 2,
+    );
+
+    // Assess: the answer and its correlation headers
+    expect(res.status).toBe(200);
+    const server = spans.find((s) => s.kind === SERVER);
+    const client = spans.find((s) => s.kind === CLIENT);
+    expect(server?.parentSpanId).toBe(CALLER_SPAN);
+    expect(res.headers.get('traceparent')).toBe(`00-${TRACE_ID}-${server?.spanId}-01`);
+    expect(res.headers.get('x-request-id')).toBe('otlp-1');
+    // The server span: route template, method, status, upstream status, attempts.
+    expect(server?.name).toBe('GET /v1/api/v1/executions/{id-project}/{id-domain}/{id-name}');
+    expect(attr(server as OtlpSpan, 'http.route')).toBe(
+      '/v1/api/v1/executions/{id-project}/{id-domain}/{id-name}',
+    );
+    expect(attr(server as OtlpSpan, 'http.request.method')).toBe('GET');
+    expect(attr(server as OtlpSpan, 'http.response.status_code')).toBe(200);
+    expect(attr(server as OtlpSpan, 'gateway.operation')).toBe('getexecution');
+    expect(attr(server as OtlpSpan, 'gateway.request_id')).toBe('otlp-1');
+    expect(attr(server as OtlpSpan, 'gateway.upstream.status_code')).toBe(200);
+    expect(attr(server as OtlpSpan, 'gateway.upstream.attempts')).toBe(1);
+    // The client span: a child of the server span.
+    expect(client?.parentSpanId).toBe(server?.spanId);
+    expect(attr(client as OtlpSpan, 'gateway.upstream')).toBe('Flyte Admin');
+    expect(attr(client as OtlpSpan, 'http.response.status_code')).toBe(200);
+    // What the upstream received: the caller's trace, the client span's id as parent.
+    const sent = gateway.emulator.requests.find((r) => r.headers['x-request-id'] === 'otlp-1');
+    expect(sent?.headers.traceparent).toBe(`00-${TRACE_ID}-${client?.spanId}-01`);
+  });
+
+  it("exports the request's log line as a log record of its trace, and the request metrics", async () => {
+    // Act
+    const res = await fetch(`${gateway.url}/v1/api/v1/executions/flytesnacks/development/seed-1`, {
+      headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01`, 'x-request-id': 'otlp-2' },
+    });
+    await res.arrayBuffer();
+    await telemetry.flush();
+    const records = await pollUntil(
+      async () =>
+        collector
+          .logRecords()
+          .filter((r) => attr(r, 'requestId') === 'otlp-2' && r.body?.stringValue === 'request.done'),
+      (found) => found.length >= 1,
+    );
+
+    // Assess
+    const server = collector
+      .spans()
+      .find((s) => s.kind === SERVER && attr(s, 'gateway.request_id') === 'otlp-2');
+    expect(records[0]?.traceId).toBe(TRACE_ID);
+    expect(records[0]?.spanId).toBe(server?.spanId);
+    expect(records[0]?.body?.stringValue).toBe('request.done');
+    expect(attr(records[0] as OtlpLog, 'status')).toBe(200);
+    // Still one JSON line per request on the sink too (the local host writes both).
+    expect(gateway.logs.entries().some((e) => e.requestId === 'otlp-2' && e.event === 'request.done')).toBe(
+      true,
+    );
+    await pollUntil(
+      async () => collector.metricNames(),
+      (names) => names.includes('gateway.requests') && names.includes('http.client.request.duration'),
+    );
+  });
+
+  it('records upstream retries as events of the client span, and refusals with their problem', async () => {
+    // Prepare: one 503 then success; the retry is inline (idempotent get).
+    gateway.emulator.faults.set({ status5xx: { count: 1, status: 503 }, pathPrefix: '/api/' });
+
+    // Act
+    const res = await fetch(`${gateway.url}/v1/api/v1/executions/flytesnacks/development/seed-1`, {
+      headers: { 'x-request-id': 'otlp-3' },
+    });
+    await res.arrayBuffer();
+    const refused = await fetch(`${gateway.url}/v1/api/v1/executions/flytesnacks/development/bad..name`, {
+      headers: { 'x-request-id': 'otlp-4' },
+    });
+    await refused.arrayBuffer();
+    await telemetry.flush();
+    const spans = await pollUntil(
+      async () => collector.spans(),
+      (all) => all.some((s) => attr(s, 'gateway.request_id') === 'otlp-4'),
+    );
+
+    // Assess
+    const server = spans.find((s) => attr(s, 'gateway.request_id') === 'otlp-3');
+    const client = spans.find((s) => s.kind === CLIENT && s.parentSpanId === server?.spanId);
+    expect(res.status).toBe(200);
+    expect(attr(server as OtlpSpan, 'gateway.upstream.attempts')).toBe(2);
+    expect(client?.events?.map((e) => e.name)).toEqual(['retry']);
+    const refusal = spans.find((s) => attr(s, 'gateway.request_id') === 'otlp-4');
+    expect(refused.status).toBe(400);
+    expect(attr(refusal as OtlpSpan, 'http.response.status_code')).toBe(400);
+    expect(attr(refusal as OtlpSpan, 'gateway.problem')).toMatch(/validation|bad-request|invalid/);
+    expect(spans.some((s) => s.kind === CLIENT && s.parentSpanId === refusal?.spanId)).toBe(false);
+  });
+});
