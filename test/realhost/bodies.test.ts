@@ -353,7 +353,10 @@ describeRealHost(
         );
         // Assess: the host's own answer; with a Content-Length the app never runs, chunked the
         // host fails the invocation once it has forwarded `limit` bytes (see the JSON case (b)).
-        expect({ status: sent.status, text: sent.text }).toStrictEqual({ status: 500, text: '' });
+        // With a Content-Length the host may answer and close while the client is still writing:
+        // the client then sees the reset (status 0) before it can read the 500, as in case (a).
+        expect(sent.text).toBe('');
+        expect(chunked ? [500] : [0, 500]).toContain(sent.status);
         expect(host.azureml.requests).toEqual([]);
         expect(await staged()).toEqual([]);
       },
