@@ -8,13 +8,12 @@
  */
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** The spec files read at run time, relative to `specs/`. */
-const RUNTIME_SPECS = ['flyteadmin.swagger.json', 'azureml-execution/execution.json'] as const;
+import { RUNTIME_SPECS } from '../src/shared/specs.js';
 
 /** Copies each of `RUNTIME_SPECS` from the repository's `specs/` to `<outDir>/specs/`. */
 export function copySpecs(repoRoot: string, outDir: string): void {
-  for (const file of RUNTIME_SPECS) cpSync(join(repoRoot, 'specs', file), join(outDir, 'specs', file));
+  for (const file of Object.values(RUNTIME_SPECS))
+    cpSync(join(repoRoot, 'specs', file), join(outDir, 'specs', file));
 }
 
 if (require.main === module) {

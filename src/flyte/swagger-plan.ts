@@ -8,7 +8,7 @@
  * plan is compiled once; nothing here keeps a second copy of a field list.
  * @see ../../specs/flyteadmin.swagger.json
  */
-import { readJsonUp } from '../shared/find-up.js';
+import { RUNTIME_SPECS, runtimeSpec } from '../shared/specs.js';
 
 /** How one value is walked. */
 export type PlanNode =
@@ -47,19 +47,18 @@ interface Swagger {
   paths: Record<string, Record<string, { parameters?: SwaggerParameter[] }>>;
 }
 
-const SWAGGER_FILE = 'specs/flyteadmin.swagger.json';
+const SWAGGER_FILE = `specs/${RUNTIME_SPECS.flyte}`;
 const OPAQUE: PlanNode = { kind: 'opaque' };
 
 let swagger: Swagger | undefined;
 const messages = new Map<string, PlanNode>();
 
-/** The swagger, read on first use: `dist/specs/` (copied there by the build) or the repository's `specs/`. */
+/** The swagger, read on first use (shared with the OpenAPI document: src/shared/specs.ts). */
 export function flyteSwagger(): Swagger {
   if (swagger) return swagger;
-  const loaded = readJsonUp(SWAGGER_FILE) as Swagger | undefined;
-  if (!loaded?.definitions || !loaded.paths)
-    throw new Error(`${SWAGGER_FILE} was not found above ${__dirname}`);
-  swagger = loaded;
+  const loaded = runtimeSpec('flyte') as Partial<Swagger>;
+  if (!loaded.definitions || !loaded.paths) throw new Error(`${SWAGGER_FILE} has no definitions or paths`);
+  swagger = loaded as Swagger;
   return swagger;
 }
 

@@ -16,15 +16,14 @@
  *   int64 as a string: an `integer` `int64` is a uint32, a JSON number from 0 to 2³²−1;
  * - nothing is `required`: servers before v1.11 omit zero values.
  */
-import { readJsonUp } from '../shared/find-up.js';
 import type { JsonSchema } from '../shared/json-schema.js';
+import { RUNTIME_SPECS, type RuntimeSpec, runtimeSpec } from '../shared/specs.js';
 
-const SPECS = {
-  flyte: 'specs/flyteadmin.swagger.json',
-  azureml: 'specs/azureml-execution/execution.json',
-} as const;
+const SPECS = Object.fromEntries(
+  Object.entries(RUNTIME_SPECS).map(([upstream, file]) => [upstream, `specs/${file}`]),
+) as Record<RuntimeSpec, string>;
 
-export type Upstream = keyof typeof SPECS;
+export type Upstream = RuntimeSpec;
 
 /**
  * Fields that are well-known message types (Duration, BoolValue) but typed as scalars by
@@ -42,16 +41,9 @@ const UINT32 = { type: 'integer', minimum: 0, maximum: 4294967295 };
 
 type Definitions = Record<string, JsonSchema>;
 
-const loaded = new Map<Upstream, Definitions>();
-
 function definitionsOf(upstream: Upstream): Definitions {
-  let definitions = loaded.get(upstream);
-  if (!definitions) {
-    const spec = readJsonUp(SPECS[upstream]) as { definitions?: Definitions } | undefined;
-    if (!spec?.definitions) throw new Error(`${SPECS[upstream]} was not found above ${__dirname}`);
-    definitions = spec.definitions;
-    loaded.set(upstream, definitions);
-  }
+  const { definitions } = runtimeSpec(upstream) as { definitions?: Definitions };
+  if (!definitions) throw new Error(`${SPECS[upstream]} has no definitions`);
   return definitions;
 }
 
