@@ -355,6 +355,8 @@ export const settingsSchema = z.object({
     .describe('service.name of all telemetry (the cloud role name in Application Insights).'),
   OTEL_TRACES_SAMPLER: z
     .enum([
+      'microsoft.rate_limited',
+      'microsoft.fixed_percentage',
       'always_on',
       'always_off',
       'traceidratio',
@@ -362,15 +364,19 @@ export const settingsSchema = z.object({
       'parentbased_always_off',
       'parentbased_traceidratio',
     ])
-    .default('parentbased_always_on')
-    .describe("Which requests' traces are recorded, as the OpenTelemetry SDKs read it."),
+    .default('microsoft.rate_limited')
+    .describe(
+      "Which requests' traces are recorded: the Azure Monitor distro's samplers (microsoft.rate_limited, its default, and microsoft.fixed_percentage) or the OpenTelemetry SDKs' own.",
+    ),
   OTEL_TRACES_SAMPLER_ARG: z
     .string()
     .trim()
-    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a ratio from 0 to 1')
+    .regex(/^\d+(\.\d+)?$/, 'must be a number from 0')
     .transform(Number)
-    .default(1)
-    .describe('The ratio for the traceidratio samplers (0 to 1).'),
+    .optional()
+    .describe(
+      'Traces per second for microsoft.rate_limited (default 5); the ratio (0 to 1, default 1) for microsoft.fixed_percentage and the traceidratio samplers.',
+    ),
   TELEMETRY_CONSOLE: z
     .enum(['true', 'false'])
     .default('false')
@@ -381,6 +387,9 @@ export const settingsSchema = z.object({
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** Samplers whose OTEL_TRACES_SAMPLER_ARG is a ratio (the rate-limited one takes traces per second). */
+const RATIO_SAMPLERS = new Set(['microsoft.fixed_percentage', 'traceidratio', 'parentbased_traceidratio']);
 
 /**
  * Cross-field rules, checked on the raw values so that they are reported even when another
@@ -406,6 +415,14 @@ function crossFieldErrors(raw: Record<string, string>): FieldError[] {
     errors.push({
       path: 'FUNCTION_KEYS',
       message: 'may be off only with AUTH_MODE=entra (with neither, anyone could call every operation)',
+    });
+  }
+  const sampler = raw.OTEL_TRACES_SAMPLER?.trim() ?? '';
+  const samplerArg = Number(raw.OTEL_TRACES_SAMPLER_ARG);
+  if (RATIO_SAMPLERS.has(sampler) && samplerArg > 1) {
+    errors.push({
+      path: 'OTEL_TRACES_SAMPLER_ARG',
+      message: `must be a ratio from 0 to 1 with OTEL_TRACES_SAMPLER=${sampler}`,
     });
   }
   const projects = (raw.FLYTE_PROJECTS ?? '').split(',').filter((p) => p.trim() !== '');

@@ -278,8 +278,8 @@ var appSettings = {
   LOG_LEVEL: 'info'
   OTEL_EXPORTER_OTLP_ENDPOINT: ''
   OTEL_SERVICE_NAME: 'execution-gateway'
-  OTEL_TRACES_SAMPLER: 'parentbased_always_on'
-  OTEL_TRACES_SAMPLER_ARG: '1'
+  OTEL_TRACES_SAMPLER: 'microsoft.rate_limited'
+  OTEL_TRACES_SAMPLER_ARG: '5'
   TELEMETRY_CONSOLE: 'false'
 }
 

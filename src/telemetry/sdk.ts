@@ -99,6 +99,10 @@ export function startPipeline(s: TelemetrySettings): Pipeline {
 
   return {
     emitLog(level, event, fields, context) {
+      // Trace-based sampling of logs, as the Azure Monitor distro does by default: an info or
+      // debug record of a trace that was not sampled is dropped (the per-request line of most
+      // requests); refusals and failures are always kept, as are records outside any trace.
+      if (SEVERITY[level] < SEVERITY.warn && context && !sampledIn(trace, context as Context)) return;
       logger.emit({
         severityNumber: SEVERITY[level],
         severityText: level.toUpperCase(),
@@ -154,9 +158,7 @@ function destinations(
   }
   const connectionString = s.APPLICATIONINSIGHTS_CONNECTION_STRING;
   if (connectionString) {
-    const monitor: typeof import('@azure/monitor-opentelemetry-exporter') = load(
-      '@azure/monitor-opentelemetry-exporter',
-    );
+    const monitor = monitorExporter();
     const credential = entraCredential(s);
     const options = { connectionString, ...(credential ? { credential } : {}) };
     out.push({
@@ -191,22 +193,41 @@ function entraCredential(s: TelemetrySettings) {
   return azureCredential(parts.get('clientid') || s.AZURE_CLIENT_ID);
 }
 
+/**
+ * The sampler `OTEL_TRACES_SAMPLER` names. The default, `microsoft.rate_limited` at 5 traces a
+ * second, is the Azure Monitor distro's: the exporter's own samplers hash the trace id as
+ * Application Insights does (every service of a trace decides alike) and mark the sample
+ * rate on each span, so counts in the portal are scaled back up.
+ */
 function sampler(s: TelemetrySettings, t: typeof tracesTypes): tracesTypes.Sampler {
-  const ratio = new t.TraceIdRatioBasedSampler(s.OTEL_TRACES_SAMPLER_ARG);
+  const ratio = s.OTEL_TRACES_SAMPLER_ARG ?? 1;
   switch (s.OTEL_TRACES_SAMPLER) {
+    case 'microsoft.rate_limited':
+      return new (monitorExporter().RateLimitedSampler)(s.OTEL_TRACES_SAMPLER_ARG ?? 5);
+    case 'microsoft.fixed_percentage':
+      return new (monitorExporter().ApplicationInsightsSampler)(ratio);
     case 'always_on':
       return new t.AlwaysOnSampler();
     case 'always_off':
       return new t.AlwaysOffSampler();
     case 'traceidratio':
-      return ratio;
+      return new t.TraceIdRatioBasedSampler(ratio);
     case 'parentbased_always_on':
       return new t.ParentBasedSampler({ root: new t.AlwaysOnSampler() });
     case 'parentbased_always_off':
       return new t.ParentBasedSampler({ root: new t.AlwaysOffSampler() });
     case 'parentbased_traceidratio':
-      return new t.ParentBasedSampler({ root: ratio });
+      return new t.ParentBasedSampler({ root: new t.TraceIdRatioBasedSampler(ratio) });
   }
+}
+
+const monitorExporter = (): typeof import('@azure/monitor-opentelemetry-exporter') =>
+  load('@azure/monitor-opentelemetry-exporter');
+
+/** Whether the span in `context` (if any) was sampled. */
+function sampledIn(api: typeof import('@opentelemetry/api').trace, context: Context): boolean {
+  const span = api.getSpanContext(context);
+  return span === undefined || (span.traceFlags & 1) === 1;
 }
 
 function withoutEmpty(fields: Record<string, unknown>): Record<string, string | number | boolean> {

@@ -145,13 +145,16 @@ export function startRequestSpan(
   return {
     correlation: { ...correlation, traceparent: traceparentOf(span), trace: context },
     end(status, notes, failed = status >= 500) {
-      const attributes: Attributes = { 'http.response.status_code': status };
-      if (typeof notes.upstreamStatus === 'number')
-        attributes['gateway.upstream.status_code'] = notes.upstreamStatus;
-      if (typeof notes.attempts === 'number') attributes['gateway.upstream.attempts'] = notes.attempts;
-      if (typeof notes.problem === 'string') attributes['gateway.problem'] = notes.problem;
-      span.setAttributes(attributes);
-      if (failed) span.setStatus({ code: api.SpanStatusCode.ERROR });
+      // A span the sampler left out records nothing: only the metric below counts it.
+      if (span.isRecording()) {
+        const attributes: Attributes = { 'http.response.status_code': status };
+        if (typeof notes.upstreamStatus === 'number')
+          attributes['gateway.upstream.status_code'] = notes.upstreamStatus;
+        if (typeof notes.attempts === 'number') attributes['gateway.upstream.attempts'] = notes.attempts;
+        if (typeof notes.problem === 'string') attributes['gateway.problem'] = notes.problem;
+        span.setAttributes(attributes);
+        if (failed) span.setStatus({ code: api.SpanStatusCode.ERROR });
+      }
       span.end();
       instruments.requests.add(1, {
         'gateway.operation': operation,
@@ -184,18 +187,19 @@ export function startCallSpan(
   correlation: Correlation,
 ): CallSpan | undefined {
   if (!on || !correlation.trace) return undefined;
-  const url = new URL(path, origin);
   const { api, tracer, instruments } = on;
   const started = performance.now();
+  const server = serverOf(origin);
+  const query = path.indexOf('?');
   const span = tracer.startSpan(
     method,
     {
       kind: api.SpanKind.CLIENT,
       attributes: {
         'http.request.method': method,
-        'server.address': url.hostname,
-        'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
-        'url.full': `${url.origin}${url.pathname}`,
+        'server.address': server.address,
+        'server.port': server.port,
+        'url.full': `${origin}${query === -1 ? path : path.slice(0, query)}`,
         'gateway.upstream': upstream,
       },
     },
@@ -272,6 +276,18 @@ export function startWorkSpan(
 /** Counts settled batch cancellation targets by outcome. */
 export function countBatchOutcome(outcome: string, count = 1): void {
   on?.instruments.batchTargets.add(count, { 'gateway.outcome': outcome });
+}
+
+/** `server.address` and `server.port` of an upstream origin, parsed once per origin. */
+const servers = new Map<string, { address: string; port: number }>();
+function serverOf(origin: string): { address: string; port: number } {
+  let server = servers.get(origin);
+  if (!server) {
+    const url = new URL(origin);
+    server = { address: url.hostname, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
+    servers.set(origin, server);
+  }
+  return server;
 }
 
 function pathOf(url: string): string {

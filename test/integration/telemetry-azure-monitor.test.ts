@@ -103,6 +103,9 @@ describe('telemetry to Application Insights (Azure Monitor exporter)', () => {
     const env = {
       APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${IKEY};IngestionEndpoint=${ingestion.url}/`,
       OTEL_SERVICE_NAME: 'gateway-under-test',
+      // The distro's percentage sampler at 100 %: every trace, decided as Application Insights does.
+      OTEL_TRACES_SAMPLER: 'microsoft.fixed_percentage',
+      OTEL_TRACES_SAMPLER_ARG: '1',
     };
     gateway = await startGateway({ env });
     gateway.emulator.seed({

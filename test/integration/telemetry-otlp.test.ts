@@ -5,78 +5,12 @@
  * received that client span's id as its parent id; the request's log line arrives as a log
  * record of the same trace; the request counter and upstream histogram are exported.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config.js';
 import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
 import { type Gateway, startGateway } from '../helpers/gateway.js';
+import { attr, type OtlpLog, type OtlpSpan, startCollector } from '../helpers/otlp-collector.js';
 import { pollUntil } from '../helpers/poll.js';
-
-type AnyValue = {
-  stringValue?: string;
-  intValue?: string | number;
-  boolValue?: boolean;
-  doubleValue?: number;
-};
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: { key: string; value: AnyValue }[];
-  events?: { name: string }[];
-}
-interface OtlpLog {
-  traceId?: string;
-  spanId?: string;
-  severityText?: string;
-  body?: AnyValue;
-  attributes: { key: string; value: AnyValue }[];
-}
-
-/** OTLP/HTTP JSON collector on loopback: keeps what each signal's path receives. */
-async function startCollector() {
-  const received = { traces: [] as unknown[], metrics: [] as unknown[], logs: [] as unknown[] };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const kind = req.url?.replace('/v1/', '') as keyof typeof received;
-      if (req.headers['content-type']?.startsWith('application/json') && kind in received)
-        received[kind].push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const spans = () =>
-    received.traces.flatMap((t) =>
-      (t as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] }).resourceSpans.flatMap((r) =>
-        r.scopeSpans.flatMap((s) => s.spans),
-      ),
-    );
-  const logRecords = () =>
-    received.logs.flatMap((l) =>
-      (l as { resourceLogs: { scopeLogs: { logRecords: OtlpLog[] }[] }[] }).resourceLogs.flatMap((r) =>
-        r.scopeLogs.flatMap((s) => s.logRecords),
-      ),
-    );
-  const metricNames = () => JSON.stringify(received.metrics);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    spans,
-    logRecords,
-    metricNames,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-const attr = (item: { attributes: { key: string; value: AnyValue }[] }, key: string) => {
-  const value = item.attributes.find((a) => a.key === key)?.value;
-  return value?.stringValue ?? (value?.intValue === undefined ? value?.boolValue : Number(value.intValue));
-};
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
@@ -90,7 +24,12 @@ describe('telemetry to an OTLP collector', () => {
 
   beforeAll(async () => {
     collector = await startCollector();
-    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_SERVICE_NAME: 'gateway-under-test' };
+    // Every trace recorded: what is checked here is the spans' shape (sampling: telemetry-sampling.test.ts).
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_SERVICE_NAME: 'gateway-under-test',
+      OTEL_TRACES_SAMPLER: 'always_on',
+    };
     gateway = await startGateway({ env });
     gateway.emulator.seed({
       project: 'flytesnacks',

@@ -222,6 +222,39 @@ describe('FUNCTION_KEYS=off needs AUTH_MODE=entra', () => {
   });
 });
 
+describe('OTEL_TRACES_SAMPLER_ARG: a rate for the rate-limited sampler, a ratio for the others', () => {
+  it.each(['microsoft.fixed_percentage', 'traceidratio', 'parentbased_traceidratio'])(
+    'refuses 5 with %s: a ratio is at most 1',
+    (sampler) => {
+      // Act
+      const error = thrownBy(() =>
+        loadSettings({ OTEL_TRACES_SAMPLER: sampler, OTEL_TRACES_SAMPLER_ARG: '5' }),
+      );
+
+      // Assess
+      expect((error as { errors: unknown[] }).errors).toEqual([
+        {
+          path: 'OTEL_TRACES_SAMPLER_ARG',
+          message: `must be a ratio from 0 to 1 with OTEL_TRACES_SAMPLER=${sampler}`,
+        },
+      ]);
+    },
+  );
+
+  it('takes 50 traces a second for the default sampler, and refuses a negative number', () => {
+    // Act
+    const settings = loadSettings({ OTEL_TRACES_SAMPLER_ARG: '50' });
+    const error = thrownBy(() => loadSettings({ OTEL_TRACES_SAMPLER_ARG: '-1' }));
+
+    // Assess
+    expect(settings).toMatchObject({
+      OTEL_TRACES_SAMPLER: 'microsoft.rate_limited',
+      OTEL_TRACES_SAMPLER_ARG: 50,
+    });
+    expect(pathsOf(error)).toEqual(['OTEL_TRACES_SAMPLER_ARG']);
+  });
+});
+
 describe('limits derived from two settings', () => {
   it('the MCP inline zip cap is lowered to what fits MAX_JSON_BODY_BYTES as base64', () => {
     // Act

@@ -51,8 +51,7 @@ describe('loadSettings: defaults', () => {
       MAX_BATCH_TARGETS: 10_000,
       LOG_LEVEL: 'info',
       OTEL_SERVICE_NAME: 'execution-gateway',
-      OTEL_TRACES_SAMPLER: 'parentbased_always_on',
-      OTEL_TRACES_SAMPLER_ARG: 1,
+      OTEL_TRACES_SAMPLER: 'microsoft.rate_limited',
       TELEMETRY_CONSOLE: false,
     });
   });
