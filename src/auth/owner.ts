@@ -25,6 +25,7 @@ export function stagingOwner(request: { headers: Headers; url: string }, caller?
 }
 
 function keyInQuery(url: string): string | null {
+  if (!/[?&]code=/i.test(url)) return null; // most requests: no URL to parse
   const query = new URL(url, 'http://localhost').searchParams;
   // The host reads `code` case-insensitively, as bind-route strips it.
   for (const [name, value] of query) if (name.toLowerCase() === 'code') return value;

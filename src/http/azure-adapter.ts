@@ -19,6 +19,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type HttpHandler, type HttpRequest, HttpResponse, type InvocationContext } from '@azure/functions';
 import { type FieldError, ValidationError } from '../problems/errors.js';
 import { reservedFieldErrors } from '../shared/reserved-fields.js';
+import { bufferedBodyOf } from './buffered-response.js';
 import { refuse } from './frame.js';
 import type { GatewayHandler, GatewayRequest } from './route.js';
 
@@ -45,11 +46,14 @@ export function toAzureHandler(handler: GatewayHandler): HttpHandler {
       : handler(gatewayRequest, context)
     ).catch((error: unknown) => refuse(gatewayRequest, error, context));
     const proxy = proxied.get(context.invocationId);
-    const body = response.body && proxy ? endsOnError(response.body, proxy.response) : response.body;
+    // Bytes in memory go as they are; a stream is passed on, ending the proxied answer if it fails.
+    const body =
+      bufferedBodyOf(response) ??
+      (response.body && proxy ? endsOnError(response.body, proxy.response) : response.body);
     return new HttpResponse({
       status: response.status,
       headers: response.headers,
-      body: body as NodeReadableStream | null,
+      body: body as NodeReadableStream | Uint8Array | null,
     });
   };
 }

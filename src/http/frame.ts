@@ -14,6 +14,7 @@ import { problemResponse } from '../problems/to-problem.js';
 import { type Correlation, correlate, correlationHeaders } from '../shared/correlation.js';
 import { createLogger, type LogFields, type Logger, type LogSink } from '../shared/log.js';
 import { hostTraceparentOf, startRequestSpan } from '../telemetry/spans.js';
+import { bufferedBodyOf } from './buffered-response.js';
 import type { GatewayRequest, RoutedRequest, RouteHandler } from './route.js';
 
 export interface RequestContext {
@@ -82,7 +83,8 @@ export function frame(
       logLine();
       return new Response(null, { status: 499, headers: response.headers });
     }
-    if (!response.body || rendered) {
+    // An answer already in memory (a problem, a small upstream answer) is complete now.
+    if (bufferedBodyOf(response) || rendered || !response.body) {
       logLine();
       return response;
     }

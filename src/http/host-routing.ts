@@ -6,7 +6,7 @@
  * whose methods allow the request wins: there is no ASP.NET-style precedence of literals over
  * parameters (docs/functions-host.md, "Routing").
  */
-import { matchTemplate, parseTemplate, type RouteTemplate } from './route-template.js';
+import { matchSegments, parseTemplate, pathSegments, type RouteTemplate } from './route-template.js';
 
 export interface HostRoute {
   /** Function name. */
@@ -43,9 +43,11 @@ export function firstMatch<T extends Pick<HostRoute, 'methods' | 'template'>>(
   pathname: string,
 ): { route: T; params: Record<string, string> } | undefined {
   const upper = method.toUpperCase();
+  const parts = pathSegments(pathname);
+  if (!parts) return undefined;
   for (const route of ordered) {
     if (!route.methods.includes(upper)) continue;
-    const params = matchTemplate(route.template, pathname);
+    const params = matchSegments(route.template, parts);
     if (params) return { route, params };
   }
   return undefined;

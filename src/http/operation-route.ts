@@ -9,6 +9,7 @@ import { type Operation, type OperationServices, resolveSchema, UPLOAD } from '.
 import { readJsonBody } from '../shared/read-json-body.js';
 import type { UploadBody } from '../staging/upload-body.js';
 import type { UpstreamResponse } from '../upstream/http-client.js';
+import { bufferedResponse } from './buffered-response.js';
 import { discard, frame } from './frame.js';
 import { QUERY_NAMES_IGNORE_CASE, queryNamesOf, queryRecord } from './query.js';
 import type { RouteEntry } from './route.js';
@@ -99,11 +100,12 @@ export function dropInRoute(op: Operation, servicesOf: () => OperationServices):
 
 async function passOn(answer: UpstreamResponse): Promise<Response> {
   const empty = answer.status === 204 || answer.status === 205;
-  if (empty) await answer.body.cancel();
   const headers: Record<string, string> = {};
   for (const name of PASSTHROUGH_HEADERS) {
     const value = answer.headers[name];
     if (typeof value === 'string') headers[name] = value;
   }
+  if (answer.bytes && !empty) return bufferedResponse(answer.bytes, { status: answer.status, headers });
+  if (empty) await answer.body.cancel();
   return new Response(empty ? null : answer.body, { status: answer.status, headers });
 }

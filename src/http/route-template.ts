@@ -38,9 +38,19 @@ export function parseTemplate(template: string): RouteTemplate {
  */
 export function matchTemplate(route: RouteTemplate, pathname: string): Record<string, string> | null {
   const parts = pathSegments(pathname);
-  if (!parts) return null;
+  return parts ? matchSegments(route, parts) : null;
+}
+
+/**
+ * `matchTemplate` on a path already split by `pathSegments`, so a router tries many
+ * templates against one split.
+ */
+export function matchSegments(route: RouteTemplate, parts: readonly string[]): Record<string, string> | null {
+  const { segments } = route;
+  // Without a catch-all, only a path of as many segments can match.
+  if (segments.at(-1)?.kind !== 'rest' && parts.length !== segments.length) return null;
   const params: Record<string, string> = {};
-  for (const [i, segment] of route.segments.entries()) {
+  for (const [i, segment] of segments.entries()) {
     if (segment.kind === 'rest') {
       params[segment.name] = parts.slice(i).map(decode).join('/');
       return params;
@@ -53,10 +63,11 @@ export function matchTemplate(route: RouteTemplate, pathname: string): Record<st
       params[segment.name] = decode(part);
     }
   }
-  return parts.length === route.segments.length ? params : null;
+  return parts.length === segments.length ? params : null;
 }
 
 function decode(segment: string): string {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -69,7 +80,7 @@ function decode(segment: string): string {
  * are ignored; any other empty segment stays, and no literal or parameter matches it (only a
  * catch-all takes it). A path that starts with `//` matches no route at all.
  */
-function pathSegments(pathname: string): string[] | null {
+export function pathSegments(pathname: string): string[] | null {
   if (pathname.startsWith('//')) return null;
   const parts = pathname.split('/');
   if (parts[0] === '') parts.shift();

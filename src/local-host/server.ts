@@ -17,6 +17,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { routeTable } from '../app.js';
+import { bufferedBodyOf } from '../http/buffered-response.js';
 import { hostRefusal, isLoopbackAddress } from '../http/cross-site.js';
 import { refuse } from '../http/frame.js';
 import { firstMatch, hostRouteOf, inHostOrder } from '../http/host-routing.js';
@@ -75,10 +76,15 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   const listenOn = options.host ?? '127.0.0.1';
   const checkHost = isLoopbackAddress(listenOn);
   const server = createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
-    const context = { sink, bodyLimit, linger };
-    const url = requestUrl(req);
+    const target = requestTarget(req);
+    const context = {
+      sink,
+      bodyLimit,
+      linger,
+      url: target?.url ?? `http://localhost${requestPath(req.url)}`,
+    };
     const refusal =
-      url === undefined
+      target === undefined
         ? new ValidationError([{ path: 'headers.host', message: 'is not a valid host[:port]' }])
         : checkHost
           ? hostRefusal(req.headers.host)
@@ -87,7 +93,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       const handler: RouteDefinition['handler'] = (request, s) => refuse(request, refusal, s);
       return void serve({ name: 'host-check', handler }, req, res, context);
     }
-    const hit = firstMatch(ordered, req.method ?? 'GET', requestPath(req.url));
+    const hit = firstMatch(ordered, req.method ?? 'GET', target?.pathname ?? requestPath(req.url));
     // The host's answer when no function matches: 404, no body.
     if (!hit) {
       lingerOnRest(req, res, linger);
@@ -116,7 +122,7 @@ async function serve(
   route: Pick<RouteDefinition, 'name' | 'handler'>,
   req: IncomingMessage,
   res: ServerResponse,
-  { sink, bodyLimit, linger }: { sink: LogSink; bodyLimit: number; linger: LingerBounds },
+  { sink, bodyLimit, linger, url }: { sink: LogSink; bodyLimit: number; linger: LingerBounds; url: string },
 ): Promise<void> {
   const requestHeaders = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -132,7 +138,7 @@ async function serve(
     const response = await route.handler(
       {
         method: (req.method ?? 'GET').toUpperCase(),
-        url: requestUrl(req) ?? `http://localhost${requestPath(req.url)}`,
+        url,
         headers: requestHeaders,
         body,
         signal: caller.signal,
@@ -144,11 +150,11 @@ async function serve(
     if (streamed?.overLimit) throw new HostBodyLimitError(bodyLimit);
     lingerOnRest(req, res, linger);
     res.writeHead(response.status, Object.fromEntries(response.headers));
-    if (response.body && req.method !== 'HEAD') {
-      await writeBody(response.body, res);
-    } else {
-      res.end();
-    }
+    const bytes = bufferedBodyOf(response);
+    if (req.method === 'HEAD') res.end();
+    else if (bytes) res.end(bytes);
+    else if (response.body) await writeBody(response.body, res);
+    else res.end();
   } catch (error) {
     if (error instanceof HostBodyLimitError) {
       // What the host answers when a body passes its limit: 500, no body; the rest of the body
@@ -201,15 +207,21 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
+interface RequestTarget {
+  /** As sent: handlers parse it themselves. */
+  url: string;
+  /** As the host routes it: dot segments resolved (Kestrel does), not decoded. */
+  pathname: string;
+}
+
 /**
- * The request's URL, from its Host header and target; undefined when they make none (a Host
- * such as `a b` or `127.0.0.1:99999`), which is the client's error, not the gateway's.
+ * The request's URL, from its Host header and target, parsed once; undefined when they make
+ * none (a Host such as `a b` or `127.0.0.1:99999`), which is the client's error, not the gateway's.
  */
-function requestUrl(req: IncomingMessage): string | undefined {
+function requestTarget(req: IncomingMessage): RequestTarget | undefined {
   const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
   try {
-    new URL(url);
-    return url; // as sent: handlers parse it themselves
+    return { url, pathname: new URL(url).pathname };
   } catch {
     return undefined;
   }

@@ -73,8 +73,10 @@ export interface UpstreamResponse {
   upstream: string;
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  /** The upstream body, still streaming. Consume or cancel it. */
+  /** The upstream body, still streaming (or made from `bytes`). Consume or cancel it. */
   body: ReadableStream<Uint8Array>;
+  /** The whole body, when it was small enough to be read at once (then `body` streams these). */
+  bytes?: Uint8Array;
   /** How many attempts were made (1 = no retry). */
   attempts: number;
   /** Problem members to add if this answer is a failure (e.g. `stagedZipId`). */
@@ -200,6 +202,14 @@ export class UpstreamClient {
       );
       // An upstream answering before it took all of a streamed body: its answer is timed now.
       deadline.start();
+      if (smallAnswer(response.headers)) {
+        // Read at once, under the same deadline and signal: most answers are a few KiB, and
+        // carrying them through web streams costs more than the bytes.
+        const bytes = await response.body.bytes();
+        deadline.clear();
+        span?.end({ status: response.statusCode, attempts });
+        return bufferedAnswer(this.name, response.statusCode, response.headers, bytes, attempts);
+      }
       response.body.once('close', () => {
         deadline.clear();
         span?.end({ status: response.statusCode, attempts });
@@ -250,6 +260,36 @@ export class UpstreamClient {
     }
     return new UpstreamUnreachableError(this.name, error);
   }
+}
+
+/** Answers up to this size, with a Content-Length, are read whole before `send` returns. */
+const SMALL_ANSWER_BYTES = 16 * 1024;
+
+function smallAnswer(headers: Record<string, string | string[] | undefined>): boolean {
+  const length = headers['content-length'];
+  return typeof length === 'string' && Number(length) <= SMALL_ANSWER_BYTES;
+}
+
+/** An answer read whole: `bytes` for those who take them as they are, `body` made on demand. */
+function bufferedAnswer(
+  upstream: string,
+  status: number,
+  headers: UpstreamResponse['headers'],
+  bytes: Uint8Array,
+  attempts: number,
+): UpstreamResponse {
+  let body: ReadableStream<Uint8Array> | undefined;
+  return {
+    upstream,
+    status,
+    headers,
+    bytes,
+    attempts,
+    get body() {
+      body ??= new Response(bytes).body as ReadableStream<Uint8Array>;
+      return body;
+    },
+  };
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * The total deadline of an upstream call (UPSTREAM_DEADLINE_MS), against an emulator that
  * drips its answers (headers at once, then a byte at a time: the per-read timeout never
- * trips). On REST a failure answer that drips is a 504 naming the deadline; a 2xx body that
- * drips is cut at the deadline, the client's connection ends and the log line says so. MCP
+ * trips). On REST a failure answer that drips, or a small 2xx answer (read whole before the
+ * status goes out), is a 504 naming the deadline; a large 2xx body that drips is cut at the
+ * deadline, the client's connection ends and the log line says so. MCP
  * gets the same typed error as a tool error; a batch target that drips fails its attempt at
  * the deadline and does not hold up the other targets. Each case counts the upstream calls:
  * none lost, none repeated.
@@ -65,13 +66,40 @@ describe.each(SURFACES)('upstream deadline via %s', (surface) => {
   });
 
   // The real host's side of this is test/realhost/caller-gone.test.ts.
-  it('REST: a 2xx body that drips is cut at the deadline, and the log line says so', async () => {
-    // Prepare
+  it('REST: a small 2xx answer that drips is a 504 at the deadline: it is read whole before the status', async () => {
+    // Prepare: an answer of a few KiB (answers up to 16 KiB are read at once, src/upstream/http-client.ts)
     gw.emulator.seed({ ...FLYTE_ID, name: 'drip-get', phase: 'RUNNING' });
     gw.emulator.faults.set({ drip: DRIP, pathPrefix: '/api/' });
     const started = performance.now();
     // Act
     const res = await fetch(`${gw.url}${EXECUTIONS}/flytesnacks/development/drip-get`);
+    const problem = (await res.json()) as { type: string; detail: string };
+    const elapsed = performance.now() - started;
+    // Assess: a problem at the deadline, one upstream call, the line says why
+    expect(res.status).toBe(504);
+    expect(problem.type).toMatch(/upstream-timeout$/);
+    expect(problem.detail).toContain(`deadline of ${DEADLINE_MS} ms`);
+    expect(elapsed).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
+    expect(elapsed).toBeLessThan(DEADLINE_MS + 1500);
+    expect(apiRequests(gw).map((r) => r.path)).toEqual([
+      '/api/v1/executions/flytesnacks/development/drip-get',
+    ]);
+    const [line] = requestLines(gw);
+    expect(line).toMatchObject({
+      level: 'error',
+      event: 'request.failed',
+      status: 504,
+      problem: 'upstream-timeout',
+    });
+  });
+
+  it('REST: a large 2xx body that drips is cut at the deadline, and the log line says so', async () => {
+    // Prepare: a page of 20 executions, well over 16 KiB, so it streams
+    for (let i = 0; i < 20; i++) gw.emulator.seed({ ...FLYTE_ID, name: `drip-list-${i}`, phase: 'RUNNING' });
+    gw.emulator.faults.set({ drip: DRIP, pathPrefix: '/api/' });
+    const started = performance.now();
+    // Act
+    const res = await fetch(`${gw.url}${EXECUTIONS}/flytesnacks/development?limit=20`);
     const body = await res.text().then(
       () => 'complete',
       (error: Error) => `cut: ${error.name}`,
@@ -82,9 +110,7 @@ describe.each(SURFACES)('upstream deadline via %s', (surface) => {
     expect(body).toMatch(/^cut: /);
     expect(elapsed).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
     expect(elapsed).toBeLessThan(DEADLINE_MS + 1500);
-    expect(apiRequests(gw).map((r) => r.path)).toEqual([
-      '/api/v1/executions/flytesnacks/development/drip-get',
-    ]);
+    expect(apiRequests(gw).map((r) => r.path)).toEqual(['/api/v1/executions/flytesnacks/development']);
     const [line] = requestLines(gw);
     expect(line).toMatchObject({
       level: 'error',
