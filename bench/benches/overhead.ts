@@ -4,8 +4,9 @@
  * the minimal undici proxy and through nginx (when installed). The gateway runs as `npm start`
  * runs it (bench/processes/gateway.ts), three ways: its log lines dropped (`gateway-nologs`, the
  * bench's old configuration), its log lines to a file as a user redirects them, telemetry off
- * (`gateway`), and the same with telemetry on, exporting OTLP to a loopback collector
- * (`gateway-otel`). Emulator, proxy, nginx and gateways each run in their own process;
+ * (`gateway`), the same with telemetry on as shipped, exporting OTLP to a loopback collector
+ * with the default sampler (`gateway-otel`: at most 5 traces a second, every request counted
+ * in the metrics), and with every trace recorded (`gateway-otel-all`, `always_on`). Emulator, proxy, nginx and gateways each run in their own process;
  * autocannon loads them from this one, beside the collector stand-in (bench/lib/otlp-sink.ts).
  * Targets are interleaved within each repetition so drift hits all alike. Budget (issue 19):
  * with telemetry on, throughput ≥ 0.8× the proxy's and p50 within 1 ms of it, for get and list. `BENCH_CPU_PROF=<dir>` writes a `--cpu-prof` profile of
@@ -107,6 +108,10 @@ export async function runOverhead(options: BenchOptions): Promise<Row[]> {
     const quiet = await gatewayAs('gateway-nologs', { BENCH_LOGS: 'off' });
     const gateway = await gatewayAs('gateway', {});
     const otel = await gatewayAs('gateway-otel', { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
+    const otelAll = await gatewayAs('gateway-otel-all', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_TRACES_SAMPLER: 'always_on',
+    });
     started.push({ close: async () => rmSync(logDir, { recursive: true, force: true }) });
     const nginx: Nginx | undefined = await startNginx(flyte.info.url);
     if (nginx) started.push(nginx);
@@ -117,6 +122,7 @@ export async function runOverhead(options: BenchOptions): Promise<Row[]> {
       { name: 'gateway-nologs', base: quiet.info.url, strip: '' },
       { name: 'gateway', base: gateway.info.url, strip: '' },
       { name: 'gateway-otel', base: otel.info.url, strip: '' },
+      { name: 'gateway-otel-all', base: otelAll.info.url, strip: '' },
     ];
     const rows: Row[] = [];
     for (const op of OPERATIONS) {
@@ -186,9 +192,15 @@ function summarise(
     ),
     infoRow(
       BENCH,
-      `cost of telemetry (OTLP), ${op.name}: gateway-otel ${fmt.rps(rps('gateway-otel'))} vs off ${fmt.rps(rps('gateway'))}`,
+      `cost of telemetry (OTLP, default sampling), ${op.name}: gateway-otel ${fmt.rps(rps('gateway-otel'))} vs off ${fmt.rps(rps('gateway'))}`,
       `p50 ${fmt.ms(p50('gateway'))} → ${fmt.ms(p50('gateway-otel'))}`,
       fmt.x(rps('gateway-otel') / rps('gateway')),
+    ),
+    infoRow(
+      BENCH,
+      `cost of telemetry (OTLP, every trace recorded), ${op.name}: gateway-otel-all ${fmt.rps(rps('gateway-otel-all'))} vs off ${fmt.rps(rps('gateway'))}`,
+      `p50 ${fmt.ms(p50('gateway'))} → ${fmt.ms(p50('gateway-otel-all'))}`,
+      fmt.x(rps('gateway-otel-all') / rps('gateway')),
     ),
   );
   const throughputRatio = rps('gateway-otel') / rps('proxy');

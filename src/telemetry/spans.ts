@@ -189,6 +189,26 @@ export function startCallSpan(
   if (!on || !correlation.trace) return undefined;
   const { api, tracer, instruments } = on;
   const started = performance.now();
+  const record = (status: number | undefined, error: string | undefined) =>
+    instruments.upstreamDuration.record((performance.now() - started) / 1000, {
+      'gateway.upstream': upstream,
+      'http.request.method': method,
+      ...(error === undefined ? {} : { 'error.type': error }),
+      ...(status === undefined ? {} : { 'http.response.status_code': status }),
+    });
+  // Work the sampler left out: its calls are left out too (they would follow it anyway), so
+  // no span is made; the upstream gets the work's own traceparent, and the metrics still count.
+  if ((api.trace.getSpanContext(correlation.trace)?.traceFlags ?? 1) % 2 === 0) {
+    return {
+      traceparent: correlation.traceparent,
+      retried: () => instruments.retries.add(1, { 'gateway.upstream': upstream }),
+      end: (outcome) =>
+        record(
+          'status' in outcome ? outcome.status : undefined,
+          'error' in outcome ? outcome.error : undefined,
+        ),
+    };
+  }
   const server = serverOf(origin);
   const query = path.indexOf('?');
   const span = tracer.startSpan(
@@ -222,12 +242,7 @@ export function startCallSpan(
       else span.setAttribute('error.type', (outcome as { error: string }).error);
       if (status === undefined || status >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR });
       span.end();
-      instruments.upstreamDuration.record((performance.now() - started) / 1000, {
-        'gateway.upstream': upstream,
-        'http.request.method': method,
-        ...(status === undefined ? { 'error.type': (outcome as { error: string }).error } : {}),
-        ...(status === undefined ? {} : { 'http.response.status_code': status }),
-      });
+      record(status, 'error' in outcome ? outcome.error : undefined);
     },
   };
 }

@@ -3,7 +3,8 @@
  * The total deadline of one upstream call: connect, headers and the whole answer body, retries
  * included. Separate from undici's per-read timeouts, which a peer that drips a byte now and
  * then never trips. The clock may start late: time spent sending a streamed request body (a
- * project zip) is the caller's upload, not the upstream's answer, so it does not count.
+ * project zip) is the caller's upload, not the upstream's answer, so it does not count. Its
+ * signal also follows the caller's, so that one signal stands for both.
  */
 import { UpstreamTimeoutError } from '../problems/errors.js';
 
@@ -21,6 +22,7 @@ export class CallDeadline {
   private timer: NodeJS.Timeout | undefined;
   private endsAt: number | undefined;
   private cleared = false;
+  private unfollow: (() => void) | undefined;
 
   /** @param ms the deadline; `undefined`: none (the signal never aborts). */
   constructor(
@@ -43,10 +45,27 @@ export class CallDeadline {
     this.timer.unref();
   }
 
+  /**
+   * Aborts the signal too when `caller` aborts (with its reason), until cleared: the call then
+   * has one signal to give undici, without an `AbortSignal.any` per call (its bookkeeping was
+   * 2 % of the gateway's CPU on get).
+   */
+  follow(caller: AbortSignal | undefined): void {
+    if (!caller) return;
+    if (caller.aborted) {
+      this.controller.abort(caller.reason);
+      return;
+    }
+    const onAbort = () => this.controller.abort(caller.reason);
+    caller.addEventListener('abort', onAbort, { once: true });
+    this.unfollow = () => caller.removeEventListener('abort', onAbort);
+  }
+
   /** The call is over (answered in full, or failed): the deadline no longer applies. */
   clear(): void {
     this.cleared = true;
     clearTimeout(this.timer);
+    this.unfollow?.();
   }
 
   /** Time left, in ms; `Infinity` while the clock has not started or without a deadline. */

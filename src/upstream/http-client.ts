@@ -145,7 +145,8 @@ export class UpstreamClient {
     const caller = request.abandonOnlyWhileSending
       ? whileSending(request.signal, () => sent)
       : request.signal;
-    const signal = caller ? AbortSignal.any([caller, deadline.signal]) : deadline.signal;
+    deadline.follow(caller);
+    const signal = deadline.signal;
     let attempts = 1;
     try {
       const options: Dispatcher.RequestOptions & { retryOptions: RetryHandler.RetryOptions } = {
