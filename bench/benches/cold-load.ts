@@ -3,12 +3,16 @@
  * module and registers them (`processes/load-functions.ts` over the built `dist/src`)
  * against a fresh `node -e 0`, interleaved, repeated, medians; and the same with telemetry
  * configured (the SDK and both exporters load). Budget (DESIGN.md): under 150 ms more than the
- * bare start, telemetry off. Under the real Functions host: bench/lib/realhost-cold-start.ts. Needs `npm run build` first (the bench script does it).
+ * bare start, telemetry off. Then, as `info` rows, the cold start under the real Functions
+ * host (`../shared/realhost`; `skipped` where it is absent): spawn → first 200, telemetry off
+ * and on, and the worker's share (bench/lib/realhost-cold-start.ts). Needs `npm run build`
+ * first (the bench script does it).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchOptions } from '../lib/args.js';
+import { realHostColdStartRows } from '../lib/realhost-cold-start.js';
 import { median, spread } from '../lib/stats.js';
 import { budgetRow, fmt, infoRow, type Row } from '../lib/table.js';
 
@@ -72,6 +76,7 @@ export async function runColdLoad(options: BenchOptions): Promise<Row[]> {
   }
   const extra = median(app) - median(bare);
   const extraOn = median(withTelemetry) - median(bare);
+  const realHost = await realHostColdStartRows(BENCH, APP_ENV, options.repeats ?? (options.smoke ? 1 : 3));
   return [
     infoRow(BENCH, `node -e 0: ${fmt.ms(median(bare))} (${spread(bare)})`),
     budgetRow(
@@ -89,5 +94,6 @@ export async function runColdLoad(options: BenchOptions): Promise<Row[]> {
       `+${fmt.ms(median(withTelemetry) - median(app))}`,
     ),
     infoRow(BENCH, `telemetry on vs node -e 0: +${fmt.ms(extraOn)}`),
+    ...realHost,
   ];
 }

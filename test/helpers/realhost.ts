@@ -1,9 +1,9 @@
 /**
  * The app under the REAL Azure Functions host (`../shared/realhost/run-host.sh`, the program
- * inside `func start` and the Azure images, built from source): the app is compiled, laid out
- * as a function app in a temp directory (host.json without `extensionBundle`, which cannot be
- * downloaded here), and served by the host as a child process on a free loopback port, with
- * the Flyte Admin emulator, the Azure ML emulator and Azurite started in-process beside it.
+ * inside `func start` and the Azure images, built from source), for the suites in
+ * test/realhost/: the app is laid out and the host spawned by sandbox/realhost.ts (shared with
+ * the cold-load bench); here the Flyte Admin emulator, the Azure ML emulator and Azurite are
+ * started in-process beside it, and requests, logs and memory are read for the tests.
  * Keys are enforced as in Azure (`x-functions-key` or `?code=`).
  *
  * Where `../shared/realhost` is absent (a user's clone) the suites say so and skip; with `CI`
@@ -16,27 +16,8 @@
  *   it('health', async () => expect((await host.call('GET', '/v1/health', { key: 'none' })).status).toBe(200));
  * });
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  copyFileSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { describe, it } from 'vitest';
 import {
   type AzureMlEmulator,
@@ -49,36 +30,29 @@ import {
   type FlyteAdminEmulatorOptions,
   startFlyteAdminEmulator,
 } from '../../sandbox/flyte-admin/index.js';
+import {
+  type ExtensionsBinHook,
+  freePort,
+  hostEnvironment,
+  prepareAppDir,
+  REPO_ROOT,
+  realHostPresence,
+  spawnHost,
+  statSafe,
+  waitUntilServing,
+  withoutTelemetry,
+} from '../../sandbox/realhost.js';
 import type { Answer } from './azureml-requests.js';
 import { WORKSPACE } from './gateway.js';
 
-export const REPO_ROOT = resolve(__dirname, '../..');
-/** `../shared/realhost` beside the checkout (REALHOST_DIR overrides it). */
-const REALHOST_DIR = resolve(REPO_ROOT, process.env.REALHOST_DIR ?? '../shared/realhost');
-const RUN_HOST = join(REALHOST_DIR, 'run-host.sh');
+export type { ExtensionsBinHook } from '../../sandbox/realhost.js';
+export { REPO_ROOT };
+
 /** Start-up (build, emulators, Azurite, host) and shutdown budget for beforeAll/afterAll. */
 export const REALHOST_HOOK_TIMEOUT_MS = 120_000;
 /** Default keys of run-host.sh (REALHOST_FUNCTION_KEY / REALHOST_MASTER_KEY override them). */
 const FUNCTION_KEY = process.env.REALHOST_FUNCTION_KEY ?? 'local-function-key';
 export const MASTER_KEY = process.env.REALHOST_MASTER_KEY ?? 'local-master-key';
-
-const SETPRIV = '/usr/bin/setpriv';
-/** Where builds, app directories and host logs go. */
-const WORK_DIR = join(tmpdir(), 'execution-gateway-realhost');
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-export type RealHostPresence = { available: true } | { available: false; reason: string };
-
-/** Whether the real host can be run from this checkout. */
-function realHostPresence(): RealHostPresence {
-  if (!existsSync(RUN_HOST)) {
-    return {
-      available: false,
-      reason: `the real Azure Functions host is not here (${RUN_HOST} is absent; it lives in ../shared/realhost beside the checkout)`,
-    };
-  }
-  return { available: true };
-}
 
 /**
  * `describe` for a suite that needs the real host: runs it when `run-host.sh` is there; else
@@ -100,162 +74,6 @@ export function describeRealHost(name: string, body: () => void): void {
   }
   console.warn(`[realhost] skipping "${name}": ${presence.reason}`);
   describe.skip(`${name} (skipped: ${presence.reason})`, body);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The app directory
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Fills `bin/` of the app directory with binding extensions (`bin/extensions.json` and their
- * assemblies; the host loads extensions from there when host.json names no bundle). Returns the
- * environment the host needs for them, or `false` when it installed nothing (the host then
- * loads only the HTTP triggers and reports the queue function in error).
- */
-export type ExtensionsBinHook = (
-  binDir: string,
-  appDir: string,
-) => Promise<Record<string, string> | false> | Record<string, string> | false;
-
-/**
- * The Storage Queues extension, built from NuGet by scripts/realhost/build-extensions.sh
- * (cached in .tools/). Without dotnet or NuGet it installs nothing — except in CI, where the
- * queue trigger must run under the real host, so a failed build fails the suite.
- */
-const installStorageQueuesExtension: ExtensionsBinHook = async (_binDir, appDir) => {
-  try {
-    const stdout = await run(
-      'bash',
-      [join(REPO_ROOT, 'scripts/realhost/build-extensions.sh'), appDir],
-      300_000,
-    );
-    const env: Record<string, string> = {};
-    // `export NAME="${NAME:+$NAME:}value"`: a fresh variable for the host, so the value alone.
-    for (const match of stdout.matchAll(/^export (\w+)="\$\{\w+:\+\$\w+:\}([^"]*)"$/gm)) {
-      if (match[1] && match[2]) env[match[1]] = match[2];
-    }
-    return env;
-  } catch (error) {
-    if (process.env.CI) throw error;
-    console.warn(
-      `[realhost] no Storage Queues extension, the queue trigger will not load: ${(error as Error).message}`,
-    );
-    return false;
-  }
-};
-
-export interface AppDir {
-  dir: string;
-  /** Whether `bin/extensions.json` was installed by the hook. */
-  extensionsInstalled: boolean;
-  /** What the host needs in its environment for the installed extensions. */
-  extensionsEnv: Record<string, string>;
-  remove(): void;
-}
-
-/** Builds the app as `npm run build` does, once per source state; returns the compiled `dist`. */
-async function buildApp(): Promise<string> {
-  const key = sourceKey();
-  const builds = join(WORK_DIR, 'builds');
-  mkdirSync(builds, { recursive: true });
-  prune(builds, DAY_MS);
-  const done = join(builds, key);
-  const lock = `${done}.lock`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (existsSync(join(done, 'dist', 'src', 'index.js'))) return join(done, 'dist');
-    try {
-      mkdirSync(lock);
-    } catch {
-      // Another suite (a parallel vitest worker) is building the same sources: wait for it.
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the app build (${lock})`);
-      const age = Date.now() - (statSafe(lock)?.mtimeMs ?? Date.now());
-      if (age > 150_000) rmSync(lock, { recursive: true, force: true }); // a build that died
-      await delay(250);
-      continue;
-    }
-    try {
-      const staging = `${done}.tmp-${process.pid}`;
-      rmSync(staging, { recursive: true, force: true });
-      await run(
-        process.execPath,
-        [
-          join(REPO_ROOT, 'node_modules/typescript/bin/tsc'),
-          '-p',
-          'tsconfig.build.json',
-          '--outDir',
-          join(staging, 'dist'),
-        ],
-        150_000,
-      );
-      // As `npm run build` does: the swaggers the app reads at run time go beside the code.
-      await run(
-        process.execPath,
-        [join(staging, 'dist/scripts/copy-specs.js'), join(staging, 'dist'), REPO_ROOT],
-        30_000,
-      );
-      renameSync(staging, done);
-      return join(done, 'dist');
-    } finally {
-      rmSync(lock, { recursive: true, force: true });
-    }
-  }
-}
-
-/**
- * A function app directory for the host: `dist/` (a copy of the build), `package.json`, a
- * `node_modules` symlink to the repository's, host.json without `extensionBundle`, and `bin/`
- * when the extensions hook installs something.
- */
-async function prepareAppDir(
-  options: { extensions?: ExtensionsBinHook; hostJson?: (json: Record<string, unknown>) => void } = {},
-): Promise<AppDir> {
-  const dist = await buildApp();
-  const apps = join(WORK_DIR, 'apps');
-  mkdirSync(apps, { recursive: true });
-  prune(apps, DAY_MS);
-  const dir = mkdtempSync(join(apps, 'app-'));
-  cpSync(dist, join(dir, 'dist'), { recursive: true });
-  copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
-  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  const hostJson = JSON.parse(readFileSync(join(REPO_ROOT, 'host.json'), 'utf8')) as Record<string, unknown>;
-  delete hostJson.extensionBundle; // no bundle download here: see ../shared/realhost/README.md
-  options.hostJson?.(hostJson);
-  writeFileSync(join(dir, 'host.json'), `${JSON.stringify(hostJson, null, 2)}\n`);
-  const hook = options.extensions ?? installStorageQueuesExtension;
-  const binDir = join(dir, 'bin');
-  mkdirSync(binDir);
-  const installed = await hook(binDir, dir);
-  const extensionsInstalled = installed !== false && existsSync(join(binDir, 'extensions.json'));
-  if (!extensionsInstalled) rmSync(binDir, { recursive: true, force: true });
-  return {
-    dir,
-    extensionsInstalled,
-    extensionsEnv: extensionsInstalled && installed ? installed : {},
-    remove: () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-/** A hash of everything the build reads, so a changed source is rebuilt and an unchanged one is not. */
-function sourceKey(): string {
-  const hash = createHash('sha256');
-  const add = (file: string) => {
-    hash.update(relative(REPO_ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
-  };
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-      a.name.localeCompare(b.name),
-    )) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isFile()) add(path);
-    }
-  };
-  for (const dir of ['src', 'sandbox', 'scripts', 'specs']) walk(join(REPO_ROOT, dir));
-  for (const file of ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json']) {
-    if (existsSync(join(REPO_ROOT, file))) add(join(REPO_ROOT, file));
-  }
-  return hash.digest('hex').slice(0, 24);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,10 +161,6 @@ export interface RealHost {
   stop(): Promise<void>;
 }
 
-/** Host-side settings a developer's shell might carry; removed so the ones given here are used. */
-const INHERITED_SETTINGS =
-  /^(FLYTE_|AZUREML_|AzureWebJobs|AZURE_|UPSTREAM_|MAX_|STAGING_|CANCEL_|MCP_|UPLOAD_|FUNCTIONS_|ASPNETCORE_|WEBSITE_|languageWorkers|NODE_OPTIONS$|VITEST|PORT$|HOST$)/;
-
 /**
  * Starts the emulators, Azurite and the real host on free loopback ports, and resolves once
  * the host serves a request. On failure everything started is stopped and the host log's tail
@@ -372,14 +186,7 @@ export async function startRealHost(options: RealHostOptions = {}): Promise<Real
     const azurite = await startAzurite();
     stops.push(() => azurite.stop());
 
-    const port = await freePort();
-    const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries(process.env)) {
-      if (value !== undefined && !INHERITED_SETTINGS.test(name)) env[name] = value;
-    }
-    Object.assign(env, {
-      // The worker runs the first `node` on PATH: the project's Node 22.
-      PATH: `${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
+    const env = hostEnvironment({
       FLYTE_ENDPOINT: flyte.url,
       FLYTE_PROJECTS: 'flytesnacks',
       AZUREML_ENDPOINT: azureml.url,
@@ -388,53 +195,14 @@ export async function startRealHost(options: RealHostOptions = {}): Promise<Real
       AzureWebJobsStorage: azurite.connectionString,
       CANCEL_QUEUE: 'cancellations',
       CANCEL_TABLE: 'cancellations',
-      ...deployedHostSettings(),
       ...app.extensionsEnv,
       ...options.env,
     });
-
-    const logs = join(WORK_DIR, 'logs');
-    mkdirSync(logs, { recursive: true });
-    prune(logs, DAY_MS);
-    const logFile = join(logs, `host-${port}-${Date.now()}.log`);
-    const fd = openSync(logFile, 'a');
-    const spawned = Date.now();
-    let child: ChildProcess;
-    try {
-      // Its own process group (detached), so that stop() reaches the worker too; and killed
-      // with this process if it dies without stopping it (setpriv's parent-death signal
-      // survives run-host.sh's exec of dotnet).
-      const command = ['bash', RUN_HOST, app.dir, String(port)];
-      if (existsSync(SETPRIV)) command.unshift(SETPRIV, '--pdeathsig', 'KILL');
-      child = spawn(command[0] as string, command.slice(1), {
-        cwd: app.dir,
-        env,
-        detached: true,
-        stdio: ['ignore', fd, fd],
-      });
-    } finally {
-      closeSync(fd);
-    }
-    const group = child.pid;
-    if (group === undefined) throw new Error(`could not spawn ${RUN_HOST}`);
-    const killOnExit = () => {
-      try {
-        process.kill(-group, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
-    process.once('exit', killOnExit);
-    stops.push(async () => {
-      await stopGroup(group);
-      process.off('exit', killOnExit);
-    });
-
-    const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-    const tail = (lines = 60) => withoutTelemetry(log()).split('\n').slice(-lines).join('\n');
-    const url = `http://127.0.0.1:${port}`;
-    await waitUntilServing(url, child, options.startTimeoutMs ?? 90_000, tail);
-    const startMs = Date.now() - spawned;
+    const spawned = spawnHost({ app, env, port: await freePort() });
+    stops.push(() => spawned.stop());
+    const { url, port, group, logFile, log, tail } = spawned;
+    await waitUntilServing(spawned, { timeoutMs: options.startTimeoutMs ?? 90_000 });
+    const startMs = Math.round(performance.now() - spawned.spawnedAt);
     // run-host.sh execs dotnet, so the group leader is the host; look below it if not.
     const pid =
       readComm(group) === 'dotnet'
@@ -534,81 +302,6 @@ export async function startRealHost(options: RealHostOptions = {}): Promise<Real
  * Settings the host itself reads, as the project deploys them (local.settings.sample.json, kept
  * in step with infra/ and the config schema by the contract tests): `func start` would pass them
  * to the host the same way. Today: FUNCTIONS_REQUEST_BODY_SIZE_LIMIT.
- */
-function deployedHostSettings(): Record<string, string> {
-  const settings: Record<string, string> = {};
-  try {
-    const sample = JSON.parse(readFileSync(join(REPO_ROOT, 'local.settings.sample.json'), 'utf8')) as {
-      Values?: Record<string, unknown>;
-    };
-    for (const name of ['FUNCTIONS_REQUEST_BODY_SIZE_LIMIT', 'languageWorkers__node__arguments']) {
-      const value = sample.Values?.[name];
-      if (typeof value === 'string' && value !== '') settings[name] = value;
-    }
-  } catch {
-    // no sample settings: the host's own defaults
-  }
-  return settings;
-}
-
-/** Polls an anonymous route until the host answers it with anything but "starting" (503). */
-async function waitUntilServing(
-  url: string,
-  child: ChildProcess,
-  timeoutMs: number,
-  tail: (lines?: number) => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no answer yet';
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(
-        `the real host exited (${child.exitCode ?? child.signalCode}) before serving; its log ends:\n${tail(80)}`,
-      );
-    }
-    try {
-      const res = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(10_000) });
-      await res.arrayBuffer();
-      last = `GET /v1/health answered ${res.status}`;
-      if (res.status !== 503) return;
-    } catch (error) {
-      last = `GET /v1/health failed: ${(error as Error).cause ?? (error as Error).message}`;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `the real host did not serve within ${timeoutMs} ms (${last}); its log ends:\n${tail(80)}`,
-      );
-    }
-    await delay(200);
-  }
-}
-
-/** SIGTERM to the whole group, SIGKILL after 15 s, and wait until no member is left. */
-async function stopGroup(group: number): Promise<void> {
-  const alive = () => {
-    try {
-      process.kill(-group, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-group, name);
-    } catch {
-      // gone
-    }
-  };
-  signal('SIGTERM');
-  const soft = Date.now() + 15_000;
-  while (alive() && Date.now() < soft) await delay(100);
-  if (!alive()) return;
-  signal('SIGKILL');
-  const hard = Date.now() + 5_000;
-  while (alive() && Date.now() < hard) await delay(50);
-  if (alive()) throw new Error(`process group ${group} survived SIGKILL`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // /proc
@@ -672,14 +365,6 @@ function readCmdline(pid: number): string {
 // small things
 // ---------------------------------------------------------------------------------------------
 
-/** The host prints each log line twice: readable, and as an MS_FUNCTION_* telemetry record. */
-function withoutTelemetry(text: string): string {
-  return text
-    .split('\n')
-    .filter((line) => !line.startsWith('MS_FUNCTION_'))
-    .join('\n');
-}
-
 export const MiB = 1024 * 1024;
 export const mib = (bytes: number | undefined) =>
   bytes === undefined ? 'n/a' : `${(bytes / MiB).toFixed(1)} MiB`;
@@ -690,50 +375,3 @@ export function formatMemory(label: string, window: MemoryWindow): string {
     `${name} ${mib(window.before[name])} → peak ${mib(window.peak[name])} → after ${mib(window.after[name])}`;
   return `[realhost memory] ${label}: ${row('host')}; ${row('worker')} (${window.samples} samples)`;
 }
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** Runs a command to its end; resolves with its stdout. */
-function run(file: string, args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolveRun, reject) => {
-    execFile(
-      file,
-      args,
-      { cwd: REPO_ROOT, timeout: timeoutMs, maxBuffer: 16 * MiB },
-      (error, stdout, stderr) => {
-        if (error)
-          reject(new Error(`${file} ${args.join(' ')} failed: ${error.message}\n${stdout}${stderr}`));
-        else resolveRun(stdout);
-      },
-    );
-  });
-}
-
-function statSafe(path: string) {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Removes entries of `dir` last modified more than `ageMs` ago (old builds, apps, logs). */
-function prune(dir: string, ageMs: number): void {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const stat = statSafe(path);
-    if (stat && Date.now() - stat.mtimeMs > ageMs) rmSync(path, { recursive: true, force: true });
-  }
-}
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
