@@ -15,6 +15,7 @@
  * export is ever made on a request's path.
  */
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Context } from '@opentelemetry/api';
 import type * as logsSdkTypes from '@opentelemetry/sdk-logs';
 import type * as metricsSdkTypes from '@opentelemetry/sdk-metrics';
@@ -203,9 +204,9 @@ function sampler(s: TelemetrySettings, t: typeof tracesTypes): tracesTypes.Sampl
   const ratio = s.OTEL_TRACES_SAMPLER_ARG ?? 1;
   switch (s.OTEL_TRACES_SAMPLER) {
     case 'microsoft.rate_limited':
-      return new (monitorExporter().RateLimitedSampler)(s.OTEL_TRACES_SAMPLER_ARG ?? 5);
+      return new (monitorSamplers().RateLimitedSampler)(s.OTEL_TRACES_SAMPLER_ARG ?? 5);
     case 'microsoft.fixed_percentage':
-      return new (monitorExporter().ApplicationInsightsSampler)(ratio);
+      return new (monitorSamplers().ApplicationInsightsSampler)(ratio);
     case 'always_on':
       return new t.AlwaysOnSampler();
     case 'always_off':
@@ -223,6 +224,30 @@ function sampler(s: TelemetrySettings, t: typeof tracesTypes): tracesTypes.Sampl
 
 const monitorExporter = (): typeof import('@azure/monitor-opentelemetry-exporter') =>
   load('@azure/monitor-opentelemetry-exporter');
+
+type MonitorSamplers = Pick<
+  typeof import('@azure/monitor-opentelemetry-exporter'),
+  'RateLimitedSampler' | 'ApplicationInsightsSampler'
+>;
+
+/**
+ * The exporter's two samplers without the rest of it: its index loads ~290 more modules (the
+ * Azure core pipeline, ~1 s cold), which an OTLP-only set-up never uses. The package's exports
+ * map hides the files, so they are found beside its main; should a release move them, the
+ * index is loaded instead (slower to start, the same samplers).
+ */
+function monitorSamplers(): MonitorSamplers {
+  try {
+    const dir = join(dirname(load.resolve('@azure/monitor-opentelemetry-exporter')), 'sampling');
+    const { RateLimitedSampler } = load(join(dir, 'rateLimitedSampler.js')) as MonitorSamplers;
+    const { ApplicationInsightsSampler } = load(join(dir, 'percentageSampler.js')) as MonitorSamplers;
+    if (typeof RateLimitedSampler === 'function' && typeof ApplicationInsightsSampler === 'function')
+      return { RateLimitedSampler, ApplicationInsightsSampler };
+  } catch {
+    // moved: the index has them
+  }
+  return monitorExporter();
+}
 
 /** Whether the span in `context` (if any) was sampled. */
 function sampledIn(api: typeof import('@opentelemetry/api').trace, context: Context): boolean {
