@@ -11,7 +11,7 @@
  * deeper than `MAX_JSON_DEPTH`.
  */
 import { Readable } from 'node:stream';
-import { Busboy, type BusboyFileStream } from '@fastify/busboy';
+import type { Busboy, BusboyFileStream } from '@fastify/busboy';
 import type { z } from 'zod';
 import {
   ClientClosedRequestError,
@@ -24,6 +24,7 @@ import {
 } from '../problems/errors.js';
 import { toFieldErrors } from '../shared/field-errors.js';
 import { assertJsonDepth, DEFAULT_MAX_JSON_DEPTH, parseJsonBytes } from '../shared/json-text.js';
+import { busboy } from '../shared/lazy-require.js';
 import { declaresMoreThan } from '../shared/read-capped.js';
 import { readJsonBody } from '../shared/read-json-body.js';
 import type { UploadBody } from '../staging/upload-body.js';
@@ -218,7 +219,7 @@ function readMultipart(
     let finished: { resolve: (staged: StagedZip) => void; reject: (error: unknown) => void } | undefined;
     let parser: InstanceType<typeof Busboy>;
     try {
-      parser = new Busboy({
+      parser = new (busboy().Busboy)({
         headers: { 'content-type': raw.headers.get('content-type') ?? '' },
         // One spare of each, so a repeated part reaches `take` and is named in the answer.
         limits: { files: 3, fields: 3, parts: 5, fieldSize: jsonLimit },

@@ -21,3 +21,6 @@ export const storageQueue = (): typeof import('@azure/storage-queue') => load('@
 
 /** @example const { TableClient } = dataTables(); */
 export const dataTables = (): typeof import('@azure/data-tables') => load('@azure/data-tables');
+
+/** The multipart parser (12 modules): loaded with the first multipart startrun. */
+export const busboy = (): typeof import('@fastify/busboy') => load('@fastify/busboy');
