@@ -71,14 +71,16 @@ describeRealHost('an answer body past the deadline', () => {
   afterAll(() => host?.stop(), REALHOST_HOOK_TIMEOUT_MS);
 
   it('is cut: the client connection ends soon after the deadline', async () => {
-    // Prepare: a 2xx answer whose body drips
-    host.flyte.seed({ project: 'flytesnacks', domain: 'development', name: 'drip-1', phase: 'RUNNING' });
+    // Prepare: a 2xx answer whose body drips, a page of 20 executions: over 16 KiB, so it
+    // streams (smaller answers are read whole first: the next case)
+    for (let i = 0; i < 20; i++)
+      host.flyte.seed({ project: 'flytesnacks', domain: 'development', name: `drip-${i}`, phase: 'RUNNING' });
     host.flyte.requests.length = 0;
     host.flyte.faults.set({ drip: { intervalMs: 200 }, pathPrefix: '/api/' });
     const mark = host.logMark();
     const started = Date.now();
     // Act
-    const res = await fetch(`${host.url}/v1/api/v1/executions/flytesnacks/development/drip-1`, {
+    const res = await fetch(`${host.url}/v1/api/v1/executions/flytesnacks/development?limit=20`, {
       headers: host.keyHeaders(),
       signal: AbortSignal.timeout(20_000),
     });
@@ -100,5 +102,29 @@ describeRealHost('an answer body past the deadline', () => {
     );
     expect(log).toContain('"bodyCut":true');
     expect(host.flyte.requests).toHaveLength(1);
+  });
+
+  it('a small answer that drips is a 504 at the deadline: it is read whole before the status', async () => {
+    // Prepare
+    host.flyte.seed({ project: 'flytesnacks', domain: 'development', name: 'drip-small', phase: 'RUNNING' });
+    host.flyte.requests.length = 0;
+    host.flyte.faults.set({ drip: { intervalMs: 200 }, pathPrefix: '/api/' });
+    const started = Date.now();
+    // Act
+    const res = await fetch(`${host.url}/v1/api/v1/executions/flytesnacks/development/drip-small`, {
+      headers: host.keyHeaders(),
+      signal: AbortSignal.timeout(20_000),
+    });
+    const problem = (await res.json()) as { type: string; detail: string };
+    const elapsed = Date.now() - started;
+    host.flyte.faults.clear();
+    // Assess
+    expect(res.status).toBe(504);
+    expect(problem.type).toMatch(/upstream-timeout$/);
+    expect(problem.detail).toContain('deadline of 2000 ms');
+    expect(elapsed).toBeLessThan(6000);
+    expect(host.flyte.requests.map((r) => r.path)).toEqual([
+      '/api/v1/executions/flytesnacks/development/drip-small',
+    ]);
   });
 });
