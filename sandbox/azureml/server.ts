@@ -1,6 +1,7 @@
 /**
  * The node:http request pipeline of the Azure ML emulator: control endpoints (`/_emulator/…`) → body
- * (buffered up to the zip cap plus framing, counted and hashed beyond) → journal → injected faults →
+ * (buffered up to the zip cap plus framing, counted and hashed beyond; a startrun's multipart is parsed
+ * as it streams in instead, its zip hashed and never held) → journal → injected faults →
  * managed-identity endpoint → routing (404/405) → bearer auth (401) → operation, which validates
  * parameters and body (400/413/415) and answers. Every API failure is an `AzureMlError` rendered as the
  * service's `ErrorResponse` with `x-ms-response-type: error`; every answer carries `x-ms-request-id` and
@@ -20,6 +21,7 @@ import type { ResolvedOptions } from './options.js';
 import { matchRoute, Operation } from './routes.js';
 import { cancelRun, getRun, invocationBundle } from './run-operations.js';
 import { type OperationContext, startLocalRun, startRun, startSnapshotRun } from './start-operations.js';
+import { readStartRunBody } from './start-run-body.js';
 import type { RunStore } from './store.js';
 import { type EmulatedWorkspace, WorkspaceDirectory } from './workspaces.js';
 
@@ -165,14 +167,18 @@ async function handle(
     refuseUnread(state, request, response);
     return;
   }
-  const body = await readBodyBytes(request, state.options.maxZipBytes + MULTIPART_OVERHEAD_BYTES).catch(
-    (error: unknown) => {
-      state.bodiesCutOff += 1;
-      throw error;
-    },
-  );
+  const maxBytes = state.options.maxZipBytes + MULTIPART_OVERHEAD_BYTES;
+  // Only the startrun route ends in /startrun; no other route reads a POST body to /startrun.
+  const body = await (method === 'POST' && path.endsWith('/startrun')
+    ? readStartRunBody(request, maxBytes, JOURNAL_TEXT_LIMIT_BYTES)
+    : readBodyBytes(request, maxBytes)
+  ).catch((error: unknown) => {
+    state.bodiesCutOff += 1;
+    throw error;
+  });
   const now = state.options.now();
-  const entry = recordRequest(method, url, request.headers, body, now, JOURNAL_TEXT_LIMIT_BYTES);
+  const journalBody = 'journal' in body ? body.journal : body;
+  const entry = recordRequest(method, url, request.headers, journalBody, now, JOURNAL_TEXT_LIMIT_BYTES);
   state.journal.push(entry);
   const common: Record<string, string> = { 'x-ms-request-id': randomUUID() };
   const clientRequestId = request.headers['x-ms-client-request-id'];

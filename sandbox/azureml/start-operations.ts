@@ -6,14 +6,14 @@
  * @module
  */
 
-import { createHash } from 'node:crypto';
 import type { BodyBytes } from '../common/http-io.js';
 import { InnerCode } from './constants.js';
 import { userError, validationError } from './errors.js';
-import { formDataBoundary, type MultipartPart, parseHeaderParams, parseMultipart } from './multipart.js';
+import { formDataBoundary, parseHeaderParams, type StreamedPart } from './multipart.js';
 import type { ResolvedOptions } from './options.js';
 import { checkRunId, type RouteMatch } from './routes.js';
 import { type JsonObject, parseRunDefinition, readFields } from './run-definition.js';
+import type { StartRunBody } from './start-run-body.js';
 import type { ReceivedZip, RunStore, StartOperation } from './store.js';
 import { looksLikeZip } from './zip-writer.js';
 
@@ -23,8 +23,13 @@ export interface OperationContext {
   match: RouteMatch;
   query: URLSearchParams;
   contentType: string | undefined;
-  body: BodyBytes;
+  /** A startrun's body as read while it streamed; any other operation's body, buffered. */
+  body: BodyBytes | StartRunBody;
   now: number;
+}
+
+function isStartRunBody(body: BodyBytes | StartRunBody): body is StartRunBody {
+  return 'journal' in body;
 }
 
 /** The run id of a start: the `runId` query parameter (name matched case-insensitively) or a generated one. */
@@ -42,6 +47,8 @@ function tooLarge(what: string, limit: number, target: string | null = null) {
 }
 
 function requireJson(context: OperationContext): JsonObject {
+  const { body } = context;
+  if (isStartRunBody(body)) throw new Error('a JSON operation got a streamed startrun body');
   const type = context.contentType === undefined ? '' : parseHeaderParams(context.contentType).type;
   if (!/^(application\/json|text\/json|application\/[\w.+-]+\+json)$/.test(type))
     throw userError(
@@ -49,16 +56,16 @@ function requireJson(context: OperationContext): JsonObject {
       InnerCode.UnsupportedMediaType,
       `Content-Type '${context.contentType ?? ''}' is not supported; send application/json.`,
     );
-  if (context.body.overflowed) throw tooLarge('The request body', context.body.bytes.length);
-  return parseRunDefinition(context.body.bytes.toString('utf8'), 'definition');
+  if (body.overflowed) throw tooLarge('The request body', body.bytes.length);
+  return parseRunDefinition(body.bytes.toString('utf8'), 'definition');
 }
 
 /** The single file part named `name`; 400 when missing, repeated or not a file. */
-function filePart(parts: MultipartPart[], name: string): MultipartPart & { filename: string } {
+function filePart(parts: StreamedPart[], name: string): StreamedPart & { filename: string } {
   const found = parts.filter((part) => part.name === name);
   if (found.length === 0) throw validationError(`The multipart part '${name}' is required.`, name);
   if (found.length > 1) throw validationError(`The multipart part '${name}' is given more than once.`, name);
-  const part = found[0] as MultipartPart;
+  const part = found[0] as StreamedPart;
   if (part.filename === undefined)
     throw validationError(
       `The multipart part '${name}' must be a file (Content-Disposition filename).`,
@@ -111,20 +118,23 @@ export function startRun(context: OperationContext): { runId: string } {
       InnerCode.UnsupportedMediaType,
       `Content-Type '${context.contentType ?? ''}' is not supported; send multipart/form-data.`,
     );
+  const { body } = context;
+  if (!isStartRunBody(body)) throw new Error('startrun got a buffered body, not a streamed one');
   const { maxZipBytes } = context.options;
-  if (context.body.overflowed) throw tooLarge('projectZipFile', maxZipBytes, 'projectZipFile');
-  const parts = parseMultipart(context.body.bytes, boundary);
+  if (body.overflowed) throw tooLarge('projectZipFile', maxZipBytes, 'projectZipFile');
+  // The multipart was parsed as it arrived (start-run-body.ts); its first fault is answered here.
+  if (body.form === undefined) throw new Error('startrun body was not parsed as multipart');
+  if ('error' in body.form) throw body.form.error;
+  const { parts } = body.form;
   const definitionPart = filePart(parts, 'runDefinitionFile');
   const zipPart = filePart(parts, 'projectZipFile');
-  const definition = parseRunDefinition(definitionPart.data.toString('utf8'), 'runDefinitionFile');
-  if (zipPart.data.length > maxZipBytes) throw tooLarge('projectZipFile', maxZipBytes, 'projectZipFile');
-  if (!looksLikeZip(zipPart.data))
+  const definitionText = (definitionPart.data ?? Buffer.alloc(0)).toString('utf8');
+  const definition = parseRunDefinition(definitionText, 'runDefinitionFile');
+  if (zipPart.size > maxZipBytes) throw tooLarge('projectZipFile', maxZipBytes, 'projectZipFile');
+  if (!looksLikeZip(zipPart.head))
     throw validationError('projectZipFile is not a zip archive (no PK signature).', 'projectZipFile');
-  const zip: ReceivedZip = {
-    bytes: zipPart.data.length,
-    sha256: createHash('sha256').update(zipPart.data).digest('hex'),
-    filename: zipPart.filename,
-  };
+  if (zipPart.sha256 === undefined) throw new Error('projectZipFile was not hashed as it arrived');
+  const zip: ReceivedZip = { bytes: zipPart.size, sha256: zipPart.sha256, filename: zipPart.filename };
   store(context, 'startrun', runId, definition, false, { zip, definitionFilename: definitionPart.filename });
   return { runId };
 }

@@ -1,0 +1,82 @@
+/**
+ * Reads a `startrun` body as it arrives instead of buffering it: the multipart is parsed on the fly
+ * (`MultipartStream`), the project zip is counted and hashed as it goes by and never held, the run
+ * definition is kept (it is small JSON), and the whole body is counted and hashed for the journal, whose
+ * text form needs only its first bytes. Past the size cap the parts are no longer looked at (the answer
+ * is 413 then), but the body is still read to its end, so a client still uploading gets that answer.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { AzureMlError } from './errors.js';
+import { formDataBoundary, MultipartStream, type PartHandling, type StreamedPart } from './multipart.js';
+
+/** A startrun body, read by {@link readStartRunBody}. */
+export interface StartRunBody {
+  /** What the journal records: the first bytes, and the count and SHA-256 of every byte received. */
+  journal: { bytes: Buffer; totalBytes: number; sha256: string };
+  /** More bytes arrived than the cap; the parts past it were not parsed. */
+  overflowed: boolean;
+  /**
+   * The parts as parsed while they arrived, or the first fault of the multipart; undefined when the
+   * `Content-Type` names no usable multipart boundary (the operation answers that with 415 or 400).
+   */
+  form?: { parts: StreamedPart[] } | { error: AzureMlError };
+}
+
+/** The definition is parsed afterwards, the zip only counted and hashed, anything else only counted. */
+function handlingOf(name: string): PartHandling {
+  if (name === 'runDefinitionFile') return 'keep';
+  return name === 'projectZipFile' ? 'hash' : 'count';
+}
+
+function boundaryOf(contentType: string | undefined): string | undefined {
+  try {
+    return formDataBoundary(contentType);
+  } catch {
+    return undefined; // the operation rejects this Content-Type itself, in its own order
+  }
+}
+
+/**
+ * Reads the whole body of a startrun, parsing its multipart up to `maxBytes`.
+ * @example const body = await readStartRunBody(req, maxZipBytes + MULTIPART_OVERHEAD_BYTES, 64 * 1024);
+ */
+export async function readStartRunBody(
+  request: IncomingMessage,
+  maxBytes: number,
+  journalBytes: number,
+): Promise<StartRunBody> {
+  const boundary = boundaryOf(request.headers['content-type']);
+  const multipart = boundary === undefined ? undefined : new MultipartStream(boundary, handlingOf);
+  const hash = createHash('sha256');
+  const head: Buffer[] = [];
+  let kept = 0;
+  let totalBytes = 0;
+  for await (const raw of request) {
+    const chunk = raw as Buffer;
+    hash.update(chunk);
+    totalBytes += chunk.length;
+    if (kept < journalBytes) {
+      const take = Math.min(chunk.length, journalBytes - kept);
+      head.push(chunk.subarray(0, take));
+      kept += take;
+    }
+    if (totalBytes <= maxBytes) multipart?.write(chunk);
+  }
+  const overflowed = totalBytes > maxBytes;
+  const body: StartRunBody = {
+    journal: { bytes: Buffer.concat(head, kept), totalBytes, sha256: hash.digest('hex') },
+    overflowed,
+  };
+  if (multipart && !overflowed) body.form = parsed(multipart);
+  return body;
+}
+
+function parsed(multipart: MultipartStream): StartRunBody['form'] {
+  try {
+    return { parts: multipart.end() };
+  } catch (error) {
+    return { error: error as AzureMlError };
+  }
+}
