@@ -3,7 +3,8 @@
  * once through the gateway, into Azurite and the Azure ML emulator at the same time, against a plain
  * `@azure/storage-blob` `uploadStream` of as many bytes to the same Azurite, interleaved and
  * repeated. The gateway runs in its own process and its RSS is sampled from
- * `/proc/<pid>/status`; the emulator (which buffers bodies whole) and Azurite run apart too.
+ * `/proc/<pid>/status`; the emulator (which parses startrun as it streams, hashing the zip once)
+ * and Azurite run apart too.
  * Budgets (DESIGN.md): wall time ≤ 1.3× the SDK upload; the app's peak RSS < 200 MB.
  */
 import { randomBytes } from 'node:crypto';

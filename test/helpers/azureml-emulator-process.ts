@@ -1,8 +1,8 @@
 /**
  * The Azure ML emulator in a child process, for measurements of the gateway's own memory.
- * The emulator is a test double that buffers each request body whole (its journal and run
- * store need the bytes); in this process a 200 MB upload would put 200 MB+ into the very RSS
- * a test wants to bound. Here `sandbox/azureml/*.ts` and `sandbox/common/*.ts` are
+ * The emulator is a test double: it streams startrun bodies, but buffers every other request
+ * body whole, and its parser and hashing would still count in the very RSS and CPU a test
+ * wants to bound. Here `sandbox/azureml/*.ts` and `sandbox/common/*.ts` are
  * transpiled with the TypeScript compiler API into a temp directory and `main.js` runs
  * under the same Node; the test reads the journal and the runs over the emulator's control
  * endpoints (`/_emulator/requests`, `/_emulator/runs`).

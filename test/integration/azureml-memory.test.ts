@@ -5,9 +5,9 @@
  *
  * Where the memory goes. The gateway runs in this test process, so this process's RSS is
  * what is bounded. Azurite already runs in its own process. The Azure ML emulator, though, is
- * a test double that buffers each body whole (its journal and run store hash the bytes); run
- * in this process it would add 200 MiB+ to the RSS being measured and make any bound
- * meaningless (or force a bound loose enough to hide a gateway that buffers). So this suite
+ * a test double whose own buffers (it buffers most bodies whole, and parses and hashes startrun
+ * bodies as they stream) would count in the RSS being measured and blur any bound (or force a
+ * bound loose enough to hide a gateway that buffers). So this suite
  * runs the emulator in a child process (`azureml-emulator-process.ts`) and points
  * AZUREML_ENDPOINT at it; what is left in this process is the gateway and the test's own
  * streamed client, whose chunks are produced on demand and sent with `node:http` (Node's
