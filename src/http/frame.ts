@@ -45,7 +45,8 @@ export function frame(
     const given = correlate(request.headers);
     const span = startRequestSpan(name, request, given, hostTraceparentOf(sink));
     const correlation = span?.correlation ?? given;
-    const log = createLogger(sink).child(
+    const log = createLogger(
+      sink,
       { requestId: correlation.requestId, operation: name, ...callerFields(request.caller) },
       correlation.trace,
     );

@@ -15,7 +15,16 @@
  * cancellation message, parents of their upstream calls.
  */
 import { createRequire } from 'node:module';
-import type { Attributes, Context, Counter, Histogram, Span, SpanContext, Tracer } from '@opentelemetry/api';
+import type {
+  Attributes,
+  Context,
+  Counter,
+  Histogram,
+  Meter,
+  Span,
+  SpanContext,
+  Tracer,
+} from '@opentelemetry/api';
 import { type CallerTrace, type Correlation, callerTrace } from '../shared/correlation.js';
 import type { LogFields } from '../shared/log.js';
 
@@ -24,7 +33,8 @@ type Api = typeof import('@opentelemetry/api');
 const SCOPE = 'execution-gateway';
 
 interface Instruments {
-  requests: Counter;
+  /** Requests answered, counted here and reported when metrics are collected (see below). */
+  requests: RequestCounts;
   upstreamDuration: Histogram;
   retries: Counter;
   batchTargets: Counter;
@@ -53,9 +63,7 @@ export function useTelemetry(enabled: boolean): void {
     parse: parseTraceParent,
     tracer: api.trace.getTracer(SCOPE),
     instruments: {
-      requests: meter.createCounter('gateway.requests', {
-        description: 'Requests answered, by operation and status class.',
-      }),
+      requests: requestCounter(meter),
       upstreamDuration: meter.createHistogram('http.client.request.duration', {
         description: 'Upstream calls, retries included, to the end of the answer body.',
         unit: 's',
@@ -65,6 +73,38 @@ export function useTelemetry(enabled: boolean): void {
       batchTargets: meter.createCounter('gateway.cancellation.targets', {
         description: 'Batch cancellation targets settled, by outcome.',
       }),
+    },
+  };
+}
+
+interface RequestCounts {
+  add(operation: string, statusClass: string): void;
+}
+
+/**
+ * `gateway.requests` as an observable counter: the counts are kept in a map and reported when
+ * the reader collects. A synchronous counter hashes its attributes on every `add` (~4 µs, 2 %
+ * of the gateway's CPU on get); a request is the one thing counted at that rate.
+ */
+function requestCounter(meter: Meter): RequestCounts {
+  const counts = new Map<string, { attributes: Attributes; count: number }>();
+  meter
+    .createObservableCounter('gateway.requests', {
+      description: 'Requests answered, by operation and status class.',
+    })
+    .addCallback((result) => {
+      for (const { attributes, count } of counts.values()) result.observe(count, attributes);
+    });
+  return {
+    add(operation, statusClass) {
+      const key = `${operation} ${statusClass}`;
+      const entry = counts.get(key);
+      if (entry) entry.count += 1;
+      else
+        counts.set(key, {
+          attributes: { 'gateway.operation': operation, 'http.status_class': statusClass },
+          count: 1,
+        });
     },
   };
 }
@@ -156,10 +196,7 @@ export function startRequestSpan(
         if (failed) span.setStatus({ code: api.SpanStatusCode.ERROR });
       }
       span.end();
-      instruments.requests.add(1, {
-        'gateway.operation': operation,
-        'http.status_class': `${Math.floor(status / 100)}xx`,
-      });
+      instruments.requests.add(operation, `${Math.floor(status / 100)}xx`);
     },
   };
 }
