@@ -6,8 +6,8 @@
  * is 413 then), but the body is still read to its end, so a client still uploading gets that answer.
  * @module
  */
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { readBodyBytes } from '../common/http-io.js';
 import type { AzureMlError } from './errors.js';
 import { formDataBoundary, MultipartStream, type PartHandling, type StreamedPart } from './multipart.js';
 
@@ -49,26 +49,13 @@ export async function readStartRunBody(
 ): Promise<StartRunBody> {
   const boundary = boundaryOf(request.headers['content-type']);
   const multipart = boundary === undefined ? undefined : new MultipartStream(boundary, handlingOf);
-  const hash = createHash('sha256');
-  const head: Buffer[] = [];
-  let kept = 0;
-  let totalBytes = 0;
-  for await (const raw of request) {
-    const chunk = raw as Buffer;
-    hash.update(chunk);
-    totalBytes += chunk.length;
-    if (kept < journalBytes) {
-      const take = Math.min(chunk.length, journalBytes - kept);
-      head.push(chunk.subarray(0, take));
-      kept += take;
-    }
-    if (totalBytes <= maxBytes) multipart?.write(chunk);
-  }
+  // The journal's reading (first bytes kept, everything counted and hashed), with the multipart
+  // parsed from each chunk as it passes, up to the cap.
+  const { bytes, totalBytes, sha256 } = await readBodyBytes(request, journalBytes, (chunk, total) => {
+    if (total <= maxBytes) multipart?.write(chunk);
+  });
   const overflowed = totalBytes > maxBytes;
-  const body: StartRunBody = {
-    journal: { bytes: Buffer.concat(head, kept), totalBytes, sha256: hash.digest('hex') },
-    overflowed,
-  };
+  const body: StartRunBody = { journal: { bytes, totalBytes, sha256 }, overflowed };
   if (multipart && !overflowed) body.form = parsed(multipart);
   return body;
 }

@@ -29,10 +29,15 @@ export interface BodyBytes {
 }
 
 /**
- * Reads the whole body, keeping at most `maxBytes` of it; counts and hashes everything.
+ * Reads the whole body, keeping at most `maxBytes` of it; counts and hashes everything, and hands
+ * each chunk to `onChunk` (with the count so far, this chunk included) as it arrives.
  * @example const body = await readBodyBytes(req, 1024 * 1024); if (body.overflowed) answer413();
  */
-export async function readBodyBytes(request: IncomingMessage, maxBytes: number): Promise<BodyBytes> {
+export async function readBodyBytes(
+  request: IncomingMessage,
+  maxBytes: number,
+  onChunk?: (chunk: Buffer, totalBytes: number) => void,
+): Promise<BodyBytes> {
   const chunks: Buffer[] = [];
   const hash = createHash('sha256');
   let kept = 0;
@@ -41,6 +46,7 @@ export async function readBodyBytes(request: IncomingMessage, maxBytes: number):
     const chunk = raw as Buffer;
     hash.update(chunk);
     totalBytes += chunk.length;
+    onChunk?.(chunk, totalBytes);
     if (kept < maxBytes) {
       const take = Math.min(chunk.length, maxBytes - kept);
       chunks.push(take === chunk.length ? chunk : chunk.subarray(0, take));
