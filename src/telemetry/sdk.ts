@@ -23,6 +23,7 @@ import type * as tracesTypes from '@opentelemetry/sdk-trace-base';
 import type { Settings } from '../config.js';
 import { packageVersion } from '../shared/package-version.js';
 import { azureCredential } from '../upstream/credentials.js';
+import { sampledIn } from './spans.js';
 
 /** The registered providers, to flush and shut down. */
 export interface Pipeline {
@@ -247,12 +248,6 @@ function monitorSamplers(): MonitorSamplers {
     // moved: the index has them
   }
   return monitorExporter();
-}
-
-/** Whether the span in `context` (if any) was sampled. */
-function sampledIn(api: typeof import('@opentelemetry/api').trace, context: Context): boolean {
-  const span = api.getSpanContext(context);
-  return span === undefined || (span.traceFlags & 1) === 1;
 }
 
 function withoutEmpty(fields: Record<string, unknown>): Record<string, string | number | boolean> {

@@ -235,7 +235,7 @@ export function startCallSpan(
     });
   // Work the sampler left out: its calls are left out too (they would follow it anyway), so
   // no span is made; the upstream gets the work's own traceparent, and the metrics still count.
-  if ((api.trace.getSpanContext(correlation.trace)?.traceFlags ?? 1) % 2 === 0) {
+  if (!sampledIn(api.trace, correlation.trace)) {
     return {
       traceparent: correlation.traceparent,
       retried: () => instruments.retries.add(1, { 'gateway.upstream': upstream }),
@@ -328,6 +328,15 @@ export function startWorkSpan(
 /** Counts settled batch cancellation targets by outcome. */
 export function countBatchOutcome(outcome: string, count = 1): void {
   on?.instruments.batchTargets.add(count, { 'gateway.outcome': outcome });
+}
+
+/**
+ * Whether the span in `context` was sampled; true with no span (work outside any trace). Also
+ * decides which log records telemetry keeps (sdk.ts).
+ */
+export function sampledIn(trace: Api['trace'], context: Context): boolean {
+  const span = trace.getSpanContext(context);
+  return span === undefined || (span.traceFlags & 1) === 1;
 }
 
 /** `server.address` and `server.port` of an upstream origin, parsed once per origin. */
