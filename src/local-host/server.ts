@@ -89,11 +89,11 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
         : checkHost
           ? hostRefusal(req.headers.host)
           : undefined;
-    if (refusal) {
+    if (refusal || target === undefined) {
       const handler: RouteDefinition['handler'] = (request, s) => refuse(request, refusal, s);
       return void serve({ name: 'host-check', handler }, req, res, context);
     }
-    const hit = firstMatch(ordered, req.method ?? 'GET', target?.pathname ?? requestPath(req.url));
+    const hit = firstMatch(ordered, req.method ?? 'GET', target.pathname);
     // The host's answer when no function matches: 404, no body.
     if (!hit) {
       lingerOnRest(req, res, linger);

@@ -14,7 +14,6 @@
  * past the cap) is checked when the zip is used, and cleanup deletes through snapshots and
  * leases.
  */
-
 import { randomUUID } from 'node:crypto';
 import { type PassThrough, Readable } from 'node:stream';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
