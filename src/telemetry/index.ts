@@ -50,7 +50,7 @@ export function startTelemetry(settings: Settings, options: TelemetryOptions = {
   if (current) return current.telemetry;
   if (!telemetryConfigured(settings)) return { on: false, flush: async () => {}, stop: async () => {} };
   const pipeline = startPipeline(settings);
-  useTelemetry(true);
+  useTelemetry(pipeline.recordUpstreamDuration);
   setLogExport((level, event, fields, trace) => pipeline.emitLog(level, event, fields, trace));
   if (options.host === 'functions') setSinkWrites(false);
   const telemetry: Telemetry = {
@@ -59,7 +59,7 @@ export function startTelemetry(settings: Settings, options: TelemetryOptions = {
     stop: async () => {
       if (current?.pipeline !== pipeline) return;
       current = undefined;
-      useTelemetry(false);
+      useTelemetry(undefined);
       setLogExport(undefined);
       setSinkWrites(true);
       await pipeline.shutdown();

@@ -23,7 +23,8 @@ import type * as tracesTypes from '@opentelemetry/sdk-trace-base';
 import type { Settings } from '../config.js';
 import { packageVersion } from '../shared/package-version.js';
 import { azureCredential } from '../upstream/credentials.js';
-import { sampledIn } from './spans.js';
+import { sampledIn, TELEMETRY_SCOPE } from './spans.js';
+import { type RecordUpstreamDuration, upstreamDurations } from './upstream-durations.js';
 
 /** The registered providers, to flush and shut down. */
 export interface Pipeline {
@@ -33,6 +34,8 @@ export interface Pipeline {
     fields: Record<string, unknown>,
     context: object | undefined,
   ): void;
+  /** `http.client.request.duration`, which every metric reader collects. */
+  recordUpstreamDuration: RecordUpstreamDuration;
   flush(): Promise<void>;
   shutdown(): Promise<void>;
 }
@@ -64,7 +67,7 @@ const SEVERITY = { debug: 5, info: 9, warn: 13, error: 17 } as const;
  * await pipeline.flush();
  */
 export function startPipeline(s: TelemetrySettings): Pipeline {
-  const { metrics, trace }: typeof import('@opentelemetry/api') = load('@opentelemetry/api');
+  const { metrics, trace, ValueType }: typeof import('@opentelemetry/api') = load('@opentelemetry/api');
   const { resourceFromAttributes }: typeof import('@opentelemetry/resources') =
     load('@opentelemetry/resources');
   const traces: typeof tracesTypes = load('@opentelemetry/sdk-trace-base');
@@ -75,6 +78,7 @@ export function startPipeline(s: TelemetrySettings): Pipeline {
     'service.version': packageVersion(),
   });
   const exporters = destinations(s, traces, metricsSdk, logsSdk);
+  const durations = upstreamDurations(metricsSdk, ValueType.DOUBLE, resource, TELEMETRY_SCOPE);
 
   const tracerProvider = new traces.BasicTracerProvider({
     resource,
@@ -88,6 +92,12 @@ export function startPipeline(s: TelemetrySettings): Pipeline {
         new metricsSdk.PeriodicExportingMetricReader({
           exporter: e.metrics,
           exportIntervalMillis: METRIC_INTERVAL_MS,
+          metricProducers: [
+            durations.producerFor(
+              e.metrics.selectAggregationTemporality?.(metricsSdk.InstrumentType.HISTOGRAM) ??
+                metricsSdk.AggregationTemporality.CUMULATIVE,
+            ),
+          ],
         }),
     ),
   });
@@ -97,9 +107,10 @@ export function startPipeline(s: TelemetrySettings): Pipeline {
   });
   trace.setGlobalTracerProvider(tracerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
-  const logger = loggerProvider.getLogger('execution-gateway');
+  const logger = loggerProvider.getLogger(TELEMETRY_SCOPE);
 
   return {
+    recordUpstreamDuration: durations.record,
     emitLog(level, event, fields, context) {
       // Trace-based sampling of logs, as the Azure Monitor distro does by default: an info or
       // debug record of a trace that was not sampled is dropped (the per-request line of most

@@ -15,27 +15,21 @@
  * cancellation message, parents of their upstream calls.
  */
 import { createRequire } from 'node:module';
-import type {
-  Attributes,
-  Context,
-  Counter,
-  Histogram,
-  Meter,
-  Span,
-  SpanContext,
-  Tracer,
-} from '@opentelemetry/api';
+import type { Attributes, Context, Counter, Meter, Span, SpanContext, Tracer } from '@opentelemetry/api';
 import { type CallerTrace, type Correlation, callerTrace } from '../shared/correlation.js';
 import type { LogFields } from '../shared/log.js';
+import type { RecordUpstreamDuration } from './upstream-durations.js';
 
 type Api = typeof import('@opentelemetry/api');
 
-const SCOPE = 'execution-gateway';
+/** The instrumentation scope of the gateway's spans, metrics and log records. */
+export const TELEMETRY_SCOPE = 'execution-gateway';
 
 interface Instruments {
   /** Requests answered, counted here and reported when metrics are collected (see below). */
   requests: RequestCounts;
-  upstreamDuration: Histogram;
+  /** Aggregated apart from the SDK's instruments (upstream-durations.ts). */
+  upstreamDuration: RecordUpstreamDuration;
   retries: Counter;
   batchTargets: Counter;
 }
@@ -48,27 +42,26 @@ let on:
   | { api: Api; tracer: Tracer; instruments: Instruments; parse: (traceparent: string) => SpanContext | null }
   | undefined;
 
-/** Called by `startTelemetry` once the SDK's providers are registered (false: off again). */
-export function useTelemetry(enabled: boolean): void {
-  if (!enabled) {
+/**
+ * Called by `startTelemetry` once the SDK's providers are registered, with the pipeline's
+ * upstream-duration histogram (undefined: off again).
+ */
+export function useTelemetry(recordUpstreamDuration: RecordUpstreamDuration | undefined): void {
+  if (!recordUpstreamDuration) {
     on = undefined;
     return;
   }
   const load = createRequire(__filename);
   const api: Api = load('@opentelemetry/api');
   const { parseTraceParent }: typeof import('@opentelemetry/core') = load('@opentelemetry/core');
-  const meter = api.metrics.getMeter(SCOPE);
+  const meter = api.metrics.getMeter(TELEMETRY_SCOPE);
   on = {
     api,
     parse: parseTraceParent,
-    tracer: api.trace.getTracer(SCOPE),
+    tracer: api.trace.getTracer(TELEMETRY_SCOPE),
     instruments: {
       requests: requestCounter(meter),
-      upstreamDuration: meter.createHistogram('http.client.request.duration', {
-        description: 'Upstream calls, retries included, to the end of the answer body.',
-        unit: 's',
-        advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
-      }),
+      upstreamDuration: recordUpstreamDuration,
       retries: meter.createCounter('gateway.upstream.retries', { description: 'Upstream attempts retried.' }),
       batchTargets: meter.createCounter('gateway.cancellation.targets', {
         description: 'Batch cancellation targets settled, by outcome.',
@@ -76,6 +69,9 @@ export function useTelemetry(enabled: boolean): void {
     },
   };
 }
+
+/** `http.status_class` values, by `status / 100`: made once, not per request. */
+const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
 interface RequestCounts {
   add(operation: string, statusClass: string): void;
@@ -87,21 +83,28 @@ interface RequestCounts {
  * of the gateway's CPU on get); a request is the one thing counted at that rate.
  */
 function requestCounter(meter: Meter): RequestCounts {
-  const counts = new Map<string, { attributes: Attributes; count: number }>();
+  // operation → status class → count; two lookups by strings the route table already holds,
+  // where one combined key would be a new string to hash on every request.
+  const counts = new Map<string, Map<string, { attributes: Attributes; count: number }>>();
   meter
     .createObservableCounter('gateway.requests', {
       description: 'Requests answered, by operation and status class.',
     })
     .addCallback((result) => {
-      for (const { attributes, count } of counts.values()) result.observe(count, attributes);
+      for (const byStatus of counts.values())
+        for (const { attributes, count } of byStatus.values()) result.observe(count, attributes);
     });
   return {
     add(operation, statusClass) {
-      const key = `${operation} ${statusClass}`;
-      const entry = counts.get(key);
+      let byStatus = counts.get(operation);
+      if (!byStatus) {
+        byStatus = new Map();
+        counts.set(operation, byStatus);
+      }
+      const entry = byStatus.get(statusClass);
       if (entry) entry.count += 1;
       else
-        counts.set(key, {
+        byStatus.set(statusClass, {
           attributes: { 'gateway.operation': operation, 'http.status_class': statusClass },
           count: 1,
         });
@@ -164,23 +167,24 @@ export function startRequestSpan(
   if (!on) return undefined;
   const { api, tracer, instruments } = on;
   const parent = hostTraceparent ? on.parse(hostTraceparent) : callerTrace(request.headers);
-  const path = pathOf(request.url);
   const route = request.route;
   const method = request.method.toUpperCase();
+  // Attributes are set once the sampler has kept the span: under load nearly every request is
+  // left out, and none of the samplers offered (config.ts) reads attributes to decide.
   const span = tracer.startSpan(
     route ? `${method} ${route}` : `${method} ${operation}`,
-    {
-      kind: api.SpanKind.SERVER,
-      attributes: {
-        'http.request.method': method,
-        'url.path': path,
-        ...(route ? { 'http.route': route } : {}),
-        'gateway.operation': operation,
-        'gateway.request_id': correlation.requestId,
-      },
-    },
+    { kind: api.SpanKind.SERVER },
     remoteContext(api, parent),
   );
+  if (span.isRecording()) {
+    span.setAttributes({
+      'http.request.method': method,
+      'url.path': pathOf(request.url),
+      ...(route ? { 'http.route': route } : {}),
+      'gateway.operation': operation,
+      'gateway.request_id': correlation.requestId,
+    });
+  }
   const context = api.trace.setSpan(api.ROOT_CONTEXT, span);
   return {
     correlation: { ...correlation, traceparent: traceparentOf(span), trace: context },
@@ -196,7 +200,10 @@ export function startRequestSpan(
         if (failed) span.setStatus({ code: api.SpanStatusCode.ERROR });
       }
       span.end();
-      instruments.requests.add(operation, `${Math.floor(status / 100)}xx`);
+      instruments.requests.add(
+        operation,
+        STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`,
+      );
     },
   };
 }
@@ -226,24 +233,21 @@ export function startCallSpan(
   if (!on || !correlation.trace) return undefined;
   const { api, tracer, instruments } = on;
   const started = performance.now();
-  const record = (status: number | undefined, error: string | undefined) =>
-    instruments.upstreamDuration.record((performance.now() - started) / 1000, {
-      'gateway.upstream': upstream,
-      'http.request.method': method,
-      ...(error === undefined ? {} : { 'error.type': error }),
-      ...(status === undefined ? {} : { 'http.response.status_code': status }),
-    });
+  /** The duration by the answer's status, or by the error type when none came. */
+  const record = (outcome: { status: number } | { error: string }) =>
+    instruments.upstreamDuration(
+      (performance.now() - started) / 1000,
+      upstream,
+      method,
+      'status' in outcome ? outcome.status : outcome.error,
+    );
   // Work the sampler left out: its calls are left out too (they would follow it anyway), so
   // no span is made; the upstream gets the work's own traceparent, and the metrics still count.
   if (!sampledIn(api.trace, correlation.trace)) {
     return {
       traceparent: correlation.traceparent,
       retried: () => instruments.retries.add(1, { 'gateway.upstream': upstream }),
-      end: (outcome) =>
-        record(
-          'status' in outcome ? outcome.status : undefined,
-          'error' in outcome ? outcome.error : undefined,
-        ),
+      end: record,
     };
   }
   const server = serverOf(origin);
@@ -279,7 +283,7 @@ export function startCallSpan(
       else span.setAttribute('error.type', (outcome as { error: string }).error);
       if (status === undefined || status >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR });
       span.end();
-      record(status, 'error' in outcome ? outcome.error : undefined);
+      record(outcome);
     },
   };
 }

@@ -24,6 +24,15 @@ export interface OtlpPoint {
   attributes: { key: string; value: AnyValue }[];
   asInt?: string | number;
   asDouble?: number;
+  /** Histogram points: counts are 64-bit integers, which OTLP JSON may send as strings. */
+  count?: string | number;
+  sum?: number;
+  min?: number;
+  max?: number;
+  bucketCounts?: (string | number)[];
+  explicitBounds?: number[];
+  startTimeUnixNano?: string;
+  timeUnixNano?: string;
 }
 export interface OtlpLog {
   traceId?: string;
@@ -61,20 +70,26 @@ export async function startCollector() {
       ),
     );
   const metricNames = () => JSON.stringify(received.metrics);
-  /** Every data point of the named metric, across exports. */
+  /** Every data point of the named metric (a sum or a histogram), across exports. */
   const metricPoints = (name: string) =>
     received.metrics.flatMap((m) =>
       (
         m as {
           resourceMetrics: {
             scopeMetrics: {
-              metrics: { name: string; sum?: { dataPoints: OtlpPoint[] } }[];
+              metrics: {
+                name: string;
+                sum?: { dataPoints: OtlpPoint[] };
+                histogram?: { dataPoints: OtlpPoint[]; aggregationTemporality?: number };
+              }[];
             }[];
           }[];
         }
       ).resourceMetrics.flatMap((r) =>
         r.scopeMetrics.flatMap((s) =>
-          s.metrics.filter((x) => x.name === name).flatMap((x) => x.sum?.dataPoints ?? []),
+          s.metrics
+            .filter((x) => x.name === name)
+            .flatMap((x) => x.sum?.dataPoints ?? x.histogram?.dataPoints ?? []),
         ),
       ),
     );

@@ -162,4 +162,41 @@ describe('telemetry to Application Insights (Azure Monitor exporter)', () => {
       'appi-1',
     );
   });
+  it('sends the upstream-duration histogram as delta metrics: each flush counts only the calls since the last', async () => {
+    // Arrange: whatever earlier requests left is sent first.
+    await telemetry.flush();
+    const durations = () =>
+      ingestion.envelopes.filter(
+        (e) =>
+          e.data.baseType === 'MetricData' &&
+          (e.data.baseData.metrics as { name: string }[])[0]?.name === 'http.client.request.duration' &&
+          (e.data.baseData.properties as Record<string, string>)['gateway.upstream'] === 'Flyte Admin',
+      );
+    const before = durations().length;
+
+    // Act: two gets, then one flush.
+    for (const id of ['appi-metric-1', 'appi-metric-2']) {
+      const res = await fetch(`${gateway.url}/v1/api/v1/executions/flytesnacks/development/seed-1`, {
+        headers: { 'x-request-id': id },
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    await telemetry.flush();
+    const sent = await pollUntil(
+      async () => durations().slice(before),
+      (found) => found.length >= 1,
+    );
+
+    // Assess: one series (Flyte Admin, GET, 200) with the two calls, and no more.
+    expect(sent).toHaveLength(1);
+    const metric = (sent[0]?.data.baseData.metrics as Record<string, number>[] | undefined)?.[0];
+    expect(metric).toMatchObject({ name: 'http.client.request.duration', count: 2 });
+    expect(metric?.value).toBeGreaterThan(0);
+    expect(metric?.min).toBeLessThanOrEqual(metric?.max as number);
+    expect(sent[0]?.data.baseData.properties).toMatchObject({
+      'http.request.method': 'GET',
+      'http.response.status_code': '200',
+    });
+  });
 });

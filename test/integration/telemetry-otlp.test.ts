@@ -8,8 +8,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config.js';
 import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import { UPSTREAM_DURATION } from '../../src/telemetry/upstream-durations.js';
 import { type Gateway, startGateway } from '../helpers/gateway.js';
-import { attr, type OtlpLog, type OtlpSpan, startCollector } from '../helpers/otlp-collector.js';
+import {
+  attr,
+  type OtlpLog,
+  type OtlpPoint,
+  type OtlpSpan,
+  startCollector,
+} from '../helpers/otlp-collector.js';
 import { pollUntil } from '../helpers/poll.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -116,6 +123,23 @@ describe('telemetry to an OTLP collector', () => {
       async () => collector.metricNames(),
       (names) => names.includes('gateway.requests') && names.includes('http.client.request.duration'),
     );
+    // The upstream histogram (aggregated by the gateway, src/telemetry/upstream-durations.ts):
+    // a cumulative series per upstream, method and status, counting both gets so far.
+    const series = collector
+      .metricPoints('http.client.request.duration')
+      .filter(
+        (p) => attr(p, 'gateway.upstream') === 'Flyte Admin' && attr(p, 'http.request.method') === 'GET',
+      )
+      .filter((p) => attr(p, 'http.response.status_code') === 200);
+    const latest = series.at(-1) as OtlpPoint;
+    expect(Number(latest.count)).toBeGreaterThanOrEqual(2);
+    expect(latest.explicitBounds).toEqual([...UPSTREAM_DURATION.boundaries]);
+    expect(latest.bucketCounts?.reduce<number>((total, n) => total + Number(n), 0)).toBe(
+      Number(latest.count),
+    );
+    expect(latest.sum).toBeGreaterThan(0);
+    expect(latest.min).toBeLessThanOrEqual(latest.max as number);
+    expect(latest.startTimeUnixNano).toBe(series[0]?.startTimeUnixNano);
   });
 
   it('records upstream retries as events of the client span, and refusals with their problem', async () => {
