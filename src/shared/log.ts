@@ -66,11 +66,28 @@ export function setSinkWrites(on: boolean): void {
   policy.toSink = on;
 }
 
+/**
+ * Whether a field name looks like a credential's, remembered per name: a log line tests the
+ * same dozen names on every request. Names come from code; the bound only guards the memory.
+ */
+const secretNames = new Map<string, boolean>();
+function isSecretName(name: string): boolean {
+  let secret = secretNames.get(name);
+  if (secret === undefined) {
+    secret = SECRET_NAME.test(name);
+    if (secretNames.size < 1024) secretNames.set(name, secret);
+  }
+  return secret;
+}
+
+function redactInto(out: LogFields, fields: LogFields): LogFields {
+  for (const key in fields) out[key] = isSecretName(key) ? '[redacted]' : fields[key];
+  return out;
+}
+
 /** Masks values of credential-like field names. */
 export function redact(fields: LogFields): LogFields {
-  const out: LogFields = {};
-  for (const [key, value] of Object.entries(fields)) out[key] = SECRET_NAME.test(key) ? '[redacted]' : value;
-  return out;
+  return redactInto({}, fields);
 }
 
 /**
@@ -83,7 +100,7 @@ export function createLogger(sink: LogSink, base: LogFields = {}, trace?: object
     (level: LogLevel) =>
     (event: string, fields: LogFields = {}) => {
       if (SEVERITY[level] < policy.least) return;
-      const safe = redact({ ...base, ...fields });
+      const safe = redactInto(redactInto({}, base), fields);
       policy.exported?.(level, event, safe, trace);
       if (!policy.toSink) return;
       // level and event come last so that no field can overwrite them.
@@ -109,24 +126,38 @@ export interface LogStreams {
   err: { write(chunk: string): unknown };
 }
 
+/** How long a line may wait in {@link bufferedConsole}, and how much may wait at most. */
+export interface LogBuffering {
+  /** @default 20 */
+  flushAfterMs: number;
+  /** @default 64 KiB */
+  flushAtBytes: number;
+}
+
 /**
- * The console as a sink, one write per event-loop turn instead of one per line: Node writes
- * stdout synchronously when it is a file or a pipe's other end is slow, so `console.info` per
- * request made the process wait on the disk (issue 19: 0.46× the minimal proxy). Lines keep
- * their order per stream (info/debug to stdout, warn/error to stderr, as `console` does); what
- * is buffered is written at exit.
+ * The console as a sink that writes every `flushAfterMs` (or once `flushAtBytes` wait), not
+ * once per line: Node writes stdout synchronously when it is a file or a pipe, so
+ * `console.info` per request made the process wait on the disk (issue 19: 0.46× the minimal
+ * proxy), and one write per event-loop turn was still about one write per request under
+ * load. Lines keep their order per stream (info/debug to stdout, warn/error to stderr, as
+ * `console` does); what is buffered is written at exit. The timer does not keep the process
+ * alive.
  * @example
  * await startLocalHost({ sink: bufferedConsole() });
  */
 export function bufferedConsole(
   streams: LogStreams = { out: process.stdout, err: process.stderr },
   onExit: (flush: () => void) => void = (flush) => process.once('exit', flush),
+  { flushAfterMs, flushAtBytes }: LogBuffering = { flushAfterMs: 20, flushAtBytes: 64 * 1024 },
 ): LogSink {
   let out: string[] = [];
   let err: string[] = [];
-  let scheduled = false;
+  let waiting = 0;
+  let timer: NodeJS.Timeout | undefined;
   const flush = () => {
-    scheduled = false;
+    clearTimeout(timer);
+    timer = undefined;
+    waiting = 0;
     if (out.length > 0) streams.out.write(`${out.join('\n')}\n`);
     if (err.length > 0) streams.err.write(`${err.join('\n')}\n`);
     out = [];
@@ -137,10 +168,9 @@ export function bufferedConsole(
     (...args: unknown[]) => {
       const line = args.length === 1 ? String(args[0]) : args.map(String).join(' ');
       (to === 'out' ? out : err).push(line);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      waiting += line.length + 1;
+      if (waiting >= flushAtBytes) flush();
+      else if (!timer) timer = setTimeout(flush, flushAfterMs).unref();
     };
   onExit(flush);
   return { debug: push('out'), info: push('out'), warn: push('err'), error: push('err') };

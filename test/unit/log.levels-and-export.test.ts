@@ -7,6 +7,7 @@ import {
   setLogLevel,
   setSinkWrites,
 } from '../../src/shared/log.js';
+import { pollUntil } from '../helpers/poll.js';
 
 function capture() {
   const lines: string[] = [];
@@ -90,31 +91,57 @@ describe('export to telemetry', () => {
 });
 
 describe('bufferedConsole', () => {
-  it('writes the lines of one turn in one write per stream, in order, and the rest at exit', async () => {
-    // Prepare
+  /** A sink writing to arrays; `atExit()` runs what the process would run at exit. */
+  function captured(buffering: { flushAfterMs: number; flushAtBytes: number }) {
     const out: string[] = [];
     const err: string[] = [];
-    let atExit: (() => void) | undefined;
+    let atExit: () => void = () => undefined;
     const sink = bufferedConsole(
       { out: { write: (c: string) => out.push(c) }, err: { write: (c: string) => err.push(c) } },
       (flush) => {
         atExit = flush;
       },
+      buffering,
     );
+    return { sink, out, err, atExit: () => atExit() };
+  }
+
+  it('writes the lines that waited in one write per stream, in order, after the delay', async () => {
+    // Prepare
+    const { sink, out, err } = captured({ flushAfterMs: 5, flushAtBytes: 64 * 1024 });
 
     // Act
     sink.info('a');
     sink.debug?.('b');
     sink.warn('w');
     sink.error('e');
-    const before = [...out];
-    await new Promise((resolve) => setImmediate(resolve));
+    const before = [...out, ...err];
+    await pollUntil(
+      async () => out.length,
+      (writes) => writes > 0,
+    );
+
+    // Assess: nothing at once, then one write per stream.
+    expect(before).toEqual([]);
+    expect(out).toEqual(['a\nb\n']);
+    expect(err).toEqual(['w\ne\n']);
+  });
+
+  it('writes at once when the lines waiting reach the size bound, and the rest at exit', () => {
+    // Prepare: a delay no test waits for, so only the size bound and the exit write.
+    const { sink, out, atExit } = captured({ flushAfterMs: 60_000, flushAtBytes: 10 });
+
+    // Act
+    sink.info('12345');
+    const belowBound = [...out];
+    sink.info('6789'); // 6 + 5 bytes waiting: past 10
+    const atBound = [...out];
     sink.info('late');
-    atExit?.();
+    atExit();
 
     // Assess
-    expect(before).toEqual([]);
-    expect(out).toEqual(['a\nb\n', 'late\n']);
-    expect(err).toEqual(['w\ne\n']);
+    expect(belowBound).toEqual([]);
+    expect(atBound).toEqual(['12345\n6789\n']);
+    expect(out).toEqual(['12345\n6789\n', 'late\n']);
   });
 });
