@@ -41,7 +41,7 @@ export function bindRoute(
       crossSite = error; // settings that do not load: rendered as every route renders them
     }
     if (crossSite) return refuse(request, crossSite, sink);
-    const url = new URL(request.url, 'http://localhost');
+    const url = request.parsedUrl ?? new URL(request.url, 'http://localhost');
     const query = new URLSearchParams(url.search);
     for (const name of [...query.keys()]) if (name.toLowerCase() === KEY_QUERY) query.delete(name);
     const reserved = reservedFieldErrors('query', query.keys());

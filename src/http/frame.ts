@@ -14,7 +14,7 @@ import { problemResponse } from '../problems/to-problem.js';
 import { type Correlation, correlate, correlationHeaders } from '../shared/correlation.js';
 import { createLogger, type LogFields, type Logger, type LogSink } from '../shared/log.js';
 import { hostTraceparentOf, startRequestSpan } from '../telemetry/spans.js';
-import { bufferedBodyOf } from './buffered-response.js';
+import { addHeaders, bufferedBodyOf } from './buffered-response.js';
 import type { GatewayRequest, RoutedRequest, RouteHandler } from './route.js';
 
 export interface RequestContext {
@@ -57,8 +57,7 @@ export function frame(
     let rendered = false;
     try {
       response = await run(request, { correlation, log, note });
-      for (const [header, value] of Object.entries(correlationHeaders(correlation)))
-        response.headers.set(header, value);
+      addHeaders(response, correlationHeaders(correlation));
     } catch (thrown) {
       await discard(request.body); // a refused upload is not read on
       // Whatever failed once the caller was gone (the upstream call, its upload) failed for that.

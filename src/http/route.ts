@@ -20,6 +20,8 @@ import type { LogSink } from '../shared/log.js';
 export interface GatewayRequest {
   method: string;
   url: string;
+  /** `url` as the host already parsed it to route (the local host); otherwise parsed where needed. */
+  parsedUrl?: URL;
   headers: Headers;
   body: ReadableStream<Uint8Array> | null;
   /** Aborted when the caller goes away, so the upstream call is abandoned too (local host). */

@@ -17,7 +17,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { routeTable } from '../app.js';
-import { bufferedBodyOf } from '../http/buffered-response.js';
+import { bufferedBodyOf, plainHeadersOf } from '../http/buffered-response.js';
 import { hostRefusal, isLoopbackAddress } from '../http/cross-site.js';
 import { refuse } from '../http/frame.js';
 import { firstMatch, hostRouteOf, inHostOrder } from '../http/host-routing.js';
@@ -82,6 +82,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       bodyLimit,
       linger,
       url: target?.url ?? `http://localhost${requestPath(req.url)}`,
+      parsedUrl: target?.parsed,
     };
     const refusal =
       target === undefined
@@ -93,7 +94,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       const handler: RouteDefinition['handler'] = (request, s) => refuse(request, refusal, s);
       return void serve({ name: 'host-check', handler }, req, res, context);
     }
-    const hit = firstMatch(ordered, req.method ?? 'GET', target.pathname);
+    const hit = firstMatch(ordered, req.method ?? 'GET', target.parsed.pathname);
     // The host's answer when no function matches: 404, no body.
     if (!hit) {
       lingerOnRest(req, res, linger);
@@ -122,7 +123,13 @@ async function serve(
   route: Pick<RouteDefinition, 'name' | 'handler'>,
   req: IncomingMessage,
   res: ServerResponse,
-  { sink, bodyLimit, linger, url }: { sink: LogSink; bodyLimit: number; linger: LingerBounds; url: string },
+  {
+    sink,
+    bodyLimit,
+    linger,
+    url,
+    parsedUrl,
+  }: { sink: LogSink; bodyLimit: number; linger: LingerBounds; url: string; parsedUrl: URL | undefined },
 ): Promise<void> {
   const requestHeaders = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -139,6 +146,7 @@ async function serve(
       {
         method: (req.method ?? 'GET').toUpperCase(),
         url,
+        ...(parsedUrl ? { parsedUrl } : {}),
         headers: requestHeaders,
         body,
         signal: caller.signal,
@@ -149,7 +157,7 @@ async function serve(
     await streamed?.finish();
     if (streamed?.overLimit) throw new HostBodyLimitError(bodyLimit);
     lingerOnRest(req, res, linger);
-    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.writeHead(response.status, plainHeadersOf(response) ?? Object.fromEntries(response.headers));
     const bytes = bufferedBodyOf(response);
     if (req.method === 'HEAD') res.end();
     else if (bytes) res.end(bytes);
@@ -208,10 +216,10 @@ function drained(res: ServerResponse): Promise<void> {
 }
 
 interface RequestTarget {
-  /** As sent: handlers parse it themselves. */
+  /** As sent. */
   url: string;
-  /** As the host routes it: dot segments resolved (Kestrel does), not decoded. */
-  pathname: string;
+  /** `url` parsed: its pathname is what the host routes by (dot segments resolved, as Kestrel does, not decoded). */
+  parsed: URL;
 }
 
 /**
@@ -221,7 +229,7 @@ interface RequestTarget {
 function requestTarget(req: IncomingMessage): RequestTarget | undefined {
   const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
   try {
-    return { url, pathname: new URL(url).pathname };
+    return { url, parsed: new URL(url) };
   } catch {
     return undefined;
   }
