@@ -14,6 +14,8 @@ export interface Azurite {
   tableUrl: string;
   /** Connection string with explicit endpoints (ports are not the defaults). */
   connectionString: string;
+  /** The Azurite process's id (e.g. to read its CPU time from `/proc`). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
       `QueueEndpoint=${queueUrl}`,
       `TableEndpoint=${tableUrl}`,
     ].join(';'),
+    pid: child.pid ?? -1,
     stop: () => stopChild(child),
   };
 }

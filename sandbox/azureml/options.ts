@@ -74,6 +74,13 @@ export interface AzureMlEmulatorOptions {
   publicAccessDisabled?: string[];
   /** Keys of `GET /discovery` that name another host than this one (e.g. `{history: 'https://…'}`). @default none */
   discovery?: Record<string, string>;
+  /**
+   * Hash every body over the journal's text limit for its `bodySha256`. False records only `bodyBytes`:
+   * for a bench whose emulator shares the machine's cores with what it measures, where a second SHA-256
+   * of each large upload (the zip part is hashed anyway, for the run's `zip.sha256`) would take CPU from
+   * the measured process. Answers are the same either way. @default true
+   */
+  journalBodyHash?: boolean;
 }
 
 export interface ResolvedDelays {
@@ -95,6 +102,7 @@ export interface ResolvedOptions {
   finalStatus: (run: RunOutcomeInput) => 'Completed' | 'Failed';
   region: string;
   auth: { requireBearer?: string; identityHeader?: string; tokenTtlSeconds: number };
+  journalBodyHash: boolean;
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
@@ -135,5 +143,6 @@ export function resolveOptions(options: AzureMlEmulatorOptions = {}): ResolvedOp
       identityHeader: options.auth?.identityHeader,
       tokenTtlSeconds: nonNegative('auth.tokenTtlSeconds', options.auth?.tokenTtlSeconds, 3600),
     },
+    journalBodyHash: options.journalBodyHash ?? true,
   };
 }

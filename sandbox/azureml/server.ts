@@ -168,10 +168,11 @@ async function handle(
     return;
   }
   const maxBytes = state.options.maxZipBytes + MULTIPART_OVERHEAD_BYTES;
+  const hash = state.options.journalBodyHash;
   // Only the startrun route ends in /startrun; no other route reads a POST body to /startrun.
   const body = await (method === 'POST' && path.endsWith('/startrun')
-    ? readStartRunBody(request, maxBytes, JOURNAL_TEXT_LIMIT_BYTES)
-    : readBodyBytes(request, maxBytes)
+    ? readStartRunBody(request, maxBytes, JOURNAL_TEXT_LIMIT_BYTES, hash)
+    : readBodyBytes(request, maxBytes, { hash })
   ).catch((error: unknown) => {
     state.bodiesCutOff += 1;
     throw error;

@@ -1,9 +1,10 @@
 /**
  * Reads a `startrun` body as it arrives instead of buffering it: the multipart is parsed on the fly
  * (`MultipartStream`), the project zip is counted and hashed as it goes by and never held, the run
- * definition is kept (it is small JSON), and the whole body is counted and hashed for the journal, whose
- * text form needs only its first bytes. Past the size cap the parts are no longer looked at (the answer
- * is 413 then), but the body is still read to its end, so a client still uploading gets that answer.
+ * definition is kept (it is small JSON), and the whole body is counted and (unless told not to) hashed for
+ * the journal, whose text form needs only its first bytes. Past the size cap the parts are no longer looked
+ * at (the answer is 413 then), but the body is still read to its end, so a client still uploading gets that
+ * answer.
  * @module
  */
 import type { IncomingMessage } from 'node:http';
@@ -13,8 +14,11 @@ import { formDataBoundary, MultipartStream, type PartHandling, type StreamedPart
 
 /** A startrun body, read by {@link readStartRunBody}. */
 export interface StartRunBody {
-  /** What the journal records: the first bytes, and the count and SHA-256 of every byte received. */
-  journal: { bytes: Buffer; totalBytes: number; sha256: string };
+  /**
+   * What the journal records: the first bytes, and the count and SHA-256 of every byte received (no
+   * SHA-256 when read with `hashBody: false`).
+   */
+  journal: { bytes: Buffer; totalBytes: number; sha256?: string };
   /** More bytes arrived than the cap; the parts past it were not parsed. */
   overflowed: boolean;
   /**
@@ -39,20 +43,25 @@ function boundaryOf(contentType: string | undefined): string | undefined {
 }
 
 /**
- * Reads the whole body of a startrun, parsing its multipart up to `maxBytes`.
+ * Reads the whole body of a startrun, parsing its multipart up to `maxBytes`. `hashBody: false` skips
+ * the journal's SHA-256 of the whole body (the zip part is hashed either way).
  * @example const body = await readStartRunBody(req, maxZipBytes + MULTIPART_OVERHEAD_BYTES, 64 * 1024);
  */
 export async function readStartRunBody(
   request: IncomingMessage,
   maxBytes: number,
   journalBytes: number,
+  hashBody = true,
 ): Promise<StartRunBody> {
   const boundary = boundaryOf(request.headers['content-type']);
   const multipart = boundary === undefined ? undefined : new MultipartStream(boundary, handlingOf);
-  // The journal's reading (first bytes kept, everything counted and hashed), with the multipart
-  // parsed from each chunk as it passes, up to the cap.
-  const { bytes, totalBytes, sha256 } = await readBodyBytes(request, journalBytes, (chunk, total) => {
-    if (total <= maxBytes) multipart?.write(chunk);
+  // The journal's reading (first bytes kept, everything counted and maybe hashed), with the
+  // multipart parsed from each chunk as it passes, up to the cap.
+  const { bytes, totalBytes, sha256 } = await readBodyBytes(request, journalBytes, {
+    hash: hashBody,
+    onChunk: (chunk, total) => {
+      if (total <= maxBytes) multipart?.write(chunk);
+    },
   });
   const overflowed = totalBytes > maxBytes;
   const body: StartRunBody = { journal: { bytes, totalBytes, sha256 }, overflowed };

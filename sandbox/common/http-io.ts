@@ -1,9 +1,9 @@
 /**
  * Small node:http helpers shared by the sandbox emulators: read a body (as text, or as bytes with a cap
- * and a running SHA-256), write JSON answers, wait. Emulators buffer bodies because they are test doubles
- * and the journal needs them; the byte reader keeps reading past its cap without keeping the excess, so a
- * client that is still uploading gets a proper answer (e.g. 413) instead of a reset connection. Answers
- * always carry `Content-Length` so keep-alive clients can reuse the connection.
+ * and, by default, a running SHA-256), write JSON answers, wait. Emulators buffer bodies because they are
+ * test doubles and the journal needs them; the byte reader keeps reading past its cap without keeping the
+ * excess, so a client that is still uploading gets a proper answer (e.g. 413) instead of a reset
+ * connection. Answers always carry `Content-Length` so keep-alive clients can reuse the connection.
  * @module
  */
 import { createHash } from 'node:crypto';
@@ -22,29 +22,37 @@ export interface BodyBytes {
   bytes: Buffer;
   /** Every byte received, including the ones not kept. */
   totalBytes: number;
-  /** SHA-256 (hex) over every byte received. */
-  sha256: string;
+  /** SHA-256 (hex) over every byte received; absent when read with `hash: false`. */
+  sha256?: string;
   /** True when the body was longer than `maxBytes` (then `bytes` is incomplete). */
   overflowed: boolean;
 }
 
+/** How {@link readBodyBytes} reads. */
+export interface ReadBodyOptions {
+  /** Called with each chunk as it arrives and the count so far, this chunk included. */
+  onChunk?: (chunk: Buffer, totalBytes: number) => void;
+  /** Hash every byte received (SHA-256); false spares that CPU when nobody needs the digest. @default true */
+  hash?: boolean;
+}
+
 /**
- * Reads the whole body, keeping at most `maxBytes` of it; counts and hashes everything, and hands
- * each chunk to `onChunk` (with the count so far, this chunk included) as it arrives.
+ * Reads the whole body, keeping at most `maxBytes` of it; counts and (unless `hash: false`) hashes
+ * everything, and hands each chunk to `onChunk` as it arrives.
  * @example const body = await readBodyBytes(req, 1024 * 1024); if (body.overflowed) answer413();
  */
 export async function readBodyBytes(
   request: IncomingMessage,
   maxBytes: number,
-  onChunk?: (chunk: Buffer, totalBytes: number) => void,
+  { onChunk, hash: hashing = true }: ReadBodyOptions = {},
 ): Promise<BodyBytes> {
   const chunks: Buffer[] = [];
-  const hash = createHash('sha256');
+  const hash = hashing ? createHash('sha256') : undefined;
   let kept = 0;
   let totalBytes = 0;
   for await (const raw of request) {
     const chunk = raw as Buffer;
-    hash.update(chunk);
+    hash?.update(chunk);
     totalBytes += chunk.length;
     onChunk?.(chunk, totalBytes);
     if (kept < maxBytes) {
@@ -53,12 +61,13 @@ export async function readBodyBytes(
       kept += take;
     }
   }
-  return {
+  const body: BodyBytes = {
     bytes: Buffer.concat(chunks, kept),
     totalBytes,
-    sha256: hash.digest('hex'),
     overflowed: totalBytes > maxBytes,
   };
+  if (hash) body.sha256 = hash.digest('hex');
+  return body;
 }
 
 /**

@@ -3,7 +3,8 @@
  * gateway can assert on the exact method, path, query, headers and body it forwarded (and that nothing
  * reached the upstream for bad input). Every request outside `/_emulator/` is recorded once its body has
  * arrived, before faults and auth run; the outcome (`status` or `dropped`) is filled in when the emulator
- * answers. Large bodies (uploads) are not kept as text: above a limit only their size and SHA-256 are.
+ * answers. Large bodies (uploads) are not kept as text: above a limit only their size and SHA-256 are (or
+ * only their size, when the body was read without hashing).
  * @module
  */
 import { createHash } from 'node:crypto';
@@ -24,7 +25,10 @@ export interface RecordedRequest {
   body: string;
   /** Only for bodies over the journal limit: their length in bytes. */
   bodyBytes?: number;
-  /** Only for bodies over the journal limit: SHA-256 of the bytes, lower-case hex. */
+  /**
+   * Only for bodies over the journal limit: SHA-256 of the bytes, lower-case hex. Absent also when the
+   * emulator was told not to hash them (the Azure ML emulator's `journalBodyHash: false`).
+   */
   bodySha256?: string;
   /** Arrival time on the emulator clock (epoch ms). */
   at: number;
@@ -34,8 +38,11 @@ export interface RecordedRequest {
   dropped?: boolean;
 }
 
-/** A body given to {@link recordRequest}: text, bytes, or bytes already counted and hashed while streaming. */
-export type JournalBody = string | Buffer | { bytes: Buffer; totalBytes: number; sha256: string };
+/**
+ * A body given to {@link recordRequest}: text, bytes, or the first bytes of a body already counted (and
+ * hashed, unless `sha256` is absent) while streaming.
+ */
+export type JournalBody = string | Buffer | { bytes: Buffer; totalBytes: number; sha256?: string };
 
 /** Flattens Node's header object into `name → value` with repeated values joined. */
 function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
@@ -47,26 +54,27 @@ function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   return result;
 }
 
-/** Text for small bodies; size and hash for large ones (a 300 MiB zip must not sit in the journal). */
+/**
+ * Text for small bodies; size and hash for large ones (a 300 MiB zip must not sit in the journal). A
+ * streamed body without a `sha256` was read unhashed: only its size is recorded (its kept bytes are only
+ * its start, so hashing them would describe something else).
+ */
 function describeBody(
   body: JournalBody,
   maxTextBytes: number,
 ): Pick<RecordedRequest, 'body' | 'bodyBytes' | 'bodySha256'> {
   if (typeof body === 'string') return { body };
-  const { bytes, totalBytes, sha256 } = Buffer.isBuffer(body)
-    ? { bytes: body, totalBytes: body.length, sha256: undefined }
-    : body;
+  const { bytes, totalBytes } = Buffer.isBuffer(body) ? { bytes: body, totalBytes: body.length } : body;
   if (totalBytes <= maxTextBytes && bytes.length === totalBytes) return { body: bytes.toString('utf8') };
-  return {
-    body: '',
-    bodyBytes: totalBytes,
-    bodySha256: sha256 ?? createHash('sha256').update(bytes).digest('hex'),
-  };
+  const sha256 = Buffer.isBuffer(body) ? createHash('sha256').update(body).digest('hex') : body.sha256;
+  return sha256 === undefined
+    ? { body: '', bodyBytes: totalBytes }
+    : { body: '', bodyBytes: totalBytes, bodySha256: sha256 };
 }
 
 /**
  * Builds one journal entry; byte bodies longer than `maxTextBytes` (default unlimited) are recorded as
- * `bodyBytes` + `bodySha256` with `body: ''`.
+ * `bodyBytes` + `bodySha256` (no `bodySha256` for a streamed body read unhashed) with `body: ''`.
  * @example
  * recordRequest('GET', '/api/v1/executions/p/d?limit=1', {}, '', 0).query // { limit: '1' }
  */

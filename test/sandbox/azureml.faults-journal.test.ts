@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AzureMlEmulator, startAzureMlEmulator } from '../../sandbox/azureml/index.js';
 import {
   call,
+  EXP,
   experimentPath,
   historyPath,
   manualClock,
@@ -10,6 +11,7 @@ import {
   rawMultipart,
   rawRequest,
   SNAPSHOT,
+  WS,
 } from './helpers/azureml-client.js';
 import { timedRead } from './helpers/timed-read.js';
 
@@ -199,6 +201,42 @@ describe('request journal and control endpoints', () => {
       bodySha256: createHash('sha256').update(body).digest('hex'),
       status: 200,
     });
+  });
+
+  it('with journalBodyHash: false keeps bodyBytes without bodySha256, and still hashes the zip', async () => {
+    // Prepare: an emulator told not to hash journal bodies, and a ~100 KiB startrun
+    const other = await startAzureMlEmulator({ journalBodyHash: false });
+    const zip = Buffer.concat([projectZip(), Buffer.alloc(100 * 1024, 9)]);
+    const body = rawMultipart('b0und', [
+      {
+        headers: ['Content-Disposition: form-data; name="runDefinitionFile"; filename="definition.json"'],
+        data: '{}',
+      },
+      {
+        headers: ['Content-Disposition: form-data; name="projectZipFile"; filename="project.zip"'],
+        data: zip,
+      },
+    ]);
+    try {
+      // Act
+      const res = await call(other.url, 'POST', `${experimentPath()}/startrun?runId=big_2`, {
+        body,
+        contentType: 'multipart/form-data; boundary=b0und',
+      });
+      // Assess: the same answer, a journal entry with the size only, the zip's hash as received
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ runId: 'big_2' });
+      expect(other.requests).toHaveLength(1);
+      expect(other.requests[0]).toMatchObject({ body: '', bodyBytes: body.length, status: 200 });
+      expect(other.requests[0]).not.toHaveProperty('bodySha256');
+      expect(other.runs.getRun(WS, EXP, 'big_2')?.zip).toEqual({
+        bytes: zip.length,
+        sha256: createHash('sha256').update(zip).digest('hex'),
+        filename: 'project.zip',
+      });
+    } finally {
+      await other.close();
+    }
   });
 
   it('records rejected requests too; control calls are never recorded', async () => {
