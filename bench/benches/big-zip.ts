@@ -3,16 +3,20 @@
  * once through the gateway, into Azurite and the Azure ML emulator at the same time, against a plain
  * `@azure/storage-blob` `uploadStream` of as many bytes to the same Azurite, interleaved and
  * repeated. The gateway runs in its own process and its RSS is sampled from
- * `/proc/<pid>/status`; the emulator (which parses startrun as it streams, hashing the zip once)
- * and Azurite run apart too.
+ * `/proc/<pid>/status`; the emulator (which parses startrun as it streams, hashing the zip once;
+ * its journal does not hash the body again) and Azurite run apart too. Every client makes its bytes
+ * the same way (`zipBytes`, unhashed), so the clients do the same work per byte on every path; the
+ * CPU seconds each process spends in a timed transfer are printed beside the times, since on a
+ * machine with few cores they share, the wall time follows the total.
  * Budgets (DESIGN.md): wall time ≤ 1.3× the SDK upload; the app's peak RSS < 200 MB.
  */
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { type Azurite, startAzurite } from '../../sandbox/azurite.js';
-import { postStream, startRunFraming, streamedStartRun } from '../../test/helpers/azureml-streamed-upload.js';
+import { startRunFraming } from '../../test/helpers/azureml-streamed-upload.js';
 import type { BenchOptions } from '../lib/args.js';
 import {
   azureMlEnv,
@@ -23,7 +27,7 @@ import {
   WORKSPACE,
 } from '../lib/azureml.js';
 import { type Child, startChild } from '../lib/child.js';
-import { samplePeakRss } from '../lib/proc.js';
+import { cpuSecondsOf, samplePeakRss } from '../lib/proc.js';
 import { median, spread } from '../lib/stats.js';
 import { budgetRow, fmt, infoRow, type Row } from '../lib/table.js';
 
@@ -48,6 +52,48 @@ function zipBytes(size: number): Readable {
   });
 }
 
+/** CPU seconds of this process (`client`) and of others by pid, from {@link meterCpu} to its stop. */
+type CpuUse<K extends string> = Record<K | 'client', number>;
+
+/** Starts metering the CPU (user + system) of this process and of the processes in `pids`. */
+function meterCpu<K extends string>(pids: Record<K, number>): { stop(): CpuUse<K> } {
+  const names = Object.keys(pids) as K[];
+  const client = process.cpuUsage();
+  const before = names.map((name) => cpuSecondsOf(pids[name]));
+  return {
+    stop() {
+      const used = process.cpuUsage(client);
+      const use = { client: (used.user + used.system) / 1e6 } as CpuUse<K>;
+      names.forEach((name, i) => {
+        use[name] = cpuSecondsOf(pids[name]) - (before[i] as number);
+      });
+      return use;
+    },
+  };
+}
+
+/**
+ * One info row of CPU seconds per process, medians over the runs, with the total beside what the
+ * machine's cores could give in the median wall time (a total near that means the cores were busy).
+ */
+function cpuRow<K extends string>(
+  what: string,
+  runs: CpuUse<K>[],
+  labels: Record<K | 'client', string>,
+  wall: number,
+) {
+  const cores = availableParallelism();
+  const parts = (Object.keys(labels) as (K | 'client')[]).map(
+    (name) => `${labels[name]} ${median(runs.map((run) => run[name])).toFixed(1)} s`,
+  );
+  const totals = runs.map((run) => Object.values<number>(run).reduce((sum, v) => sum + v, 0));
+  return infoRow(
+    BENCH,
+    `CPU per run, ${what}: ${parts.join(', ')} (total ${median(totals).toFixed(1)} s; ` +
+      `${cores} cores × ${fmt.s(wall)} wall = ${(cores * wall).toFixed(1)} core-s)`,
+  );
+}
+
 /**
  * A plain SDK upload (the budget's baseline), then — untimed by the budget — the floor of a
  * zip that streams once, done by bare clients: an SDK upload and a chunked startrun of as many
@@ -60,29 +106,31 @@ async function sdkUploadAndTee(
   emulatorUrl: string,
   size: number,
   round: number,
-): Promise<{ upload: number; both: number }> {
+): Promise<{ upload: number; cpu: CpuUse<'azurite'>; both: number }> {
   const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
     'bench-sdk',
   );
   await container.createIfNotExists();
   const blob = container.getBlockBlobClient(`plain-${round}.zip`);
+  const meter = meterCpu({ azurite: azurite.pid });
   const started = process.hrtime.bigint();
   await blob.uploadStream(zipBytes(size));
   const upload = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = meter.stop();
   await blob.delete();
   const bothStarted = process.hrtime.bigint();
-  const [, status] = await Promise.all([
+  const [, direct] = await Promise.all([
     container.getBlockBlobClient(`tee-${round}.zip`).uploadStream(zipBytes(size)),
-    postToEmulator(emulatorUrl, size, round),
+    postStartRun(`${emulatorUrl}${emulatorStartRunPath()}?runId=exp-bench_direct_${round}`, size),
   ]);
   const both = Number(process.hrtime.bigint() - bothStarted) / 1e9;
-  if (status !== 200) throw new Error(`direct startrun to the emulator: ${status}`);
+  if (direct.status !== 200) throw new Error(`direct startrun to the emulator: ${direct.status}`);
   await container.getBlockBlobClient(`tee-${round}.zip`).delete();
-  return { upload, both };
+  return { upload, cpu, both };
 }
 
-/** A chunked startrun of `size` zip bytes straight into the emulator; resolves to its status. */
-function postToEmulator(emulatorUrl: string, size: number, round: number): Promise<number> {
+/** A startrun's multipart body around `size` bytes of {@link zipBytes}, made chunk by chunk as sent. */
+function startRunBody(size: number): { contentType: string; body: Readable } {
   const { contentType, head, tail } = startRunFraming(runDefinition());
   const zip = zipBytes(size);
   const body = Readable.from(
@@ -92,18 +140,33 @@ function postToEmulator(emulatorUrl: string, size: number, round: number): Promi
       yield tail;
     })(),
   );
-  return new Promise<number>((resolve, reject) => {
-    const req = request(
-      `${emulatorUrl}${emulatorStartRunPath()}?runId=exp-bench_direct_${round}`,
-      { method: 'POST', headers: { 'content-type': contentType } },
-      (res) => {
-        res.resume();
-        res.once('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
+  return { contentType, body };
+}
+
+/** POSTs a body chunked with `node:http` (as it is made, never whole); resolves to the answer. */
+function postBody(
+  url: string,
+  body: Readable,
+  contentType: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': contentType } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.once('error', reject);
+    });
     req.once('error', reject);
     body.pipe(req);
   });
+}
+
+/** A chunked startrun of `size` zip bytes to `url` (the gateway's or the emulator's). */
+function postStartRun(url: string, size: number): Promise<{ status: number; text: string }> {
+  const { contentType, body } = startRunBody(size);
+  return postBody(url, body, contentType);
 }
 
 /** The emulator's own startrun path for the bench workspace (the gateway's upstream path). */
@@ -115,19 +178,23 @@ function emulatorStartRunPath(): string {
   );
 }
 
-async function gatewayUpload(url: string, pid: number, size: number, round: number) {
-  const upload = streamedStartRun(runDefinition(), size);
-  const sampler = samplePeakRss(pid, 20);
+/** Pids of the processes a gateway startrun keeps busy, besides this client. */
+interface GatewayPids {
+  gateway: number;
+  emulator: number;
+  azurite: number;
+}
+
+async function gatewayUpload(url: string, pids: GatewayPids, size: number, round: number) {
+  const sampler = samplePeakRss(pids.gateway, 20);
+  const meter = meterCpu(pids);
   const started = process.hrtime.bigint();
-  const res = await postStream(
-    `${url}${experimentPath('startrun')}?runId=exp-bench_big_${round}`,
-    upload.body,
-    upload.contentType,
-  );
+  const res = await postStartRun(`${url}${experimentPath('startrun')}?runId=exp-bench_big_${round}`, size);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = meter.stop();
   const rss = sampler.stop();
   if (res.status !== 200) throw new Error(`gateway startrun: ${res.status} ${res.text.slice(0, 300)}`);
-  return { seconds, ...rss };
+  return { seconds, cpu, ...rss };
 }
 
 export async function runBigZip(options: BenchOptions): Promise<Row[]> {
@@ -145,7 +212,7 @@ export async function runBigZip(options: BenchOptions): Promise<Row[]> {
       ...azureMlEnv(azureml.info.url, azurite.connectionString),
       MAX_PROJECT_ZIP_BYTES: String(size + 16 * MiB),
       // A deployment that raises the host's request limit for this: the zip goes inline and
-      // chunked (postStream), which the host streams rather than reading whole (README, Request size).
+      // chunked (postStartRun), which the host streams rather than reading whole (README, Request size).
       FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(size + 16 * MiB),
       UPSTREAM_TIMEOUT_MS: '230000',
     });
@@ -161,13 +228,18 @@ export async function runBigZip(options: BenchOptions): Promise<Row[]> {
     const floor: number[] = [];
     const viaGateway: number[] = [];
     const peaks: number[] = [];
+    const sdkCpu: CpuUse<'azurite'>[] = [];
+    const gatewayCpu: CpuUse<keyof GatewayPids>[] = [];
     let baselineRss = 0;
+    const pids = { gateway: gateway.pid, emulator: azureml.pid, azurite: azurite.pid };
     for (let round = 0; round < repeats; round++) {
       const plain = await sdkUploadAndTee(azurite, azureml.info.url, size, round);
       sdk.push(plain.upload);
+      sdkCpu.push(plain.cpu);
       floor.push(plain.both);
-      const run = await gatewayUpload(gateway.info.url, gateway.pid, size, round);
+      const run = await gatewayUpload(gateway.info.url, pids, size, round);
       viaGateway.push(run.seconds);
+      gatewayCpu.push(run.cpu);
       peaks.push(run.peak);
       baselineRss = run.baseline;
     }
@@ -203,6 +275,13 @@ export async function runBigZip(options: BenchOptions): Promise<Row[]> {
         Math.max(...peaks) < 200 * MB,
       ),
       budgetRow(BENCH, `staged blobs left: ${leaked.length}`, '-', '-', '0', leaked.length === 0),
+      cpuRow('SDK upload', sdkCpu, { client: 'client', azurite: 'Azurite' }, median(sdk)),
+      cpuRow(
+        'gateway startrun',
+        gatewayCpu,
+        { client: 'client', gateway: 'gateway', emulator: 'emulator', azurite: 'Azurite' },
+        median(viaGateway),
+      ),
     ];
   } finally {
     for (const child of children.reverse()) await child.close();
