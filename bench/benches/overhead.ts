@@ -2,15 +2,20 @@
  * Overhead bench (issue 8 item 2, issue 19): get, list and a 4 KiB create, at a fixed
  * concurrency, through the gateway and, in the same run, straight to the Flyte emulator, through
  * the minimal undici proxy and through nginx (when installed). The gateway runs as `npm start`
- * runs it (bench/processes/gateway.ts), three ways: its log lines dropped (`gateway-nologs`, the
- * bench's old configuration), its log lines to a file as a user redirects them, telemetry off
- * (`gateway`), the same with telemetry on as shipped, exporting OTLP to a loopback collector
+ * runs it (bench/processes/gateway.ts), four ways: its log lines dropped (`gateway-nologs`, the
+ * bench's old configuration); its log lines to a file as a user redirects them, telemetry off
+ * (`gateway`); the same with telemetry on as shipped, exporting OTLP to a loopback collector
  * with the default sampler (`gateway-otel`: at most 5 traces a second, every request counted
- * in the metrics), and with every trace recorded (`gateway-otel-all`, `always_on`). Emulator, proxy, nginx and gateways each run in their own process;
- * autocannon loads them from this one, beside the collector stand-in (bench/lib/otlp-sink.ts).
- * Targets are interleaved within each repetition so drift hits all alike. Budget (issue 19):
- * with telemetry on, throughput ≥ 0.8× the proxy's and p50 within 1 ms of it, for get and list. `BENCH_CPU_PROF=<dir>` writes a `--cpu-prof` profile of
- * each gateway process there.
+ * in the metrics); and with every trace recorded (`gateway-otel-all`, `always_on`). Emulator,
+ * proxy, nginx and gateways each run in their own process; autocannon loads them from this one,
+ * beside the collector stand-in (bench/lib/otlp-sink.ts).
+ *
+ * Targets are interleaved within each repetition, and a ratio is the median of each
+ * repetition's own ratio, so a slow spell of the machine hits both sides of it. The CPU each
+ * serving process spends per request (from /proc) is printed too: steadier than throughput
+ * where the load generator and the upstream share the cores. Budget (issue 19): with telemetry
+ * on, throughput ≥ 0.8× the proxy's and p50 within 1 ms of it, for get and list.
+ * `BENCH_CPU_PROF=<dir>` writes a `--cpu-prof` profile of each gateway process there.
  */
 import { closeSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +25,7 @@ import { type Child, startChild } from '../lib/child.js';
 import { type LoadResult, runLoad } from '../lib/load.js';
 import { type Nginx, startNginx } from '../lib/nginx.js';
 import { startOtlpSink } from '../lib/otlp-sink.js';
+import { cpuSecondsOf } from '../lib/proc.js';
 import { median, spread } from '../lib/stats.js';
 import { budgetRow, fmt, infoRow, type Row, skippedRow } from '../lib/table.js';
 
@@ -66,6 +72,14 @@ interface Target {
   base: string;
   /** Path prefix to drop: the emulator is called with Flyte Admin's own paths. */
   strip: string;
+  /** The process that serves it, whose CPU per request is read from /proc. */
+  pid: number;
+}
+
+/** One load run, with the CPU the serving process spent on it. */
+interface Measured extends LoadResult {
+  /** CPU microseconds (user + system) of the serving process per answered request. */
+  cpuMicros: number;
 }
 
 async function check(target: Target, op: Operation): Promise<void> {
@@ -116,24 +130,26 @@ export async function runOverhead(options: BenchOptions): Promise<Row[]> {
     const nginx: Nginx | undefined = await startNginx(flyte.info.url);
     if (nginx) started.push(nginx);
     const targets: Target[] = [
-      { name: 'direct', base: flyte.info.url, strip: '/v1' },
-      { name: 'proxy', base: proxy.info.url, strip: '' },
-      ...(nginx ? [{ name: 'nginx', base: nginx.url, strip: '' }] : []),
-      { name: 'gateway-nologs', base: quiet.info.url, strip: '' },
-      { name: 'gateway', base: gateway.info.url, strip: '' },
-      { name: 'gateway-otel', base: otel.info.url, strip: '' },
-      { name: 'gateway-otel-all', base: otelAll.info.url, strip: '' },
+      { name: 'direct', base: flyte.info.url, strip: '/v1', pid: flyte.pid },
+      { name: 'proxy', base: proxy.info.url, strip: '', pid: proxy.pid },
+      // nginx's CPU is in its workers, not one process: not read.
+      ...(nginx ? [{ name: 'nginx', base: nginx.url, strip: '', pid: Number.NaN }] : []),
+      { name: 'gateway-nologs', base: quiet.info.url, strip: '', pid: quiet.pid },
+      { name: 'gateway', base: gateway.info.url, strip: '', pid: gateway.pid },
+      { name: 'gateway-otel', base: otel.info.url, strip: '', pid: otel.pid },
+      { name: 'gateway-otel-all', base: otelAll.info.url, strip: '', pid: otelAll.pid },
     ];
     const rows: Row[] = [];
     for (const op of OPERATIONS) {
       for (const target of targets) await check(target, op);
-      const results = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
+      const results = new Map<string, Measured[]>(targets.map((t) => [t.name, []]));
       for (let round = 0; round < repeats; round++) {
         for (const target of targets) {
           // Every create run starts from an empty store: ten seconds of creates leave the
           // emulator holding tens of thousands of executions, which slowed (and failed) the
           // targets measured after the first.
           if (op.method === 'POST') await fetch(`${flyte.info.url}/_emulator/reset`, { method: 'POST' });
+          const cpuBefore = cpuSecondsOf(target.pid);
           const result = await runLoad({
             url: `${target.base}${op.path.slice(target.strip.length)}`,
             method: op.method,
@@ -142,7 +158,8 @@ export async function runOverhead(options: BenchOptions): Promise<Row[]> {
             connections: CONNECTIONS,
             durationSeconds,
           });
-          results.get(target.name)?.push(result);
+          const cpuMicros = ((cpuSecondsOf(target.pid) - cpuBefore) * 1e6) / Math.max(result.requests, 1);
+          results.get(target.name)?.push({ ...result, cpuMicros });
         }
       }
       rows.push(...summarise(op, targets, results, nginx !== undefined));
@@ -162,11 +179,21 @@ export async function runOverhead(options: BenchOptions): Promise<Row[]> {
 function summarise(
   op: Operation,
   targets: Target[],
-  results: Map<string, LoadResult[]>,
+  results: Map<string, Measured[]>,
   nginx: boolean,
 ): Row[] {
   const of = (name: string) => results.get(name) ?? [];
   const rps = (name: string) => median(of(name).map((r) => r.rps));
+  /**
+   * Throughput of `name` over `base`'s, the median of each round's ratio: the two ran in the
+   * same round, a minute apart at most, so a slow spell of the machine (which moves every
+   * target of a round alike) cancels out instead of landing on one target's median.
+   */
+  const ratio = (name: string, base: string) =>
+    median(of(name).map((r, round) => r.rps / (of(base)[round]?.rps ?? Number.NaN)));
+  const cpu = (name: string) => median(of(name).map((r) => r.cpuMicros));
+  const cpuText = (name: string) =>
+    Number.isNaN(cpu(name)) ? '' : `, CPU ${cpu(name).toFixed(0)} µs/request`;
   const p50 = (name: string) => median(of(name).map((r) => r.p50));
   const p99 = (name: string) => median(of(name).map((r) => r.p99));
   const bad = (name: string) => of(name).reduce((n, r) => n + r.non2xx + r.errors, 0);
@@ -176,9 +203,9 @@ function summarise(
       `${t.name} ${op.name}: ${fmt.rps(rps(t.name))} (${spread(
         of(t.name).map((r) => r.rps),
         0,
-      )}), p50 ${fmt.ms(p50(t.name))}, p99 ${fmt.ms(p99(t.name))}${bad(t.name) ? `, ${bad(t.name)} not 2xx/errors` : ''}`,
+      )}), p50 ${fmt.ms(p50(t.name))}, p99 ${fmt.ms(p99(t.name))}${cpuText(t.name)}${bad(t.name) ? `, ${bad(t.name)} not 2xx/errors` : ''}`,
       t.name === 'proxy' ? '-' : `proxy ${fmt.rps(rps('proxy'))}`,
-      t.name === 'proxy' ? '-' : fmt.x(rps(t.name) / rps('proxy')),
+      t.name === 'proxy' ? '-' : fmt.x(ratio(t.name, 'proxy')),
     ),
   );
   if (!nginx) rows.push(skippedRow(BENCH, `nginx ${op.name}`, 'nginx not installed'));
@@ -188,26 +215,36 @@ function summarise(
       BENCH,
       `cost of log lines to a file, ${op.name}: gateway ${fmt.rps(rps('gateway'))} vs no logs ${fmt.rps(rps('gateway-nologs'))}`,
       `p50 ${fmt.ms(p50('gateway-nologs'))} → ${fmt.ms(p50('gateway'))}`,
-      fmt.x(rps('gateway') / rps('gateway-nologs')),
+      fmt.x(ratio('gateway', 'gateway-nologs')),
     ),
     infoRow(
       BENCH,
       `cost of telemetry (OTLP, default sampling), ${op.name}: gateway-otel ${fmt.rps(rps('gateway-otel'))} vs off ${fmt.rps(rps('gateway'))}`,
       `p50 ${fmt.ms(p50('gateway'))} → ${fmt.ms(p50('gateway-otel'))}`,
-      fmt.x(rps('gateway-otel') / rps('gateway')),
+      fmt.x(ratio('gateway-otel', 'gateway')),
     ),
     infoRow(
       BENCH,
       `cost of telemetry (OTLP, every trace recorded), ${op.name}: gateway-otel-all ${fmt.rps(rps('gateway-otel-all'))} vs off ${fmt.rps(rps('gateway'))}`,
       `p50 ${fmt.ms(p50('gateway'))} → ${fmt.ms(p50('gateway-otel-all'))}`,
-      fmt.x(rps('gateway-otel-all') / rps('gateway')),
+      fmt.x(ratio('gateway-otel-all', 'gateway')),
     ),
   );
-  const throughputRatio = rps('gateway-otel') / rps('proxy');
+  const throughputRatio = ratio('gateway-otel', 'proxy');
   const p50Delta = p50('gateway-otel') - p50('proxy');
   const clean = bad('gateway-otel') === 0 && bad('gateway') === 0;
   const throughputFigure = `gateway-otel ${op.name} throughput ${fmt.rps(rps('gateway-otel'))}`;
   const p50Figure = `gateway-otel ${op.name} p50 ${fmt.ms(p50('gateway-otel'))}`;
+  // The same comparison in CPU: what each answer costs the serving process (steadier than
+  // throughput on a machine whose cores the load generator and the upstream share).
+  rows.push(
+    infoRow(
+      BENCH,
+      `CPU per request, ${op.name}: gateway-otel ${cpu('gateway-otel').toFixed(0)} µs, gateway ${cpu('gateway').toFixed(0)} µs`,
+      `proxy ${cpu('proxy').toFixed(0)} µs`,
+      fmt.x(cpu('gateway-otel') / cpu('proxy')),
+    ),
+  );
   if (op.budgeted) {
     rows.push(
       budgetRow(
