@@ -19,7 +19,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type HttpHandler, type HttpRequest, HttpResponse, type InvocationContext } from '@azure/functions';
 import { type FieldError, ValidationError } from '../problems/errors.js';
 import { reservedFieldErrors } from '../shared/reserved-fields.js';
-import { bufferedBodyOf } from './buffered-response.js';
+import { bufferedBodyOf, plainHeadersOf } from './buffered-response.js';
 import { refuse } from './frame.js';
 import type { GatewayHandler, GatewayRequest } from './route.js';
 
@@ -52,7 +52,7 @@ export function toAzureHandler(handler: GatewayHandler): HttpHandler {
       (response.body && proxy ? endsOnError(response.body, proxy.response) : response.body);
     return new HttpResponse({
       status: response.status,
-      headers: response.headers,
+      headers: plainHeadersOf(response) ?? response.headers,
       body: body as NodeReadableStream | Uint8Array | null,
     });
   };
