@@ -11,12 +11,11 @@
  * Budgets (DESIGN.md): wall time ≤ 1.3× the SDK upload; the app's peak RSS < 200 MB.
  */
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { type Azurite, startAzurite } from '../../sandbox/azurite.js';
-import { startRunFraming } from '../../test/helpers/azureml-streamed-upload.js';
+import { postReadable, startRunFraming } from '../../test/helpers/azureml-streamed-upload.js';
 import type { BenchOptions } from '../lib/args.js';
 import {
   azureMlEnv,
@@ -143,30 +142,10 @@ function startRunBody(size: number): { contentType: string; body: Readable } {
   return { contentType, body };
 }
 
-/** POSTs a body chunked with `node:http` (as it is made, never whole); resolves to the answer. */
-function postBody(
-  url: string,
-  body: Readable,
-  contentType: string,
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': contentType } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.once('end', () =>
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-      );
-      res.once('error', reject);
-    });
-    req.once('error', reject);
-    body.pipe(req);
-  });
-}
-
 /** A chunked startrun of `size` zip bytes to `url` (the gateway's or the emulator's). */
 function postStartRun(url: string, size: number): Promise<{ status: number; text: string }> {
   const { contentType, body } = startRunBody(size);
-  return postBody(url, body, contentType);
+  return postReadable(url, body, contentType);
 }
 
 /** The emulator's own startrun path for the bench workspace (the gateway's upstream path). */

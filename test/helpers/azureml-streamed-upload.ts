@@ -95,6 +95,15 @@ export function postStream(
   body: ReadableStream<Uint8Array>,
   contentType: string,
 ): Promise<{ status: number; text: string }> {
+  return postReadable(url, Readable.fromWeb(body as NodeReadableStream<Uint8Array>), contentType);
+}
+
+/** {@link postStream} for a Node stream: POSTs it chunked, as it is made; resolves to the answer. */
+export function postReadable(
+  url: string,
+  body: Readable,
+  contentType: string,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', headers: { 'content-type': contentType } }, (res) => {
       const chunks: Buffer[] = [];
@@ -105,7 +114,7 @@ export function postStream(
       res.on('error', reject);
     });
     req.on('error', reject);
-    Readable.fromWeb(body as NodeReadableStream<Uint8Array>).pipe(req);
+    body.pipe(req);
   });
 }
 
