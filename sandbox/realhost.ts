@@ -3,14 +3,15 @@
  * The app under the REAL Azure Functions host (`../shared/realhost/run-host.sh`, the program
  * inside `func start` and the Azure images, built from source): compiles the app, lays it out
  * as a function app in a temp directory (host.json without `extensionBundle`, which cannot be
- * downloaded here), spawns the host in its own process group on a free loopback port, waits
- * until it serves, and stops the whole group. Used by the real-host suites
+ * downloaded here), spawns the host in its own process group on a free loopback port (another
+ * one if that was taken before the host bound it), waits until the app answers, and stops the
+ * whole group. Used by the real-host suites
  * (test/helpers/realhost.ts, which adds emulators, Azurite and request helpers) and by the
  * cold-load bench (bench/lib/realhost-cold-start.ts).
  * @example
  * const app = await prepareAppDir({ extensions: noExtensions });
- * const host = spawnHost({ app, env: hostEnvironment({ FLYTE_ENDPOINT: 'http://127.0.0.1:9' }), port: await freePort() });
- * await waitUntilServing(host, { timeoutMs: 90_000 });
+ * const env = hostEnvironment({ FLYTE_ENDPOINT: 'http://127.0.0.1:9' });
+ * const { host } = await spawnServingHost({ app, env, timeoutMs: 90_000 });
  * await host.stop();
  * app.remove();
  */
@@ -302,7 +303,7 @@ export interface HostProcess {
  * one dies without stopping it (setpriv's parent-death signal survives run-host.sh's exec of
  * dotnet, and an exit handler covers the rest).
  */
-export function spawnHost(options: { app: AppDir; env: Record<string, string>; port: number }): HostProcess {
+function spawnHost(options: { app: AppDir; env: Record<string, string>; port: number }): HostProcess {
   const { app, env, port } = options;
   const logs = join(WORK_DIR, 'logs');
   mkdirSync(logs, { recursive: true });
@@ -355,7 +356,7 @@ export function spawnHost(options: { app: AppDir; env: Record<string, string>; p
  * anything but "starting" (503) — and resolves with `performance.now()` of that answer.
  * Throws with the log's tail when the host exits first or the deadline passes.
  */
-export async function waitUntilServing(
+async function waitUntilServing(
   host: HostProcess,
   options: { timeoutMs: number; pollMs?: number; ready?: (status: number) => boolean },
 ): Promise<number> {
@@ -374,7 +375,10 @@ export async function waitUntilServing(
       await res.arrayBuffer();
       const answeredAt = performance.now();
       last = `GET /v1/health answered ${res.status}`;
-      if (ready(res.status)) return answeredAt;
+      // Only the app's own answers count (it puts x-request-id on every one): a port picked
+      // free can be taken before the host binds it, by another host's HTTP/2-only gRPC
+      // listener, whose 400s once passed for a host that serves.
+      if (res.headers.has('x-request-id') && ready(res.status)) return answeredAt;
     } catch (error) {
       last = `GET /v1/health failed: ${(error as Error).cause ?? (error as Error).message}`;
     }
@@ -384,6 +388,36 @@ export async function waitUntilServing(
       );
     }
     await delay(pollMs);
+  }
+}
+
+/** What Kestrel logs when the port it was given is taken. */
+const PORT_TAKEN = /address already in use|Failed to bind to address/i;
+
+/**
+ * {@link spawnHost} on a free port and {@link waitUntilServing}; when the port was taken between
+ * picking and binding (another host or test took it), the host is stopped and started again on
+ * another, up to `attempts` times. Resolves with the serving host and when it first answered.
+ * @example
+ * const { host } = await spawnServingHost({ app, env, timeoutMs: 90_000 });
+ */
+export async function spawnServingHost(options: {
+  app: AppDir;
+  env: Record<string, string>;
+  timeoutMs: number;
+  pollMs?: number;
+  ready?: (status: number) => boolean;
+  attempts?: number;
+}): Promise<{ host: HostProcess; answeredAt: number }> {
+  const attempts = options.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    const host = spawnHost({ app: options.app, env: options.env, port: await freePort() });
+    try {
+      return { host, answeredAt: await waitUntilServing(host, options) };
+    } catch (error) {
+      await host.stop();
+      if (attempt >= attempts || !PORT_TAKEN.test(host.log())) throw error;
+    }
   }
 }
 
@@ -426,7 +460,7 @@ export function withoutTelemetry(text: string): string {
     .join('\n');
 }
 
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);

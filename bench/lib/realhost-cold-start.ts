@@ -13,13 +13,11 @@
  * reports are off, and anything else is sent to a proxy on a closed loopback port.
  */
 import {
-  freePort,
   hostEnvironment,
   noExtensions,
   prepareAppDir,
   realHostPresence,
-  spawnHost,
-  waitUntilServing,
+  spawnServingHost,
 } from '../../sandbox/realhost.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { median, spread } from './stats.js';
@@ -59,13 +57,14 @@ function workerShareMs(log: string): number | undefined {
 async function coldStart(appSettings: Record<string, string>): Promise<ColdStart> {
   const app = await prepareAppDir({ extensions: noExtensions });
   try {
-    const host = spawnHost({ app, env: hostEnvironment(appSettings), port: await freePort() });
+    const { host, answeredAt } = await spawnServingHost({
+      app,
+      env: hostEnvironment(appSettings),
+      timeoutMs: START_TIMEOUT_MS,
+      pollMs: POLL_MS,
+      ready: (status) => status === 200,
+    });
     try {
-      const answeredAt = await waitUntilServing(host, {
-        timeoutMs: START_TIMEOUT_MS,
-        pollMs: POLL_MS,
-        ready: (status) => status === 200,
-      });
       return { firstOkMs: answeredAt - host.spawnedAt, workerMs: workerShareMs(host.log()) };
     } finally {
       await host.stop();

@@ -32,14 +32,12 @@ import {
 } from '../../sandbox/flyte-admin/index.js';
 import {
   type ExtensionsBinHook,
-  freePort,
   hostEnvironment,
   prepareAppDir,
   REPO_ROOT,
   realHostPresence,
-  spawnHost,
+  spawnServingHost,
   statSafe,
-  waitUntilServing,
   withoutTelemetry,
 } from '../../sandbox/realhost.js';
 import type { Answer } from './azureml-requests.js';
@@ -198,10 +196,13 @@ export async function startRealHost(options: RealHostOptions = {}): Promise<Real
       ...app.extensionsEnv,
       ...options.env,
     });
-    const spawned = spawnHost({ app, env, port: await freePort() });
+    const { host: spawned } = await spawnServingHost({
+      app,
+      env,
+      timeoutMs: options.startTimeoutMs ?? 90_000,
+    });
     stops.push(() => spawned.stop());
     const { url, port, group, logFile, log, tail } = spawned;
-    await waitUntilServing(spawned, { timeoutMs: options.startTimeoutMs ?? 90_000 });
     const startMs = Math.round(performance.now() - spawned.spawnedAt);
     // run-host.sh execs dotnet, so the group leader is the host; look below it if not.
     const pid =
