@@ -21,6 +21,7 @@ import {
   toJsonSchema,
   withAsciiPatterns,
 } from '../shared/json-schema.js';
+import { entryOf } from '../shared/map-entry.js';
 import { packageVersion } from '../shared/package-version.js';
 import { jsonRpcErrorSchema } from './json-rpc.js';
 import { problemRefs, problemResponses, problemSchema } from './problems.js';
@@ -229,15 +230,7 @@ export function buildOpenApiDocument(
   settings: Settings,
   serverUrl: string,
 ): OpenApiDocument {
-  let bySettings = cache.get(settings);
-  if (!bySettings) {
-    bySettings = new WeakMap();
-    cache.set(settings, bySettings);
-  }
-  let base = bySettings.get(routes);
-  if (!base) {
-    base = buildStatic(routes, settings);
-    bySettings.set(routes, base);
-  }
+  const bySettings = entryOf(cache, settings, () => new WeakMap());
+  const base = entryOf(bySettings, routes, () => buildStatic(routes, settings));
   return { ...base, servers: [{ url: serverUrl }] };
 }

@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import type { Attributes, Context, Counter, Meter, Span, SpanContext, Tracer } from '@opentelemetry/api';
 import { type CallerTrace, type Correlation, callerTrace } from '../shared/correlation.js';
 import type { LogFields } from '../shared/log.js';
+import { entryOf } from '../shared/map-entry.js';
 import type { RecordUpstreamDuration } from './upstream-durations.js';
 
 type Api = typeof import('@opentelemetry/api');
@@ -73,6 +74,11 @@ export function useTelemetry(recordUpstreamDuration: RecordUpstreamDuration | un
 /** `http.status_class` values, by `status / 100`: made once, not per request. */
 const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
+function statusClassOf(status: number): string {
+  const hundreds = Math.floor(status / 100);
+  return STATUS_CLASSES[hundreds] ?? `${hundreds}xx`;
+}
+
 interface RequestCounts {
   add(operation: string, statusClass: string): void;
 }
@@ -96,18 +102,12 @@ function requestCounter(meter: Meter): RequestCounts {
     });
   return {
     add(operation, statusClass) {
-      let byStatus = counts.get(operation);
-      if (!byStatus) {
-        byStatus = new Map();
-        counts.set(operation, byStatus);
-      }
-      const entry = byStatus.get(statusClass);
-      if (entry) entry.count += 1;
-      else
-        byStatus.set(statusClass, {
-          attributes: { 'gateway.operation': operation, 'http.status_class': statusClass },
-          count: 1,
-        });
+      const byStatus = entryOf(counts, operation, () => new Map());
+      const entry = entryOf(byStatus, statusClass, () => ({
+        attributes: { 'gateway.operation': operation, 'http.status_class': statusClass },
+        count: 0,
+      }));
+      entry.count += 1;
     },
   };
 }
@@ -200,10 +200,7 @@ export function startRequestSpan(
         if (failed) span.setStatus({ code: api.SpanStatusCode.ERROR });
       }
       span.end();
-      instruments.requests.add(
-        operation,
-        STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`,
-      );
+      instruments.requests.add(operation, statusClassOf(status));
     },
   };
 }

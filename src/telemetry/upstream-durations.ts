@@ -13,6 +13,7 @@
 import type { Attributes, HrTime, ValueType } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type * as metricsSdkTypes from '@opentelemetry/sdk-metrics';
+import { entryOf } from '../shared/map-entry.js';
 
 /** The instrument, as the semantic conventions name it. */
 export const UPSTREAM_DURATION = {
@@ -55,34 +56,21 @@ function hrNow(): HrTime {
 }
 
 function seriesOf(all: SeriesMap, upstream: string, method: string, outcome: number | string): Series {
-  let byMethod = all.get(upstream);
-  if (!byMethod) {
-    byMethod = new Map();
-    all.set(upstream, byMethod);
-  }
-  let byOutcome = byMethod.get(method);
-  if (!byOutcome) {
-    byOutcome = new Map();
-    byMethod.set(method, byOutcome);
-  }
-  let series = byOutcome.get(outcome);
-  if (!series) {
-    series = {
-      attributes: {
-        'gateway.upstream': upstream,
-        'http.request.method': method,
-        [typeof outcome === 'number' ? 'http.response.status_code' : 'error.type']: outcome,
-      },
-      start: hrNow(),
-      count: 0,
-      sum: 0,
-      min: Number.POSITIVE_INFINITY,
-      max: Number.NEGATIVE_INFINITY,
-      counts: new Array<number>(UPSTREAM_DURATION.boundaries.length + 1).fill(0),
-    };
-    byOutcome.set(outcome, series);
-  }
-  return series;
+  const byMethod = entryOf(all, upstream, () => new Map());
+  const byOutcome = entryOf(byMethod, method, () => new Map());
+  return entryOf(byOutcome, outcome, () => ({
+    attributes: {
+      'gateway.upstream': upstream,
+      'http.request.method': method,
+      [typeof outcome === 'number' ? 'http.response.status_code' : 'error.type']: outcome,
+    },
+    start: hrNow(),
+    count: 0,
+    sum: 0,
+    min: Number.POSITIVE_INFINITY,
+    max: Number.NEGATIVE_INFINITY,
+    counts: new Array<number>(UPSTREAM_DURATION.boundaries.length + 1).fill(0),
+  }));
 }
 
 function add(series: Series, seconds: number): void {
