@@ -96,11 +96,13 @@ export function redact(fields: LogFields): LogFields {
  * log.info('upstream.call', { operation: 'getexecution', status: 200, durationMs: 12 });
  */
 export function createLogger(sink: LogSink, base: LogFields = {}, trace?: object): Logger {
+  // The fields every entry carries are masked once, not on every entry.
+  const safeBase = redact(base);
   const write =
     (level: LogLevel) =>
     (event: string, fields: LogFields = {}) => {
       if (SEVERITY[level] < policy.least) return;
-      const safe = redactInto(redactInto({}, base), fields);
+      const safe = redactInto({ ...safeBase }, fields);
       policy.exported?.(level, event, safe, trace);
       if (!policy.toSink) return;
       // level and event come last so that no field can overwrite them.
