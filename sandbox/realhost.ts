@@ -37,6 +37,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { bundleApp } from '../scripts/bundle.js';
 
 /**
  * The checkout: the nearest folder above this module with tsconfig.build.json (this module
@@ -134,7 +135,7 @@ async function buildApp(): Promise<string> {
   const lock = `${done}.lock`;
   const deadline = Date.now() + 180_000;
   for (;;) {
-    if (existsSync(join(done, 'dist', 'src', 'index.js'))) return join(done, 'dist');
+    if (existsSync(join(done, 'dist', 'app', 'main.js'))) return join(done, 'dist');
     try {
       mkdirSync(lock);
     } catch {
@@ -165,6 +166,8 @@ async function buildApp(): Promise<string> {
         [join(staging, 'dist/scripts/copy-specs.js'), join(staging, 'dist'), REPO_ROOT],
         30_000,
       );
+      // …and the bundle package.json `main` names, which is what the host loads.
+      await bundleApp(REPO_ROOT, join(staging, 'dist'));
       renameSync(staging, done);
       return join(done, 'dist');
     } finally {

@@ -3,7 +3,7 @@
  * `npm run package`: the deployment package for Azure Functions, production dependencies only.
  * Assembles a folder (default `.tools/package`, the `dist` of the `api` service in azure.yaml,
  * which azd zips as it is) holding exactly what the Functions host and the app read:
- * `host.json`, `package.json`, `package-lock.json`, the app compiled from `src/` alone (no
+ * `host.json`, `package.json`, `package-lock.json`, the app bundled from `src/` alone (no
  * source maps, no sandbox, scripts or tests) with the swaggers it reads at run time, and
  * `node_modules` from `npm ci --omit=dev --omit=optional` — so no Node binary, Core Tools,
  * Playwright, Azurite, Biome or any other dev tool. Then it checks the result (nothing but the
@@ -15,6 +15,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { bundleApp } from './bundle.js';
 import { copySpecs } from './copy-specs.js';
 
 /** Files the host reads at run time, relative to the project root (the app's own: copySpecs). */
@@ -141,16 +142,18 @@ export function packageProblems(out: string): string[] {
     }
   }
   for (const entry of readdirSync(join(out, 'dist'))) {
-    if (entry !== 'src' && entry !== 'specs')
-      problems.push(`dist/${entry}: only dist/src and dist/specs ship`);
+    if (entry !== 'app' && entry !== 'specs')
+      problems.push(`dist/${entry}: only dist/app (the bundle) and dist/specs ship`);
   }
   return problems;
 }
 
 /**
- * Loads the package's entry points (package.json `main`: dist/src/index.js and every
- * dist/src/functions/*.js) in a fresh Node process that resolves modules from the package's own
- * node_modules only (not from any folder above it), as the Functions worker would.
+ * Loads the package's entry point (package.json `main`, the bundle) in a fresh Node process that
+ * resolves modules from the package's own node_modules only (not from any folder above it), as
+ * the Functions worker would; then, from beside the bundle, every production dependency, since
+ * the app loads most of them on first use (src/shared/lazy-require.ts) — one missing fails here,
+ * not at a request. A package with no CommonJS root (the MCP SDK) is found by its package.json.
  */
 export function entryPointProblem(out: string): string | undefined {
   const check = `
@@ -159,11 +162,23 @@ export function entryPointProblem(out: string): string | undefined {
     const root = process.cwd() + path.sep;
     const lookups = Module._nodeModulePaths;
     Module._nodeModulePaths = (from) => lookups(from).filter((p) => p.startsWith(root));
-    const fs = require('node:fs');
-    const functions = fs.readdirSync('dist/src/functions').filter((f) => f.endsWith('.js'));
-    require(path.resolve('dist/src/index.js'));
-    for (const f of functions) require(path.resolve('dist/src/functions', f));
-    console.log('loaded ' + (functions.length + 1) + ' entry files');
+    try {
+      const { main, dependencies } = require(path.resolve('package.json'));
+      require(path.resolve(main));
+      const load = Module.createRequire(path.resolve(main));
+      for (const name of Object.keys(dependencies)) {
+        try {
+          load(name);
+        } catch {
+          load.resolve(name + '/package.json');
+        }
+      }
+      console.log('loaded ' + main + ' and its dependencies');
+    } catch (error) {
+      // On stdout: stderr is full of @azure/functions' test-mode warnings.
+      console.log('failed: ' + (error && error.message));
+      process.exit(1);
+    }
   `;
   const result = spawnSync(process.execPath, ['-e', check], {
     cwd: out,
@@ -172,8 +187,9 @@ export function entryPointProblem(out: string): string | undefined {
     env: { PATH: process.env.PATH ?? '', NODE_PATH: '', HOME: out },
     timeout: 30_000,
   });
-  if (result.status === 0 && /loaded \d+ entry files/.test(result.stdout)) return undefined;
-  return `the entry point did not load from the package alone (exit ${result.status}):\n${result.stderr.slice(-3000)}`;
+  if (result.status === 0 && /loaded \S+/.test(result.stdout)) return undefined;
+  const failure = /^failed: .*$/m.exec(result.stdout)?.[0] ?? result.stderr.slice(-3000);
+  return `the entry point did not load from the package alone (exit ${result.status}):\n${failure}`;
 }
 
 /**
@@ -189,15 +205,10 @@ export async function buildPackage(options: PackageOptions): Promise<PackageRepo
     mkdirSync(dirname(join(out, file)), { recursive: true });
     cpSync(join(root, file), join(out, file));
   }
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   await Promise.all([
-    // From src/ alone, from scratch: no stale files of a deleted source, no maps.
-    run(
-      process.execPath,
-      [tsc, '-p', join(root, 'scripts', 'package.tsconfig.json'), '--outDir', join(out, 'dist')],
-      root,
-    ),
+    // From src/ alone, from scratch: one file, no source map (scripts/bundle.ts).
+    bundleApp(root, join(out, 'dist')),
     // No install scripts: the only production package with one is @scarf/scarf (telemetry).
     run(
       npm,

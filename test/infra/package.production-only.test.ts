@@ -2,8 +2,9 @@
  * The deployment package (`npm run package`, azure.yaml's `dist`) as it would ship: built for
  * real into a temporary folder outside the project (so nothing above it can supply a module),
  * from npm's cache only. It holds the lockfile's production packages and nothing else — no dev
- * dependency, Node binary, Core Tools, Playwright, Azurite or Biome — only `dist/src` of the
- * build, and its entry point loads from the package alone. Its size is the one in the README.
+ * dependency, Node binary, Core Tools, Playwright, Azurite or Biome — only the bundle
+ * (`dist/app/main.js`) of the build, and its entry point and every dependency load from the
+ * package alone. Its size is the one in the README.
  */
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,7 +59,7 @@ describe('deployment package: production dependencies only', () => {
     expect(binaries).toEqual([]);
   });
 
-  it('holds only the runtime files, dist/src and the swaggers the app reads, without source maps', () => {
+  it('holds only the runtime files, the bundle and the swaggers the app reads, without source maps', () => {
     const top = filesUnder(out)
       .map((f) => f.path.slice(out.length + 1).split(/[/\\]/)[0])
       .filter((v, i, all) => all.indexOf(v) === i)
@@ -71,8 +72,9 @@ describe('deployment package: production dependencies only', () => {
       join('dist', 'specs', 'flyteadmin.swagger.json'),
     ]);
     const app = files.filter((p) => !specs.includes(p));
-    expect(app.every((p) => /^dist[/\\]src[/\\].+\.js$/.test(p))).toBe(true);
-    expect(app).toContain(join('dist', 'src', 'index.js'));
+    expect(app).toEqual([join('dist', 'app', 'main.js')]);
+    const shipped = JSON.parse(readFileSync(join(out, 'package.json'), 'utf8')) as { main: string };
+    expect(shipped.main).toBe('dist/app/main.js');
   });
 
   it("loads the app's entry point with only the packaged node_modules", () => {
@@ -80,24 +82,24 @@ describe('deployment package: production dependencies only', () => {
   });
 
   it('the checks see a dev tool or a missing dependency when there is one', () => {
-    // Prepare: plant Azurite, then hide zod.
+    // Prepare: plant Azurite, then hide undici (loaded on first use, so only its absence tells).
     const planted = join(out, 'node_modules', 'azurite');
     mkdirSync(planted);
     writeFileSync(join(planted, 'package.json'), '{"name":"azurite"}');
-    const zod = join(out, 'node_modules', 'zod');
-    const hidden = join(work, 'zod');
+    const undici = join(out, 'node_modules', 'undici');
+    const hidden = join(work, 'undici');
     // Act
     const problems = packageProblems(out);
     rmSync(planted, { recursive: true });
-    renameSync(zod, hidden);
+    renameSync(undici, hidden);
     const loadProblem = entryPointProblem(out);
-    renameSync(hidden, zod);
+    renameSync(hidden, undici);
     // Assess
     expect(problems).toEqual([
       'node_modules/azurite: not a production package in package-lock.json',
       'node_modules/azurite: a dev tool',
     ]);
-    expect(loadProblem).toMatch(/Cannot find module 'zod'/);
+    expect(loadProblem).toMatch(/Cannot find module 'undici(\/package\.json)?'/);
   });
 
   it('is the size the README states (within 25%), and far below the dev install', () => {
