@@ -173,7 +173,6 @@ export class MultipartStream {
   private state: State = 'start';
   /** Bytes held between writes: the body's first bytes, a header block, or a possible delimiter start. */
   private pending = EMPTY;
-  private preambleBytes = 0;
   private readonly parts: StreamedPart[] = [];
   private current: PartInProgress | undefined;
   private failure: AzureMlError | undefined;
@@ -276,15 +275,13 @@ export class MultipartStream {
   }
 
   private preamble(chunk: Buffer): Buffer {
-    const rest = this.seek(chunk, (bytes) => {
-      this.preambleBytes += bytes.length;
-    });
+    // The preamble is dropped, as RFC 2046 says.
+    const rest = this.seek(chunk, () => undefined);
     if (rest === undefined) return EMPTY;
     this.state = 'boundary';
-    // A quirk of the emulator's earlier whole-body parser, kept so its answers stay the same: a body that
-    // opens with CRLF "--boundary" resumes 2 bytes before that delimiter's end (so it is mostly refused
-    // as 'not followed by CRLF').
-    return this.preambleBytes === 0 ? Buffer.concat([this.delimiter.subarray(this.dash.length), rest]) : rest;
+    // A body that opens with CRLF "--boundary" has an empty preamble line: RFC 2046 lets the first
+    // delimiter follow a preamble, and common parsers (busboy, ASP.NET Core's MultipartReader) skip it.
+    return rest;
   }
 
   /** Collects a header block: none (a bare CRLF), or lines up to CRLF CRLF within 16 KiB. */

@@ -74,6 +74,26 @@ describe('startrun (multipart)', () => {
     expect(aml.runs.getRun(WS, EXP, 'raw_1')).toMatchObject({ target: 'gpu', zip: { bytes: zip.length } });
   });
 
+  it('accepts a body that opens with CRLF before its first delimiter (an empty preamble line)', async () => {
+    const zip = projectZip();
+    const parts = [
+      { headers: [DISPOSITION('runDefinitionFile', 'definition.json')], data: '{"Configuration":{}}' },
+      { headers: [DISPOSITION('projectZipFile', 'project.zip')], data: zip },
+    ];
+    const body = Buffer.concat([Buffer.from('\r\n'), rawMultipart('XyZ', parts)]);
+    expect(body.subarray(0, 7).toString()).toBe('\r\n--XyZ');
+    const res = await call(aml.url, 'POST', `${START}?runId=crlf_1`, {
+      body,
+      contentType: 'multipart/form-data; boundary=XyZ',
+    });
+    expect(res.status).toBe(200);
+    expect(aml.runs.getRun(WS, EXP, 'crlf_1')?.zip).toEqual({
+      bytes: zip.length,
+      sha256: sha256(zip),
+      filename: 'project.zip',
+    });
+  });
+
   it('generates {experiment}_{epochMillis} ids, with _1, _2 for runs in the same millisecond', async () => {
     const ids = [];
     for (let i = 0; i < 3; i++)
