@@ -6,79 +6,12 @@
  * request's parent the caller's span and the dependency's parent the request; its log line
  * arrives as a trace (MessageData) of the same operation.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config.js';
 import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
 import { type Gateway, startGateway } from '../helpers/gateway.js';
+import { startIngestion } from '../helpers/ingestion.js';
 import { pollUntil } from '../helpers/poll.js';
-
-interface Envelope {
-  name: string;
-  iKey?: string;
-  tags: Record<string, string>;
-  data: { baseType: string; baseData: Record<string, unknown> };
-}
-
-/** A self-signed certificate for 127.0.0.1 (the exporter sends only over HTTPS). */
-function selfSigned(): { key: Buffer; cert: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), 'ingestion-'));
-  try {
-    // openssl from the system (present wherever Node's own TLS is built against it).
-    const openssl = process.env.OPENSSL ?? 'openssl';
-    const made = spawnSync(openssl, [
-      ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'],
-      ...['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-    ]);
-    if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
-    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The ingestion endpoint on loopback: accepts every envelope, as Breeze answers. */
-async function startIngestion() {
-  const envelopes: Envelope[] = [];
-  const paths: string[] = [];
-  const server: Server = createServer(selfSigned(), (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      paths.push(req.url ?? '');
-      const raw = Buffer.concat(chunks);
-      const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-      const items = text.trim().startsWith('[')
-        ? (JSON.parse(text) as Envelope[])
-        : text
-            .split('\n')
-            .filter(Boolean)
-            .map((line) => JSON.parse(line) as Envelope);
-      envelopes.push(...items);
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ itemsReceived: items.length, itemsAccepted: items.length, errors: [] }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://127.0.0.1:${port}`,
-    envelopes,
-    paths,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN = 'b7ad6b7169203331';
