@@ -32,12 +32,16 @@ const APP_ENV = {
 
 /**
  * Telemetry on, to both destinations (loopback addresses: the probe exits before any export):
- * the SDK and both exporters load with the app.
+ * the SDK and both exporters load with the app; Application Insights with Entra auth and a
+ * managed identity, as `infra/` deploys it.
  */
 const TELEMETRY_ENV = {
   OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
   APPLICATIONINSIGHTS_CONNECTION_STRING:
     'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/',
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD',
+  IDENTITY_ENDPOINT: 'http://127.0.0.1:9/msi/token',
+  IDENTITY_HEADER: 'unused',
   APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
 };
 
@@ -96,7 +100,7 @@ export async function runColdLoad(options: BenchOptions): Promise<Row[]> {
     ),
     infoRow(
       BENCH,
-      `load all functions, telemetry on (OTLP + Application Insights): ${fmt.ms(median(withTelemetry))} (${spread(withTelemetry)}), ${telemetryModules} modules`,
+      `load all functions, telemetry on (OTLP + Application Insights, Entra auth): ${fmt.ms(median(withTelemetry))} (${spread(withTelemetry)}), ${telemetryModules} modules`,
       `telemetry off ${fmt.ms(median(app))}`,
       `+${fmt.ms(median(withTelemetry) - median(app))}`,
     ),

@@ -99,6 +99,11 @@ export async function realHostColdStartRows(
       ...off,
       OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
       APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${IKEY};IngestionEndpoint=${sink.url}/;LiveEndpoint=${sink.url}/`,
+      // Entra auth with a managed identity, as infra/ deploys it (no token is asked for before
+      // the first export, after the first answer).
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD',
+      IDENTITY_ENDPOINT: 'http://127.0.0.1:9/msi/token',
+      IDENTITY_HEADER: 'unused',
       APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
       APPLICATIONINSIGHTS_SDKSTATS_DISABLED: 'true',
     };
@@ -118,7 +123,7 @@ export async function realHostColdStartRows(
       ),
       infoRow(
         bench,
-        `real Functions host, telemetry on (OTLP + Application Insights): ${fmt.ms(onMs)} (${spread(firstOk(runs.on))})`,
+        `real Functions host, telemetry on (OTLP + Application Insights, Entra auth): ${fmt.ms(onMs)} (${spread(firstOk(runs.on))})`,
         `telemetry off ${fmt.ms(offMs)}`,
         `${onMs >= offMs ? '+' : ''}${fmt.ms(onMs - offMs)}`,
       ),
