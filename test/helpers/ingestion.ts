@@ -19,6 +19,20 @@ export interface Envelope {
   data: { baseType: string; baseData: Record<string, unknown> };
 }
 
+/**
+ * What this process needs for the exporter to reach the stand-in and nothing else: it trusts the
+ * stand-in's self-signed certificate; the exporter's own usage reports are off; and its settings
+ * poll (5-15 s after start) could only reach a loopback proxy that refuses it. Set it in
+ * `beforeAll` and put the saved environment back in `afterAll`.
+ */
+export const INGESTION_PROCESS_ENV = {
+  NODE_TLS_REJECT_UNAUTHORIZED: '0',
+  APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
+  APPLICATIONINSIGHTS_SDKSTATS_DISABLED: 'true',
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  NO_PROXY: '127.0.0.1',
+};
+
 /** A self-signed certificate for 127.0.0.1 (the exporter sends only over HTTPS). */
 function selfSigned(): { key: Buffer; cert: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), 'ingestion-'));

@@ -8,11 +8,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AzureMlEmulator, startAzureMlEmulator } from '../../sandbox/azureml/index.js';
-import { loadSettings } from '../../src/config.js';
-import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
-import { type Gateway, startGateway } from '../helpers/gateway.js';
-import { startIngestion } from '../helpers/ingestion.js';
+import type { Telemetry } from '../../src/telemetry/index.js';
+import type { Gateway } from '../helpers/gateway.js';
+import { INGESTION_PROCESS_ENV, startIngestion } from '../helpers/ingestion.js';
 import { pollUntil } from '../helpers/poll.js';
+import { startTelemetryGateway } from '../helpers/telemetry-gateway.js';
 
 const IDENTITY_SECRET = 'identity-header-secret';
 const CLIENT_ID = '22222222-3333-4444-5555-666666666666';
@@ -23,18 +23,13 @@ describe('telemetry to Application Insights with Entra auth (managed identity)',
   let ingestion: Awaited<ReturnType<typeof startIngestion>>;
   let gateway: Gateway;
   let telemetry: Telemetry;
+  let close: (() => Promise<void>) | undefined;
   const saved = { ...process.env };
 
   beforeAll(async () => {
     aml = await startAzureMlEmulator({ auth: { identityHeader: IDENTITY_SECRET } });
     ingestion = await startIngestion();
-    // As in telemetry-azure-monitor.test.ts: trust the stand-in's certificate, no usage reports,
-    // and nothing but loopback reachable.
-    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-    process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = 'true';
-    process.env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED = 'true';
-    process.env.HTTPS_PROXY = 'http://127.0.0.1:9';
-    process.env.NO_PROXY = '127.0.0.1';
+    Object.assign(process.env, INGESTION_PROCESS_ENV); // nothing leaves loopback
     process.env.IDENTITY_ENDPOINT = aml.identityEndpoint;
     process.env.IDENTITY_HEADER = IDENTITY_SECRET;
     const env = {
@@ -42,19 +37,11 @@ describe('telemetry to Application Insights with Entra auth (managed identity)',
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `Authorization=AAD;ClientId=${CLIENT_ID}`,
       OTEL_TRACES_SAMPLER: 'always_on',
     };
-    gateway = await startGateway({ env });
-    gateway.emulator.seed({
-      project: 'flytesnacks',
-      domain: 'development',
-      name: 'seed-1',
-      phase: 'SUCCEEDED',
-    });
-    telemetry = startTelemetry(loadSettings({ FLYTE_PROJECTS: 'flytesnacks', ...env }));
+    ({ gateway, telemetry, close } = await startTelemetryGateway(env));
   });
 
   afterAll(async () => {
-    await telemetry?.stop();
-    await gateway?.close();
+    await close?.();
     await ingestion?.close();
     await aml?.close();
     process.env = saved;

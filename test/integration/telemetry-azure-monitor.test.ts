@@ -7,11 +7,11 @@
  * arrives as a trace (MessageData) of the same operation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSettings } from '../../src/config.js';
-import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
-import { type Gateway, startGateway } from '../helpers/gateway.js';
-import { startIngestion } from '../helpers/ingestion.js';
+import type { Telemetry } from '../../src/telemetry/index.js';
+import type { Gateway } from '../helpers/gateway.js';
+import { INGESTION_PROCESS_ENV, startIngestion } from '../helpers/ingestion.js';
 import { pollUntil } from '../helpers/poll.js';
+import { startTelemetryGateway } from '../helpers/telemetry-gateway.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN = 'b7ad6b7169203331';
@@ -21,18 +21,12 @@ describe('telemetry to Application Insights (Azure Monitor exporter)', () => {
   let ingestion: Awaited<ReturnType<typeof startIngestion>>;
   let gateway: Gateway;
   let telemetry: Telemetry;
+  let close: (() => Promise<void>) | undefined;
   const saved = { ...process.env };
 
   beforeAll(async () => {
     ingestion = await startIngestion();
-    // This process trusts the stand-in's self-signed certificate. The exporter's own usage
-    // reports are off, and its settings poll (5-15 s after start) could only reach a loopback
-    // proxy that refuses it: nothing leaves loopback.
-    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-    process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = 'true';
-    process.env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED = 'true';
-    process.env.HTTPS_PROXY = 'http://127.0.0.1:9';
-    process.env.NO_PROXY = '127.0.0.1';
+    Object.assign(process.env, INGESTION_PROCESS_ENV); // nothing leaves loopback
     const env = {
       APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${IKEY};IngestionEndpoint=${ingestion.url}/`,
       OTEL_SERVICE_NAME: 'gateway-under-test',
@@ -40,19 +34,11 @@ describe('telemetry to Application Insights (Azure Monitor exporter)', () => {
       OTEL_TRACES_SAMPLER: 'microsoft.fixed_percentage',
       OTEL_TRACES_SAMPLER_ARG: '1',
     };
-    gateway = await startGateway({ env });
-    gateway.emulator.seed({
-      project: 'flytesnacks',
-      domain: 'development',
-      name: 'seed-1',
-      phase: 'SUCCEEDED',
-    });
-    telemetry = startTelemetry(loadSettings({ FLYTE_PROJECTS: 'flytesnacks', ...env }));
+    ({ gateway, telemetry, close } = await startTelemetryGateway(env));
   });
 
   afterAll(async () => {
-    await telemetry?.stop();
-    await gateway?.close();
+    await close?.();
     await ingestion?.close();
     process.env = saved;
   });

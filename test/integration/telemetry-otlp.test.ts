@@ -6,10 +6,9 @@
  * record of the same trace; the request counter and upstream histogram are exported.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSettings } from '../../src/config.js';
-import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import type { Telemetry } from '../../src/telemetry/index.js';
 import { UPSTREAM_DURATION } from '../../src/telemetry/upstream-durations.js';
-import { type Gateway, startGateway } from '../helpers/gateway.js';
+import type { Gateway } from '../helpers/gateway.js';
 import {
   attr,
   type OtlpLog,
@@ -18,6 +17,7 @@ import {
   startCollector,
 } from '../helpers/otlp-collector.js';
 import { pollUntil } from '../helpers/poll.js';
+import { startTelemetryGateway } from '../helpers/telemetry-gateway.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
@@ -28,6 +28,7 @@ describe('telemetry to an OTLP collector', () => {
   let collector: Awaited<ReturnType<typeof startCollector>>;
   let gateway: Gateway;
   let telemetry: Telemetry;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     collector = await startCollector();
@@ -37,19 +38,11 @@ describe('telemetry to an OTLP collector', () => {
       OTEL_SERVICE_NAME: 'gateway-under-test',
       OTEL_TRACES_SAMPLER: 'always_on',
     };
-    gateway = await startGateway({ env });
-    gateway.emulator.seed({
-      project: 'flytesnacks',
-      domain: 'development',
-      name: 'seed-1',
-      phase: 'SUCCEEDED',
-    });
-    telemetry = startTelemetry(loadSettings({ FLYTE_PROJECTS: 'flytesnacks', ...env }));
+    ({ gateway, telemetry, close } = await startTelemetryGateway(env));
   });
 
   afterAll(async () => {
-    await telemetry?.stop();
-    await gateway?.close();
+    await close?.();
     await collector?.close();
   });
 

@@ -7,11 +7,11 @@
  * is dropped and a refusal's record is kept.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSettings } from '../../src/config.js';
-import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
-import { type Gateway, startGateway } from '../helpers/gateway.js';
+import type { Telemetry } from '../../src/telemetry/index.js';
+import type { Gateway } from '../helpers/gateway.js';
 import { attr, startCollector } from '../helpers/otlp-collector.js';
 import { pollUntil } from '../helpers/poll.js';
+import { startTelemetryGateway } from '../helpers/telemetry-gateway.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const GET = '/v1/api/v1/executions/flytesnacks/development/seed-1';
@@ -20,24 +20,17 @@ describe('telemetry sampling (the rate-limited default, at 0 traces a second)', 
   let collector: Awaited<ReturnType<typeof startCollector>>;
   let gateway: Gateway;
   let telemetry: Telemetry;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     collector = await startCollector();
     // OTEL_TRACES_SAMPLER unset: the default sampler, held at 0 traces a second.
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_TRACES_SAMPLER_ARG: '0' };
-    gateway = await startGateway({ env });
-    gateway.emulator.seed({
-      project: 'flytesnacks',
-      domain: 'development',
-      name: 'seed-1',
-      phase: 'RUNNING',
-    });
-    telemetry = startTelemetry(loadSettings({ FLYTE_PROJECTS: 'flytesnacks', ...env }));
+    ({ gateway, telemetry, close } = await startTelemetryGateway(env, 'RUNNING'));
   });
 
   afterAll(async () => {
-    await telemetry?.stop();
-    await gateway?.close();
+    await close?.();
     await collector?.close();
   });
 
