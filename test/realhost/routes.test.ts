@@ -243,6 +243,19 @@ describeRealHost('the app under the real Functions host: every route', () => {
       expect(res.status).not.toBe(401);
       expect(res.status).toBeLessThan(500);
     });
+
+    it('finds the files it reads beside the bundle: the swaggers, and swagger-ui in node_modules', async () => {
+      // The host loads dist/app/main.js; the OpenAPI answer schemas come from dist/specs and the
+      // reference page's assets from swagger-ui-dist's folder, both found from there.
+      const openapi = await host.call('GET', '/v1/openapi.json', { key: 'none' });
+      const css = await host.call('GET', '/v1/docs/swagger-ui.css', { key: 'none' });
+      expect(openapi.status, openapi.text).toBe(200);
+      expect((JSON.parse(openapi.text) as { openapi?: string }).openapi).toMatch(/^3\./);
+      expect(openapi.text).toContain('adminExecution');
+      expect(css.status).toBe(200);
+      expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+      expect(css.text).toContain('.swagger-ui');
+    });
   });
 
   describe.each(['header', 'code'] as KeyMode[])('operations with the key in %s', (key) => {
