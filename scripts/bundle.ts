@@ -5,9 +5,10 @@
  * holding `src/index.ts`, then every `src/functions/*.ts` in name order, and what they import
  * at start-up (zod, `@azure/functions`, the app's own modules).
  *
- * Why one file: a cold start resolved, read and compiled ~200 modules one by one (+170–205 ms
- * over `node -e 0`, against DESIGN.md's 150 ms); from one file it is about half that, and in
- * Azure the package's mounted file system is read once instead of per module.
+ * Why one file: a cold start resolved, read and compiled ~200 modules one by one; from one file
+ * it loads 28–52 ms sooner (+103 to +121 ms over `node -e 0` against +131 to +173 ms unbundled,
+ * DESIGN.md allowing 150 ms: BENCHMARKS.md), and in Azure the package's mounted file system is
+ * read once instead of per module.
  *
  * What stays outside, on purpose:
  * - packages the app loads on first use (`src/shared/lazy-require.ts` and the other
