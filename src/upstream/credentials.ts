@@ -18,6 +18,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { UpstreamAuthError } from '../problems/errors.js';
 import { azureIdentity, undici } from '../shared/lazy-require.js';
+import { entryOf } from '../shared/map-entry.js';
 import type { CredentialProvider } from './http-client.js';
 
 /** Refresh this long before a token's stated expiry. */
@@ -137,11 +138,9 @@ export function azureCredential(
   env: Record<string, string | undefined> = process.env,
 ): TokenCredential {
   const kind = azureCredentialKind(env);
-  const key = `${kind}:${clientId ?? ''}`;
-  let credential = azureCredentials.get(key);
-  if (!credential) {
+  return entryOf(azureCredentials, `${kind}:${clientId ?? ''}`, () => {
     const servicePrincipal = Boolean(env.AZURE_CLIENT_SECRET);
-    credential = madeOnFirstToken(() => {
+    return madeOnFirstToken(() => {
       const identity = azureIdentity();
       return kind === 'managed-identity'
         ? new identity.ManagedIdentityCredential(clientId ? { clientId } : {})
@@ -154,9 +153,7 @@ export function azureCredential(
             new identity.AzurePowerShellCredential(),
           );
     });
-    azureCredentials.set(key, credential);
-  }
-  return credential;
+  });
 }
 
 export interface ManagedIdentityOptions {
