@@ -1,7 +1,7 @@
 /**
  * @module
  * The app under the REAL Azure Functions host (`../shared/realhost/run-host.sh`, the program
- * inside `func start` and the Azure images, built from source): compiles the app, lays it out
+ * inside `func start` and the Azure images, built from source): bundles the app, lays it out
  * as a function app in a temp directory (host.json without `extensionBundle`, which cannot be
  * downloaded here), spawns the host in its own process group on a free loopback port (another
  * one if that was taken before the host bound it), waits until the app answers, and stops the
@@ -38,6 +38,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bundleApp } from '../scripts/bundle.js';
+import { copySpecs } from '../scripts/copy-specs.js';
 
 /**
  * The checkout: the nearest folder above this module with tsconfig.build.json (this module
@@ -125,7 +126,10 @@ export interface AppDir {
   remove(): void;
 }
 
-/** Builds the app as `npm run build` does, once per source state; returns the compiled `dist`. */
+/**
+ * Builds what the host loads, as `npm run package` does — the bundle package.json `main` names
+ * and the swaggers it reads — once per source state; returns that `dist`.
+ */
 async function buildApp(): Promise<string> {
   const key = sourceKey();
   const builds = join(WORK_DIR, 'builds');
@@ -149,25 +153,8 @@ async function buildApp(): Promise<string> {
     try {
       const staging = `${done}.tmp-${process.pid}`;
       rmSync(staging, { recursive: true, force: true });
-      await run(
-        process.execPath,
-        [
-          join(REPO_ROOT, 'node_modules/typescript/bin/tsc'),
-          '-p',
-          'tsconfig.build.json',
-          '--outDir',
-          join(staging, 'dist'),
-        ],
-        150_000,
-      );
-      // As `npm run build` does: the swaggers the app reads at run time go beside the code.
-      await run(
-        process.execPath,
-        [join(staging, 'dist/scripts/copy-specs.js'), join(staging, 'dist'), REPO_ROOT],
-        30_000,
-      );
-      // …and the bundle package.json `main` names, which is what the host loads.
       await bundleApp(REPO_ROOT, join(staging, 'dist'));
+      copySpecs(REPO_ROOT, join(staging, 'dist'));
       renameSync(staging, done);
       return join(done, 'dist');
     } finally {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
-export interface Envelope {
+interface Envelope {
   name: string;
   iKey?: string;
   tags: Record<string, string>;
